@@ -1,0 +1,1 @@
+"""Reusable ComponentResources: TanzuWorkloadCluster, KubeFateService, FateCluster, Exchange."""

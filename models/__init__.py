@@ -1,0 +1,1 @@
+"""Typed stack configuration: validated before any resource is registered."""

@@ -1,0 +1,30 @@
+"""Shared fixtures: the project root on sys.path and a mock runtime per test (never at import)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.harness import Harness, new_event_loop  # noqa: E402
+
+
+@pytest.fixture
+def harness() -> Harness:
+    """A fresh mock runtime for one test: ``harness.run(lambda: Component(...))`` then inspect ``harness.mocks``."""
+    new_event_loop()
+    h = Harness()
+    yield h
+    pulumi_settings_reset()
+
+
+def pulumi_settings_reset() -> None:
+    import pulumi.runtime.settings as settings
+
+    settings.SETTINGS.outputs.clear()
+    settings.SETTINGS.rpc_manager.clear()
