@@ -1,0 +1,249 @@
+"""The ``fate`` stack config: a KubeFATE cluster YAML for chart ``fate`` v2.0.0, plus a few conveniences.
+
+Conveniences on top of the upstream format (all optional, documented in docs/config-fate.md):
+``backend`` (shorthand for computing/federation/storage/modules), ``fateVersion`` (default image tags),
+``storageClass`` (default for every volume) and ``keepVolumesOnDestroy``.
+
+Validation is strict where upstream only printed warnings (facts §1.2, §12.14): unknown keys, inconsistent
+modules/backends and keys this program cannot honour are errors naming the field, the value and the fix, raised
+before any resource is registered. Messages are built from the ``prefix`` in the validation context
+(``FateSpec.model_validate(data, context={"prefix": "fate"})``, default ``fate``), so a file loaded through
+``kubefateClusterYaml`` can report its own name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
+
+from models import fate_defaults as d
+from models.errors import ConfigError, FieldProblem, from_validation_error
+from models.fate_modules import (
+    Block,
+    ClientSpec,
+    ClusterManagerSpec,
+    FateboardSpec,
+    HdfsSpec,
+    IngressSpec,
+    MysqlSpec,
+    NginxSpec,
+    NodeManagerSpec,
+    OsxSpec,
+    PullSecret,
+    PulsarSpec,
+    PythonSpec,
+    Resources,
+    ServingSpec,
+    SparkSpec,
+    Toggle,
+    Volume,
+)
+from models.quantities import parse_quantity
+
+Backend = Literal["spark-pulsar", "spark-local-pulsar", "eggroll"]
+
+
+class FieldProblems(FieldProblem):
+    """Several house-format problems found by one model validator; ``text`` renders as a nested list."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        self.text = "\n  - ".join(problems)
+        ValueError.__init__(self, self.text)
+
+
+def _prefix(info: ValidationInfo | None) -> str:
+    ctx = (info.context if info is not None else None) or {}
+    return str(ctx.get("prefix", "fate"))
+
+
+class FateSpec(Block):
+    """One party's FATE cluster, in the shape of ``kubefate cluster install -f`` files (chart fate v2.0.0)."""
+
+    name: str | None = None  # always a str after validation: default fate-<partyId>
+    namespace: str | None = None  # always a str after validation: default fate-<partyId>
+    chart_name: str | None = None
+    chart_version: str | None = None
+    party_id: int
+    registry: str | None = ""
+    pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = None
+    image_pull_secrets: list[PullSecret] | None = None
+    persistence: bool = False
+    storage_class: str | None = None
+    keep_volumes_on_destroy: bool = True
+    istio: Toggle | None = None
+    pod_security_policy: Toggle | None = None
+    ingress_class_name: str | None = None
+    modules: list[str] | None = None
+    backend: Backend | None = None
+    computing: str | None = None
+    federation: str | None = None
+    storage: str | None = None
+    algorithm: Literal["Basic", "NN", "ALL"] | None = None
+    device: Literal["CPU", "IPCL", "GPU"] | None = None
+    skipped_keys: list[str] | None = None
+    ingress: IngressSpec | None = None
+    fate_version: str = d.FATE_VERSION
+    osx: OsxSpec | None = None
+    python: PythonSpec | None = None
+    clustermanager: ClusterManagerSpec | None = None
+    nodemanager: NodeManagerSpec | None = None
+    client: ClientSpec | None = None
+    mysql: MysqlSpec | None = None
+    fateboard: FateboardSpec | None = None
+    spark: SparkSpec | None = None
+    hdfs: HdfsSpec | None = None
+    nginx: NginxSpec | None = None
+    pulsar: PulsarSpec | None = None
+    serving_ip: str | None = None
+    serving_port: int | None = None
+    serving: ServingSpec | None = None
+    # Accepted only to be refused by name (models/fate_rules.py says why and what to do instead).
+    rabbitmq: Any = None
+    lbrollsite: Any = None
+    rollsite: Any = None
+    image_tag: Any = None
+    external_mysql_ip: Any = None
+    external_mysql_port: Any = None
+    external_mysql_database: Any = None
+    external_mysql_user: Any = None
+    external_mysql_password: Any = None
+
+    # -- shorthand and normalisation ---------------------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_backend(cls, data: Any, info: ValidationInfo) -> Any:
+        """``backend`` fills computing/federation/storage/modules; explicit values must agree with it."""
+        if not isinstance(data, dict) or not data.get("backend"):
+            return data
+        backend = data["backend"]
+        if backend not in d.BACKENDS:
+            return data  # the Literal type reports it
+        computing, federation, storage, modules = d.BACKENDS[backend]
+        prefix = _prefix(info)
+        data = dict(data)
+        problems = []
+        for key, wanted in (("computing", computing), ("federation", federation), ("storage", storage)):
+            given = data.get(key)
+            if given is None:
+                data[key] = wanted
+            elif given != wanted:
+                problems.append(FieldProblem(
+                    f"{prefix}.{key}", given, f"backend {backend!r} means {key} {wanted!r}",
+                    f"remove {key} (backend sets it) or make it {wanted!r}").text)
+        if data.get("modules") is None:
+            data["modules"] = list(modules)
+        if problems:
+            raise FieldProblems(problems)
+        return data
+
+    @field_validator("registry")
+    @classmethod
+    def _normalise_registry(cls, value: str | None) -> str:
+        """Upstream v2.0.0 concatenates the registry verbatim (§12.4); a prefix with or without ``/`` both work."""
+        value = (value or "").strip()
+        if value and not value.endswith("/"):
+            value += "/"
+        return value
+
+    @model_validator(mode="after")
+    def _check_rules(self, info: ValidationInfo) -> FateSpec:
+        from models.fate_rules import all_problems
+
+        problems = all_problems(self, _prefix(info))
+        if problems:
+            raise FieldProblems(problems)
+        # Upstream requires both; deriving them from the party id keeps the seeds' convention fate-<partyId>.
+        self.name = self.name or f"fate-{self.party_id}"
+        self.namespace = self.namespace or f"fate-{self.party_id}"
+        return self
+
+    # -- backend -----------------------------------------------------------------------------------------
+
+    @property
+    def backend_name(self) -> Backend:
+        if self.computing == "Eggroll":
+            return "eggroll"
+        if self.computing == "Spark_local":
+            return "spark-local-pulsar"
+        return "spark-pulsar"
+
+    @property
+    def module_set(self) -> frozenset[str]:
+        return frozenset(self.modules or ())
+
+    def has(self, module: str) -> bool:
+        return module in self.module_set
+
+    # -- effective values (defaults included) ------------------------------------------------------------
+
+    def block(self, path: str) -> Any:
+        """The block at a dotted path (``spark.worker``) or None."""
+        node: Any = self
+        for part in path.split("."):
+            node = getattr(node, part, None) if node is not None else None
+        return node
+
+    def effective_resources(self, path: str) -> dict[str, dict[str, Any]]:
+        """Requests/limits as they will be rendered: the user's values over the defaults, without ever
+        putting a default request above a user limit (Kubernetes would refuse the pod)."""
+        block = self.block(path)
+        res: Resources | None = getattr(block, "resources", None)
+        user_requests = dict((res.requests if res else None) or {})
+        user_limits = dict((res.limits if res else None) or {})
+        requests = {k: v for k, v in d.RESOURCE_DEFAULTS.get(path, {}).items() if k not in user_limits}
+        requests.update(user_requests)
+        out: dict[str, dict[str, Any]] = {"requests": requests}
+        if user_limits:
+            out["limits"] = user_limits
+        return out
+
+    def effective_request(self, path: str, key: str) -> float | None:
+        """What the scheduler will reserve: request, else limit (Kubernetes copies it), else None."""
+        res = self.effective_resources(path)
+        value = res["requests"].get(key, res.get("limits", {}).get(key))
+        return None if value is None else parse_quantity(value)
+
+    def volume(self, path: str) -> Volume:
+        """The persistence keys of a volume path with defaults filled in (storage class from the top level)."""
+        block = self.block(path)
+        keys = {k: getattr(block, k, None) for k in Volume.model_fields} if block is not None else {}
+        return Volume(
+            existing_claim=keys.get("existing_claim") or None,
+            storage_class=keys.get("storage_class") or self.storage_class,
+            access_mode=keys.get("access_mode") or "ReadWriteOnce",
+            size=keys.get("size") or d.VOLUME_DEFAULTS[path],
+            sub_path=keys.get("sub_path") or None,
+        )
+
+    def volume_paths(self) -> list[str]:
+        """Volume paths of the deployed modules, in a stable order."""
+        return [p for p in d.VOLUME_DEFAULTS if self.has(d.module_of(p))]
+
+    def resource_paths(self) -> list[str]:
+        return [p for p in d.RESOURCE_DEFAULTS if self.has(d.module_of(p))]
+
+    # -- sizing against the reference architecture -------------------------------------------------------
+
+    def sizing_findings(self, prefix: str = "fate") -> list[str]:
+        """House-format problems where effective sizes are below the reference architecture's minimums."""
+        from models.fate_sizing import sizing_findings
+
+        return sizing_findings(self, prefix)
+
+
+def parse_fate_spec(data: dict[str, Any], prefix: str = "fate", source: str = "stack configuration") -> FateSpec:
+    """Validate ``data``; every problem becomes one line of a ConfigError (pydantic's and ours alike)."""
+    try:
+        return FateSpec.model_validate(data, context={"prefix": prefix})
+    except ValidationError as exc:
+        err = from_validation_error(exc, prefix, source)
+        nested = {}
+        for item in exc.errors():
+            ctx_error = (item.get("ctx") or {}).get("error")
+            if isinstance(ctx_error, FieldProblems):
+                nested[ctx_error.text] = ctx_error.problems
+        problems = [q for p in err.problems for q in nested.get(p, [p])]
+        raise ConfigError(problems, source) from None
