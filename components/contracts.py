@@ -41,9 +41,10 @@ class PulsarEndpoint(TypedDict):
 
 
 class ExchangeEndpoint(TypedDict):
-    host: str            # load-balancer address of the exchange
+    host: str            # address of the exchange nginx (nginx.exchange.ip on the party side)
     nginxHttpPort: int
     nginxGrpcPort: int
+    atsHost: str         # address of the exchange ATS (pulsar.exchange.ip): its own LoadBalancer, so may differ
     atsPort: int         # SNI proxy (TLS) port, 443 by default
     domain: str          # parties are <partyId>.<domain>
 
