@@ -1,0 +1,25 @@
+"""The address parties are told to use for the exchange, from how its Services are exposed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def lb_address(ingress: list[Any] | None) -> str | None:
+    """First IP or hostname the load balancer published (dicts from state or typed status objects)."""
+    for item in ingress or []:
+        get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
+        address = get("ip") or get("hostname")
+        if address:
+            return address
+    return None
+
+
+def advertised(service_type: str, ingress: list[Any] | None, advertised_host: str | None, service_dns: str,
+               port: int, node_port: int | None) -> tuple[str | None, int]:
+    """(host, port): the configured host wins; else the LB's address, a node port, or in-cluster DNS."""
+    if service_type == "NodePort":
+        return advertised_host, node_port or port
+    if service_type == "ClusterIP":
+        return advertised_host or service_dns, port
+    return advertised_host or lb_address(ingress), port

@@ -1,0 +1,66 @@
+"""nginx sub-part of the exchange: FATE's OpenResty proxy for control traffic, its route table and Service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.contracts import NginxEndpoint
+from components.exchange import manifests, rollout, routes
+from components.exchange.naming import NGINX_MODULE, labels, selector
+from models.exchange import NginxConfig
+
+
+@dataclass
+class ExchangeNginxArgs:
+    config: NginxConfig
+    namespace: pulumi.Input[str]
+    party_id: int
+    routes: pulumi.Output[dict[str, NginxEndpoint | None]]  # keyed by str(party id)
+    provider: k8s.Provider
+    image_pull_secrets: list[str]
+
+
+class ExchangeNginx(pulumi.ComponentResource):
+    """Outputs: ``service`` (the k8s Service) and ``route_table_yaml``."""
+
+    def __init__(self, name: str, args: ExchangeNginxArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("kubefate:index:ExchangeNginx", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        cfg = args.config
+        lbl = labels(args.party_id, NGINX_MODULE)
+        self.route_table_yaml: pulumi.Output[str] = args.routes.apply(
+            lambda r: routes.nginx_route_table_yaml(r, cfg.http_port, cfg.grpc_port))
+        table = k8s.core.v1.ConfigMap(
+            f"{name}-routes",
+            metadata={"namespace": args.namespace, "labels": lbl},
+            data={"route_table.yaml": self.route_table_yaml},
+            opts=child,
+        )
+        annotations = pulumi.Output.all(args.routes, self.route_table_yaml).apply(
+            lambda v: rollout.pod_annotations(rollout.nginx_route_annotations(v[0]), v[1]))
+        sel = selector(args.party_id, NGINX_MODULE)
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata={"name": "nginx", "namespace": args.namespace, "labels": lbl},
+            spec={
+                "replicas": cfg.replicas,
+                "strategy": manifests.rolling_update(),
+                "selector": {"matchLabels": sel},
+                "template": {
+                    "metadata": {"labels": lbl, "annotations": annotations},
+                    "spec": manifests.nginx_pod_spec(cfg, table.metadata.name, args.image_pull_secrets),
+                },
+            },
+            opts=child,
+        )
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata={"name": "nginx", "namespace": args.namespace, "labels": lbl},
+            spec=manifests.service_spec(cfg.type, sel, manifests.nginx_ports(cfg), cfg.load_balancer_ip),
+            opts=child,
+        )
+        self.register_outputs({"routeTableYaml": self.route_table_yaml,
+                               "service": self.service.metadata.name})
