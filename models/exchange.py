@@ -253,5 +253,5 @@ class ExchangeStackConfig(BaseModel):
 
     role: Literal["exchange"] = "exchange"
     sizing: Literal["production", "trial"] = "production"
-    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    cluster: ClusterConfig
     exchange: ExchangeConfig

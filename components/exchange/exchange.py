@@ -24,6 +24,8 @@ class ExchangeArgs:
     provider: k8s.Provider
     # Party id -> its endpoints as read from its stack; a missing id or a None value means "not deployed yet".
     parties: dict[int, pulumi.Input[PartyEndpoints | None]] = field(default_factory=dict)
+    # Pod-security labels the cluster needs on workload namespaces (components/tanzu/pod_security.py).
+    namespace_labels: dict[str, str] = field(default_factory=dict)
 
 
 class Exchange(pulumi.ComponentResource):
@@ -37,8 +39,8 @@ class Exchange(pulumi.ComponentResource):
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata={"name": cfg.namespace, "labels": {
-                "name": RELEASE_NAME, "cluster": CLUSTER_KIND, "app.kubernetes.io/managed-by": MANAGED_BY,
-                "pod-security.kubernetes.io/enforce": "baseline"}},
+                **args.namespace_labels,
+                "name": RELEASE_NAME, "cluster": CLUSTER_KIND, "app.kubernetes.io/managed-by": MANAGED_BY}},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name

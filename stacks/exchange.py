@@ -1,0 +1,65 @@
+"""The exchange stack: its cluster, then the Exchange wired to every party stack's live endpoints.
+
+Exports are the wire contract of components/contracts.py. Each party's TLS bundle is its own secret output so
+a party stack reads only its name; the route tables are exported in plain text (addresses only) so
+``pulumi stack output`` shows what is routed without opening the cluster.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import contracts
+from components.exchange import Exchange, ExchangeArgs
+from components.tanzu import TanzuWorkloadCluster, TanzuWorkloadClusterArgs
+from models.exchange import ExchangeConfig, ExchangeStackConfig
+from stacks.federation_links import read_party_endpoints
+
+if TYPE_CHECKING:
+    from models.config import StackSecrets
+
+
+def _namespace_labels(cfg: ExchangeStackConfig) -> dict[str, str]:
+    try:
+        from components.tanzu.pod_security import pod_security_labels
+    except ImportError:  # pragma: no cover - only while the Tanzu engineer's module is not on main
+        return {}
+    return pod_security_labels(cfg.cluster.tkr_version)
+
+
+def deploy_exchange(cfg: ExchangeConfig, provider: k8s.Provider,
+                    namespace_labels: dict[str, str] | None = None) -> Exchange:
+    """Everything after the cluster exists; exports the federation's outputs."""
+    parties = read_party_endpoints(cfg.party_stacks)
+    exchange = Exchange("exchange", ExchangeArgs(config=cfg, provider=provider, parties=dict(parties),
+                                                 namespace_labels=namespace_labels or {}))
+    pulumi.export(contracts.EXCHANGE_ENDPOINT, exchange.endpoint)
+    pulumi.export(contracts.CA_CERT, exchange.ca_cert)
+    pulumi.export(contracts.FEDERATED_PARTIES, exchange.federated_parties)
+    pulumi.export(contracts.PENDING_PARTIES, exchange.pending_parties)
+    pulumi.export("nginxRouteTable", exchange.nginx_route_table)
+    pulumi.export("sniRoutes", exchange.sni_routes)
+    for party_id, bundle in exchange.party_tls.items():
+        pulumi.export(contracts.party_tls_output(party_id), pulumi.Output.secret(bundle))
+    exchange.pending_parties.apply(_report_pending)
+    return exchange
+
+
+def _report_pending(pending: list[int]) -> None:
+    if pending:
+        pulumi.log.info(f"parties pending federation (no endpoints yet): {pending}; deploy them, then run "
+                        "this stack again (python -m federation up does both)")
+
+
+def run_exchange(cfg: ExchangeStackConfig, secrets: StackSecrets) -> None:
+    cluster = TanzuWorkloadCluster("exchange-cluster", TanzuWorkloadClusterArgs(
+        config=cfg.cluster,
+        kubeconfig=secrets.kubeconfig,
+        supervisor_kubeconfig=secrets.supervisor_kubeconfig,
+        vsphere_password=secrets.vsphere_password,
+        workload_namespaces=[cfg.exchange.namespace],
+    ))
+    deploy_exchange(cfg.exchange, cluster.provider, _namespace_labels(cfg))

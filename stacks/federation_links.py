@@ -1,0 +1,97 @@
+"""Every StackReference of the federation, both directions: exchange -> parties and party -> exchange.
+
+Stacks reference each other in a cycle (parties need the exchange's address and certificates, the exchange
+needs the parties' addresses), broken by phases: an output that is not there yet resolves to None and the
+reader deploys what it can. Nothing here raises on a missing or malformed output; it warns and waits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components import contracts
+from components.contracts import ExchangeEndpoint, PulsarTls
+from components.exchange.endpoints import PartyEndpoints, party_endpoints
+
+DIY_ORGANIZATION = "organization"  # what file backends call every organisation
+
+
+def qualify_stack(name: str, organization: str | None = None, project: str | None = None) -> str:
+    """``party-30000`` -> ``<org>/<project>/party-30000``; ``org/stack`` gets the project; full names pass."""
+    parts = name.split("/")
+    org = organization or pulumi.get_organization() or DIY_ORGANIZATION
+    proj = project or pulumi.get_project()
+    if len(parts) == 3:
+        return name
+    if len(parts) == 2:
+        return f"{parts[0]}/{proj}/{parts[1]}"
+    return f"{org}/{proj}/{name}"
+
+
+def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, pulsar: Any
+                       ) -> PartyEndpoints | None:
+    if exported_id is not None and str(exported_id) != str(party_id):
+        pulumi.log.warn(f"stack {stack} exports partyId {exported_id}, but the exchange lists it as party "
+                        f"{party_id}: not routing it. Fix exchange.parties or the party stack's partyId.")
+        return None
+    found = party_endpoints(nginx, pulsar)
+    if found is None:
+        pulumi.log.info(f"party {party_id} ({stack}): no endpoints exported yet; pending federation")
+    elif found["nginx"] is None or found["pulsar"] is None:
+        missing = "nginxEndpoint" if found["nginx"] is None else "pulsarEndpoint"
+        pulumi.log.warn(f"party {party_id} ({stack}): {missing} missing or malformed; routing only the rest")
+    return found
+
+
+def read_party_endpoints(party_stacks: dict[int, str]) -> dict[int, pulumi.Output[PartyEndpoints | None]]:
+    """One StackReference per party (resource name ``party-<id>-ref``, stable across renames of stacks)."""
+    result: dict[int, pulumi.Output[PartyEndpoints | None]] = {}
+    for party_id, stack in sorted(party_stacks.items()):
+        ref = pulumi.StackReference(f"party-{party_id}-ref", stack_name=qualify_stack(stack))
+        result[party_id] = pulumi.Output.all(
+            ref.get_output(contracts.PARTY_ID),
+            ref.get_output(contracts.NGINX_ENDPOINT),
+            ref.get_output(contracts.PULSAR_ENDPOINT),
+        ).apply(lambda v, pid=party_id, s=stack: _checked_endpoints(pid, s, v[0], v[1], v[2]))
+    return result
+
+
+def _exchange_endpoint(value: Any) -> ExchangeEndpoint | None:
+    if not isinstance(value, dict):
+        return None
+    needed = ("host", "nginxHttpPort", "nginxGrpcPort", "atsPort", "domain")
+    if any(value.get(k) in (None, "") for k in needed):
+        return None
+    endpoint = {k: value[k] for k in needed}
+    endpoint["atsHost"] = value.get("atsHost") or value["host"]  # exchanges exported before atsHost existed
+    return ExchangeEndpoint(**endpoint)
+
+
+def _pulsar_tls(value: Any) -> PulsarTls | None:
+    if not isinstance(value, dict):
+        return None
+    if not all(isinstance(value.get(k), str) and value.get(k) for k in ("certPem", "keyPkcs8Pem", "caPem")):
+        return None
+    return PulsarTls(certPem=value["certPem"], keyPkcs8Pem=value["keyPkcs8Pem"], caPem=value["caPem"])
+
+
+ExchangeView = tuple[pulumi.Output[ExchangeEndpoint | None], pulumi.Output[PulsarTls | None]]
+
+
+def read_exchange_for_party(exchange_stack: str, party_id: int) -> ExchangeView:
+    """The exchange endpoint and this party's own TLS bundle (secret); each None until the exchange has it."""
+    ref = pulumi.StackReference("exchange-ref", stack_name=qualify_stack(exchange_stack))
+    endpoint = ref.get_output(contracts.EXCHANGE_ENDPOINT).apply(_exchange_endpoint)
+    bundle = pulumi.Output.secret(ref.get_output(contracts.party_tls_output(party_id)).apply(_pulsar_tls))
+
+    def report(v: list[Any]) -> None:
+        if v[0] is None:
+            pulumi.log.info(f"exchange stack {exchange_stack}: no endpoint yet; deploying standalone")
+        elif v[1] is None:
+            pulumi.log.warn(f"exchange stack {exchange_stack} has no certificate for party {party_id}: "
+                            "add this party to its exchange.parties and run the exchange stack")
+
+    pulumi.Output.all(endpoint, bundle).apply(report)
+    return endpoint, bundle

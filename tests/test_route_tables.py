@@ -1,0 +1,113 @@
+"""Pure renderers of the exchange: nginx route table, ATS sni.yaml/records.config, rollout annotations."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from components.exchange import ats_config, rollout, routes
+from components.exchange.endpoints import membership, party_endpoints
+
+
+def nginx_ep(i: int) -> dict:
+    return {"host": f"10.1.{i // 250}.{i % 250 + 1}", "httpPort": 9300, "grpcPort": 9310}
+
+
+def pulsar_ep(i: int, ssl: int = 6651) -> dict:
+    return {"host": f"10.2.{i // 250}.{i % 250 + 1}", "port": 6650, "sslPort": ssl}
+
+
+def parties(n: int) -> list[int]:
+    return [10000 + i for i in range(n)]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 200])
+def test_nginx_route_table_has_default_and_one_entry_per_party(n):
+    ids = parties(n)
+    table = yaml.safe_load(routes.nginx_route_table_yaml({p: nginx_ep(i) for i, p in enumerate(ids)}))
+    assert table["default"] == {"proxy": [{"host": "nginx", "http_port": 9300, "grpc_port": 9310}]}
+    assert sorted(k for k in table if k != "default") == ids
+    for i, p in enumerate(ids):
+        hop = {"host": nginx_ep(i)["host"], "http_port": 9300, "grpc_port": 9310}
+        assert table[p] == {"proxy": [hop], "fateflow": [hop]}
+
+
+def test_nginx_route_table_keys_are_yaml_integers_and_ordered():
+    text = routes.nginx_route_table_yaml({"40000": nginx_ep(1), 30000: nginx_ep(0)})
+    assert "\n30000:\n" in text and "'30000'" not in text
+    assert text.index("30000:") < text.index("40000:")
+
+
+def test_nginx_route_table_skips_parties_without_endpoint_and_uses_service_ports():
+    table = yaml.safe_load(routes.nginx_route_table_yaml({30000: None, 40000: nginx_ep(0)}, 80, 81))
+    assert 30000 not in table and 40000 in table
+    assert table["default"]["proxy"][0] == {"host": "nginx", "http_port": 80, "grpc_port": 81}
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 200])
+def test_sni_yaml_tunnels_each_party_fqdn_to_its_pulsar_tls_port(n):
+    ids = parties(n)
+    doc = yaml.safe_load(ats_config.sni_yaml("fate.org", {p: pulsar_ep(i) for i, p in enumerate(ids)}))
+    assert [e["fqdn"] for e in doc["sni"]] == [f"{p}.fate.org" for p in ids]
+    assert [e["tunnel_route"] for e in doc["sni"]] == [f"{pulsar_ep(i)['host']}:6651" for i in range(n)]
+
+
+def test_sni_brackets_ipv6_hosts():
+    v6 = {"host": "fd00::5", "port": 6650, "sslPort": 6651}
+    doc = yaml.safe_load(ats_config.sni_yaml("fate.org", {1: v6}))
+    assert doc["sni"][0]["tunnel_route"] == "[fd00::5]:6651"
+
+
+def test_port_ranges_merge_adjacent_ports():
+    assert ats_config.port_ranges([]) == ""
+    assert ats_config.port_ranges([443]) == "443"
+    assert ats_config.port_ranges([6651, 443, 6652, 6653, 30099, 6651]) == "443 6651-6653 30099"
+
+
+def test_connect_ports_follow_the_routed_endpoints():
+    eps = {1: pulsar_ep(0, 6651), 2: pulsar_ep(1, 443), 3: pulsar_ep(2, 31999), 4: None}
+    assert ats_config.connect_ports(eps) == "443 6651 31999"
+    assert ats_config.connect_ports({}) == "443"
+
+
+def test_records_config_lines():
+    text = ats_config.records_config({1: pulsar_ep(0, 30109)})
+    lines = text.splitlines()
+    assert "CONFIG proxy.config.http.connect_ports STRING 443 30109" in lines
+    assert "CONFIG proxy.config.http.server_ports STRING 8080 8080:ipv6 443:ssl" in lines
+    assert "CONFIG proxy.config.ssl.CA.cert.path STRING /opt/proxy" in lines
+    assert "CONFIG proxy.config.ssl.servername.filename STRING sni/sni.yaml" in lines
+    assert all(line.startswith("CONFIG ") for line in lines)
+    assert "6650-6700" not in text
+
+
+def test_ssl_multicert_names_the_secret_files():
+    expected = "dest_ip=* ssl_cert_name=proxy.cert.pem ssl_key_name=proxy.key.pem\n"
+    assert ats_config.ssl_multicert_config() == expected
+
+
+def test_route_annotations_name_each_party():
+    ann = rollout.nginx_route_annotations({30000: nginx_ep(0), 40000: None})
+    assert ann == {"route.kubefate.io/party-30000": "10.1.0.1:9300/9310"}
+    sni = rollout.sni_route_annotations("fate.org", {"30000": pulsar_ep(0)})
+    assert sni == {"route.kubefate.io/party-30000": "30000.fate.org -> 10.2.0.1:6651"}
+
+
+def test_checksum_changes_with_content_and_boundaries():
+    assert rollout.checksum("a") == rollout.checksum("a")
+    assert rollout.checksum("a") != rollout.checksum("b")
+    assert rollout.checksum("ab", "c") != rollout.checksum("a", "bc")
+    ann = rollout.pod_annotations({"route.kubefate.io/party-1": "x"}, "doc")
+    assert ann[rollout.CHECKSUM_ANNOTATION] == rollout.checksum("doc")
+
+
+def test_party_endpoints_parsing_and_membership():
+    assert party_endpoints(None, None) is None
+    partial = party_endpoints(nginx_ep(0), None)
+    assert partial == {"nginx": nginx_ep(0), "pulsar": None}
+    assert party_endpoints({"host": "", "httpPort": 1, "grpcPort": 2}, {"host": "h", "port": 1}) is None
+    floats = party_endpoints({"host": "h", "httpPort": 9300.0, "grpcPort": 9310.0}, None)
+    assert floats["nginx"] == {"host": "h", "httpPort": 9300, "grpcPort": 9310}
+    assert party_endpoints({"host": "h", "httpPort": True, "grpcPort": 2}, None) is None
+    m = membership({"30000": {"nginx": nginx_ep(0), "pulsar": pulsar_ep(0)}, "40000": partial, "50000": None})
+    assert m.federated == [30000] and m.pending == [40000, 50000]
