@@ -8,7 +8,11 @@ from pathlib import Path
 import pulumi
 import pulumi_kubernetes as k8s
 
-from models.cluster import ClusterConfig
+from components.tanzu.pod_security import psa_labels
+from components.tanzu.preparation import WorkloadPreparation, WorkloadPreparationArgs
+from components.tanzu.supervisor_cluster import SupervisorCluster, SupervisorClusterArgs
+from components.tanzu.vsphere_namespace import VsphereNamespace, VsphereNamespaceArgs
+from models.cluster import ClusterConfig, check_cluster_secrets
 from models.errors import ConfigError, problem
 
 
@@ -25,38 +29,72 @@ def _adopted_kubeconfig(cfg: ClusterConfig, kubeconfig: pulumi.Input[str] | None
     """Secret content wins over a path; a path is read now so only its content (as a secret) reaches state."""
     if kubeconfig is not None:
         return pulumi.Output.secret(kubeconfig)
-    if cfg.kubeconfig_path:
-        path = Path(cfg.kubeconfig_path).expanduser()
-        if not path.is_file():
-            raise ConfigError([problem("cluster.kubeconfigPath", cfg.kubeconfig_path, "no such file",
-                                       "point it at a readable kubeconfig or set the secret "
-                                       "`pulumi config set --secret kubeconfig < file`")])
-        return pulumi.Output.secret(path.read_text())
-    raise ConfigError([problem("cluster.mode", cfg.mode, "adopt mode needs a kubeconfig",
-                               "set the secret `kubeconfig` or `cluster.kubeconfigPath`")])
+    path = Path(cfg.kubeconfig_path or "").expanduser()
+    if not cfg.kubeconfig_path or not path.is_file():
+        raise ConfigError([problem("cluster.kubeconfigPath", cfg.kubeconfig_path, "no such file",
+                                   "point it at a readable kubeconfig or set the secret "
+                                   "`pulumi config set --secret kubeconfig < file`")])
+    return pulumi.Output.secret(path.read_text())
 
 
 class TanzuWorkloadCluster(pulumi.ComponentResource):
     """Provisions (mode ``tanzu``) or adopts (mode ``kubeconfig``) the workload cluster.
 
     Downstream components only ever see ``provider``: they cannot tell an adopted cluster from a provisioned
-    one, which is what lets local trials exercise the same stacks as the reference architecture.
+    one, which is what lets local trials exercise the same stacks as the reference architecture. Anything
+    that creates pods should also ``depends_on`` this component, so pod-security preparation lands first.
     """
 
     kubeconfig: pulumi.Output[str]
     provider: k8s.Provider
+    namespace_labels: dict[str, str]
+    cluster_name: pulumi.Output[str | None]
+    vsphere_namespace: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: TanzuWorkloadClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("kubefate:index:TanzuWorkloadCluster", name, None, opts)
         cfg = args.config
-        if cfg.mode != "kubeconfig":
-            raise ConfigError([problem("cluster.mode", cfg.mode, "not implemented yet",
-                                       "use mode `kubeconfig` for now")])
-        self.kubeconfig = _adopted_kubeconfig(cfg, args.kubeconfig)
+        missing = check_cluster_secrets(cfg, has_kubeconfig=args.kubeconfig is not None,
+                                        has_supervisor_kubeconfig=args.supervisor_kubeconfig is not None,
+                                        has_vsphere_password=args.vsphere_password is not None)
+        if missing:
+            raise ConfigError(missing)
+        if cfg.mode == "kubeconfig":
+            self.kubeconfig = _adopted_kubeconfig(cfg, args.kubeconfig)
+            self.cluster_name = pulumi.Output.from_input(None)
+            self.vsphere_namespace = pulumi.Output.from_input(None)
+        else:
+            self.kubeconfig, self.vsphere_namespace = self._provision(name, cfg, args)
+            self.cluster_name = pulumi.Output.from_input(cfg.name)
         self.provider = k8s.Provider(
             f"{name}-workload",
             kubeconfig=self.kubeconfig,
-            context=cfg.context,
+            context=cfg.context if cfg.mode == "kubeconfig" else None,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"kubeconfig": self.kubeconfig, "provider": self.provider})
+        self.namespace_labels = psa_labels() if cfg.pod_security_mode == "psa" else {}
+        if cfg.prepare:
+            WorkloadPreparation(f"{name}-prep", WorkloadPreparationArgs(cfg, self.provider,
+                                                                        list(args.workload_namespaces)),
+                                pulumi.ResourceOptions(parent=self))
+        self.register_outputs({
+            "kubeconfig": self.kubeconfig,
+            "provider": self.provider,
+            "namespace_labels": self.namespace_labels,
+            "cluster_name": self.cluster_name,
+            "vsphere_namespace": self.vsphere_namespace,
+        })
+
+    def _provision(self, name: str, cfg: ClusterConfig,
+                   args: TanzuWorkloadClusterArgs) -> tuple[pulumi.Output[str], pulumi.Output[str | None]]:
+        depends_on: list[pulumi.Resource] = []
+        namespace_name = pulumi.Output.from_input(cfg.vsphere_namespace)
+        if cfg.vsphere.manage:
+            ns = VsphereNamespace(f"{name}-ns", VsphereNamespaceArgs(cfg, args.vsphere_password),
+                                  pulumi.ResourceOptions(parent=self))
+            depends_on.append(ns)
+            namespace_name = ns.namespace_name
+        supervisor = SupervisorCluster(
+            f"{name}-sv", SupervisorClusterArgs(cfg, args.supervisor_kubeconfig, depends_on),
+            pulumi.ResourceOptions(parent=self))
+        return supervisor.kubeconfig, namespace_name
