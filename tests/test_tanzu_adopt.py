@@ -38,3 +38,4 @@ def test_adopt_missing_file_names_field(harness, tmp_path):
     cfg = ClusterConfig.model_validate({"mode": "kubeconfig", "kubeconfigPath": str(tmp_path / "nope")})
     with pytest.raises(ConfigError, match=r"cluster\.kubeconfigPath"):
         harness.run(lambda: TanzuWorkloadCluster("c", TanzuWorkloadClusterArgs(cfg)))
+    assert harness.mocks.registered == []

@@ -52,15 +52,16 @@ class TanzuWorkloadCluster(pulumi.ComponentResource):
     vsphere_namespace: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: TanzuWorkloadClusterArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("kubefate:index:TanzuWorkloadCluster", name, None, opts)
         cfg = args.config
         missing = check_cluster_secrets(cfg, has_kubeconfig=args.kubeconfig is not None,
                                         has_supervisor_kubeconfig=args.supervisor_kubeconfig is not None,
                                         has_vsphere_password=args.vsphere_password is not None)
         if missing:
             raise ConfigError(missing)
-        if cfg.mode == "kubeconfig":
-            self.kubeconfig = _adopted_kubeconfig(cfg, args.kubeconfig)
+        adopted = _adopted_kubeconfig(cfg, args.kubeconfig) if cfg.mode == "kubeconfig" else None
+        super().__init__("kubefate:index:TanzuWorkloadCluster", name, None, opts)
+        if adopted is not None:
+            self.kubeconfig = adopted
             self.cluster_name = pulumi.Output.from_input(None)
             self.vsphere_namespace = pulumi.Output.from_input(None)
         else:
