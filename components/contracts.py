@@ -44,7 +44,7 @@ class ExchangeEndpoint(TypedDict):
     host: str            # address of the exchange nginx (nginx.exchange.ip on the party side)
     nginxHttpPort: int
     nginxGrpcPort: int
-    atsHost: str         # address of the exchange ATS (pulsar.exchange.ip): its own LoadBalancer, so may differ
+    atsHost: str         # address of the exchange ATS (pulsar.exchange.ip); its own LB, may differ
     atsPort: int         # SNI proxy (TLS) port, 443 by default
     domain: str          # parties are <partyId>.<domain>
 

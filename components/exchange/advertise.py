@@ -6,10 +6,9 @@ from typing import Any
 
 
 def lb_address(ingress: list[Any] | None) -> str | None:
-    """First IP or hostname the load balancer published (dicts from state or typed status objects)."""
+    """First IP or hostname the load balancer published."""
     for item in ingress or []:
-        get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
-        address = get("ip") or get("hostname")
+        address = (item.get("ip") or item.get("hostname")) if isinstance(item, dict) else None
         if address:
             return address
     return None

@@ -79,12 +79,11 @@ class Exchange(pulumi.ComponentResource):
 
 
 def _ingress(status) -> list | None:
-    balancer = getattr(status, "load_balancer", None) if status is not None else None
-    if balancer is None and isinstance(status, dict):
-        balancer = status.get("loadBalancer")
-    if balancer is None:
+    """``status.loadBalancer.ingress``; Output.all hands typed outputs over as plain snake_case dicts."""
+    if not isinstance(status, dict):
         return None
-    return getattr(balancer, "ingress", None) if not isinstance(balancer, dict) else balancer.get("ingress")
+    balancer = status.get("load_balancer") or status.get("loadBalancer")
+    return balancer.get("ingress") if isinstance(balancer, dict) else None
 
 
 def _endpoint(cfg: ExchangeConfig, ats_status, nginx_status, namespace: str) -> ExchangeEndpoint | None:

@@ -1,0 +1,214 @@
+"""The Exchange component under mocks: what it registers, how routes reach pods, and that keys stay secret."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi_kubernetes as k8s
+import yaml
+
+from components.exchange import Exchange, ExchangeArgs
+from models.exchange import ExchangeConfig
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+SERVICE = "kubernetes:core/v1:Service"
+CONFIGMAP = "kubernetes:core/v1:ConfigMap"
+SECRET = "kubernetes:core/v1:Secret"
+KEY_TYPE = "tls:index/privateKey:PrivateKey"
+# How the SDK marks a secret inside serialized inputs (pulumi/runtime/rpc.py).
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def config(party_ids=(30000, 40000), **extra) -> ExchangeConfig:
+    return ExchangeConfig.model_validate({
+        "trafficServer": {"imageTag": "9.2.5-mirror", **extra.pop("trafficServer", {})},
+        "parties": [{"partyId": p, "stack": f"party-{p}"} for p in party_ids],
+        **extra,
+    })
+
+
+def endpoints(party_id: int, nginx=True, pulsar=True) -> dict:
+    n = party_id // 10000
+    return {
+        "nginx": {"host": f"10.0.{n}.1", "httpPort": 9300, "grpcPort": 9310} if nginx else None,
+        "pulsar": {"host": f"10.0.{n}.2", "port": 6650, "sslPort": 6651} if pulsar else None,
+    }
+
+
+def pki_values(harness, prefix: str = "") -> None:
+    """Give every key and certificate a recognisable value (mocks return only inputs otherwise)."""
+    harness.mocks.on_new[KEY_TYPE] = lambda a: {"privateKeyPem": f"{prefix}KEY-{a.name}",
+                                                "privateKeyPemPkcs8": f"{prefix}PK8-{a.name}"}
+    for cert_type in ("selfSignedCert:SelfSignedCert", "locallySignedCert:LocallySignedCert"):
+        harness.mocks.on_new[f"tls:index/{cert_type}"] = lambda a: {"certPem": f"CERT-{a.name}"}
+
+
+def build(harness, cfg: ExchangeConfig, parties: dict, **args) -> Exchange:
+    def program():
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        return Exchange("exchange", ExchangeArgs(config=cfg, provider=provider, parties=parties, **args))
+
+    return harness.run(program)
+
+
+def test_registers_namespace_ats_nginx_with_provider_and_parent(harness):
+    build(harness, config(), {30000: endpoints(30000)})
+    ns = harness.mocks.one("kubernetes:core/v1:Namespace")
+    assert ns.k8s_name == "fate-exchange"
+    assert ns.inputs["metadata"]["labels"]["cluster"] == "fate-exchange"
+    for kind in (DEPLOYMENT, SERVICE, CONFIGMAP, SECRET):
+        for r in harness.mocks.of_type(kind):
+            assert r.provider and "pulumi:providers:kubernetes" in r.provider, r.name
+            assert r.k8s_namespace == "fate-exchange"
+            assert r.inputs["metadata"]["labels"]["cluster"] == "fate-exchange"
+            assert r.parent_type in ("kubefate:index:TrafficServer", "kubefate:index:ExchangeNginx")
+    assert {d.k8s_name for d in harness.mocks.of_type(DEPLOYMENT)} == {"traffic-server", "nginx"}
+
+
+def test_images_are_pinned_and_configurable(harness):
+    cfg = config(nginx={"image": "harbor.local/fate/nginx", "imageTag": "2.0.0-release"},
+                 trafficServer={"image": "harbor.local/fate/trafficserver"})
+    build(harness, cfg, {})
+    images = {d.k8s_name: d.inputs["spec"]["template"]["spec"]["containers"][0]["image"]
+              for d in harness.mocks.of_type(DEPLOYMENT)}
+    assert images == {"traffic-server": "harbor.local/fate/trafficserver:9.2.5-mirror",
+                      "nginx": "harbor.local/fate/nginx:2.0.0-release"}
+
+
+def test_services_are_load_balancers_honouring_load_balancer_ip(harness):
+    cfg = config(trafficServer={"loadBalancerIP": "192.168.50.10"}, nginx={"loadBalancerIP": "192.168.50.11"})
+    build(harness, cfg, {})
+    ats = harness.mocks.one(SERVICE, "traffic-server").inputs["spec"]
+    nginx = harness.mocks.one(SERVICE, "nginx").inputs["spec"]
+    assert ats["type"] == nginx["type"] == "LoadBalancer"
+    assert ats["loadBalancerIP"] == "192.168.50.10" and nginx["loadBalancerIP"] == "192.168.50.11"
+    assert [(p["name"], p["port"]) for p in ats["ports"]] == [("tls", 443)]
+    assert [(p["name"], p["port"]) for p in nginx["ports"]] == [("http", 9300), ("grpc", 9310)]
+    assert all("nodePort" not in p for p in ats["ports"] + nginx["ports"])
+
+
+def test_cluster_ip_service_has_no_node_port(harness):
+    build(harness, config(trafficServer={"type": "ClusterIP"}), {})
+    spec = harness.mocks.one(SERVICE, "traffic-server").inputs["spec"]
+    assert spec["type"] == "ClusterIP" and "nodePort" not in spec["ports"][0] and "loadBalancerIP" not in spec
+
+
+def unsecret(value):
+    """Mock inputs carry secrets as ``{SECRET_SIG: ..., "value": v}``; None when the value was not secret."""
+    if isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_MARK:
+        return value["value"]
+    return None
+
+
+def test_certificate_secret_is_mounted_as_a_directory(harness):
+    pki_values(harness)
+    build(harness, config(), {})
+    secret = harness.mocks.one(SECRET, "traffic-server-cert")
+    data = unsecret(secret.inputs["stringData"])
+    assert data is not None, "stringData must be secret"
+    assert data == {"proxy.key.pem": "KEY-exchange-pki-ats-key",
+                    "proxy.cert.pem": "CERT-exchange-pki-ats-cert",
+                    "ca.cert.pem": "CERT-exchange-pki-ca"}
+    pod = harness.mocks.one(DEPLOYMENT, "traffic-server").inputs["spec"]["template"]["spec"]
+    cert_volume = next(v for v in pod["volumes"] if "secret" in v)
+    assert cert_volume["secret"]["secretName"] == "traffic-server-cert"
+    mounts = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == cert_volume["name"]]
+    assert mounts == [{"name": cert_volume["name"], "mountPath": "/opt/proxy", "readOnly": True}]
+
+
+def test_route_config_maps_hold_the_live_endpoints(harness):
+    build(harness, config(), {30000: endpoints(30000), 40000: None})
+    routes = next(c for c in harness.mocks.of_type(CONFIGMAP) if "route_table.yaml" in c.inputs["data"])
+    table = yaml.safe_load(routes.inputs["data"]["route_table.yaml"])
+    assert set(table) == {"default", 30000}
+    sni = next(c for c in harness.mocks.of_type(CONFIGMAP) if "sni.yaml" in c.inputs["data"])
+    assert yaml.safe_load(sni.inputs["data"]["sni.yaml"]) == {
+        "sni": [{"fqdn": "30000.fate.org", "tunnel_route": "10.0.3.2:6651"}]}
+    records = next(c for c in harness.mocks.of_type(CONFIGMAP) if "records.config" in c.inputs["data"])
+    assert "connect_ports STRING 443 6651\n" in records.inputs["data"]["records.config"]
+
+
+def test_membership_outputs(harness):
+    ex = build(harness, config((30000, 40000, 50000)),
+               {30000: endpoints(30000), 40000: endpoints(40000, pulsar=False)})
+    assert harness.value(ex.federated_parties) == [30000]
+    assert harness.value(ex.pending_parties) == [40000, 50000]
+
+
+def _template(harness, name):
+    return harness.mocks.one(DEPLOYMENT, name).inputs["spec"]["template"]["metadata"]["annotations"]
+
+
+def test_a_route_change_changes_the_pod_templates_and_names_the_party(harness):
+    build(harness, config(), {30000: endpoints(30000), 40000: endpoints(40000)})
+    before = {n: _template(harness, n) for n in ("nginx", "traffic-server")}
+    harness.mocks.registered.clear()
+    moved = endpoints(40000)
+    moved["nginx"]["host"] = moved["pulsar"]["host"] = "10.9.9.9"
+    build(harness, config(), {30000: endpoints(30000), 40000: moved})
+    after = {n: _template(harness, n) for n in ("nginx", "traffic-server")}
+    for name in before:
+        changed = {k for k in before[name] if before[name][k] != after[name][k]}
+        assert changed == {"checksum.kubefate.io/config", "route.kubefate.io/party-40000"}, name
+    assert after["traffic-server"]["route.kubefate.io/party-40000"] == "40000.fate.org -> 10.9.9.9:6651"
+
+
+def test_removing_a_party_removes_only_its_routes_and_certificates(harness):
+    build(harness, config((30000, 40000)), {30000: endpoints(30000), 40000: endpoints(40000)})
+    names_before = {r.name for r in harness.mocks.registered}
+    harness.mocks.registered.clear()
+    build(harness, config((30000,)), {30000: endpoints(30000)})
+    names_after = {r.name for r in harness.mocks.registered}
+    removed = names_before - names_after
+    assert removed == {"exchange-pki-party-40000-key", "exchange-pki-party-40000-csr",
+                       "exchange-pki-party-40000-cert"}
+    assert names_after <= names_before
+    assert "route.kubefate.io/party-40000" not in _template(harness, "nginx")
+
+
+def test_no_private_key_in_any_config_map_or_annotation(harness):
+    pki_values(harness, prefix="SECRET-")
+    ex = build(harness, config(), {30000: endpoints(30000), 40000: endpoints(40000)})
+    for r in harness.mocks.registered:
+        if r.typ in (SECRET, KEY_TYPE) or r.typ.startswith("tls:"):
+            continue
+        assert "SECRET-" not in json.dumps(r.inputs), r.name
+    for party_id, bundle in ex.party_tls.items():
+        assert harness.is_secret(bundle)
+        assert harness.value(bundle)["keyPkcs8Pem"] == f"SECRET-PK8-exchange-pki-party-{party_id}-key"
+    assert not harness.is_secret(ex.ca_cert)
+
+
+def test_endpoint_comes_from_the_load_balancers(harness):
+    def status(args):
+        ip = "192.168.50.10" if args.name == "exchange-ats-service" else "192.168.50.11"
+        return {"status": {"loadBalancer": {"ingress": [{"ip": ip}]}}}
+
+    harness.mocks.on_new[SERVICE] = status
+    ex = build(harness, config(), {})
+    assert harness.value(ex.endpoint) == {
+        "host": "192.168.50.11", "nginxHttpPort": 9300, "nginxGrpcPort": 9310,
+        "atsHost": "192.168.50.10", "atsPort": 443, "domain": "fate.org"}
+
+
+def test_endpoint_is_none_until_the_load_balancer_has_an_address(harness):
+    ex = build(harness, config(), {})
+    assert harness.value(ex.endpoint) is None
+
+
+def test_advertised_host_and_node_ports(harness):
+    cfg = config(advertisedHost="exchange.example.org",
+                 trafficServer={"type": "NodePort", "nodePort": 30443},
+                 nginx={"type": "NodePort", "httpNodePort": 30300, "grpcNodePort": 30310})
+    ex = build(harness, cfg, {})
+    assert harness.value(ex.endpoint) == {
+        "host": "exchange.example.org", "nginxHttpPort": 30300, "nginxGrpcPort": 30310,
+        "atsHost": "exchange.example.org", "atsPort": 30443, "domain": "fate.org"}
+    assert harness.mocks.one(SERVICE, "traffic-server").inputs["spec"]["ports"][0]["nodePort"] == 30443
+
+
+def test_namespace_labels_from_the_stack_are_applied(harness):
+    build(harness, config(), {}, namespace_labels={"pod-security.kubernetes.io/enforce": "privileged"})
+    labels = harness.mocks.one("kubernetes:core/v1:Namespace").inputs["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
