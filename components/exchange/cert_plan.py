@@ -32,6 +32,7 @@ class CertSpec:
     early_renewal_hours: int
     organization: str
     key: KeySpec
+    subject_key_id: bool = False
 
 
 def _key(cfg: CertificatesConfig, ca: bool) -> KeySpec:
@@ -50,6 +51,7 @@ def ca_spec(domain: str, cfg: CertificatesConfig) -> CertSpec:
         early_renewal_hours=0,  # a renewed CA invalidates every issued certificate: rotate it deliberately
         organization=cfg.organization,
         key=_key(cfg, ca=True),
+        subject_key_id=True,
     )
 
 

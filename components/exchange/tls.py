@@ -43,7 +43,7 @@ class FederationPki(pulumi.ComponentResource):
             f"{name}-ca",
             private_key_pem=self._ca_key.private_key_pem,
             is_ca_certificate=True,
-            set_subject_key_id=True,
+            set_subject_key_id=ca.subject_key_id,
             subject=_subject(ca),
             allowed_uses=list(ca.allowed_uses),
             validity_period_hours=ca.validity_hours,
