@@ -30,9 +30,16 @@ def qualify_stack(name: str, organization: str | None = None, project: str | Non
     return f"{org}/{proj}/{name}"
 
 
+def _same_party(exported_id: Any, party_id: int) -> bool:
+    """Numbers come back from state as floats (30000.0), strings stay strings."""
+    if isinstance(exported_id, float) and exported_id.is_integer():
+        exported_id = int(exported_id)
+    return str(exported_id) == str(party_id)
+
+
 def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, pulsar: Any
                        ) -> PartyEndpoints | None:
-    if exported_id is not None and str(exported_id) != str(party_id):
+    if exported_id is not None and not _same_party(exported_id, party_id):
         pulumi.log.warn(f"stack {stack} exports partyId {exported_id}, but the exchange lists it as party "
                         f"{party_id}: not routing it. Fix exchange.parties or the party stack's partyId.")
         return None
