@@ -1,0 +1,120 @@
+"""FateCluster: one party's FATE cluster (chart fate v2.0.0 topology) in its own namespace.
+
+Differences to ``kubefate cluster install`` that matter to operators: the namespace is created here (KubeFATE
+never did); passwords are generated and live only in the ``fate-credentials`` Secret; config changes roll the
+pods through a checksum annotation; with ``keepVolumesOnDestroy`` (default) and persistence on, ``pulumi
+destroy`` keeps the namespace, and with it the data volumes, because deleting a namespace deletes its PVCs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components.contracts import ExchangeEndpoint, PulsarTls
+from components.fate_cluster import objects as o
+from components.fate_cluster.context import CREDENTIALS_SECRET, BuildContext
+from components.fate_cluster.ingress import build_ingresses, ingress_url
+from components.fate_cluster.modules_core import build_client, build_fateboard, build_mysql, build_python
+from components.fate_cluster.modules_eggroll import build_clustermanager, build_nodemanager, build_osx
+from components.fate_cluster.modules_federation import build_nginx, build_pulsar
+from components.fate_cluster.modules_spark import build_hdfs, build_spark
+from components.fate_cluster.outputs import lb_endpoint, nginx_endpoint_of, pulsar_endpoint_of
+from components.fate_cluster.render_routes import render_pulsar_route_table
+from components.labels import kubefate_labels
+from models.fate import FateSpec
+
+TYPE = "kubefate:index:FateCluster"
+
+
+@dataclass
+class FateClusterArgs:
+    spec: FateSpec
+    provider: k8s.Provider
+    exchange: pulumi.Input[ExchangeEndpoint | None] = None
+    pulsar_tls: pulumi.Input[PulsarTls | None] = None
+    route_parties: pulumi.Input[dict[int, dict[str, Any]] | None] = None
+    """Direct routes to other parties, ``{partyId: {"nginx": NginxEndpoint|None, "pulsar": PulsarEndpoint|None}}``."""
+
+
+def namespace_labels(spec: FateSpec) -> dict[str, str]:
+    """Pod Security Admission ``baseline``: FATE's images run as root, nothing needs more (the SYS_NICE and
+    SYS_PTRACE capabilities upstream added only silence warnings / enable debuggers)."""
+    return {**kubefate_labels(spec.name, spec.party_id, "namespace", version=spec.fate_version),
+            "pod-security.kubernetes.io/enforce": "baseline",
+            "pod-security.kubernetes.io/warn": "baseline"}
+
+
+class FateCluster(pulumi.ComponentResource):
+    namespace: pulumi.Output[str]
+    nginx_endpoint: pulumi.Output[Any]
+    pulsar_endpoint: pulumi.Output[Any]
+    fateboard_url: pulumi.Output[str]
+    notebook_url: pulumi.Output[str]
+    exchange_connected: pulumi.Output[bool]
+
+    def __init__(self, name: str, args: FateClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        spec = args.spec
+        keep = spec.persistence and spec.keep_volumes_on_destroy
+        ns = k8s.core.v1.Namespace(f"{name}-namespace",
+                                   metadata={"name": spec.namespace, "labels": namespace_labels(spec)},
+                                   opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                                               retain_on_delete=keep))
+        ctx = BuildContext(spec=spec, name=name, parent=self, provider=args.provider, namespace=ns)
+        self._credentials(ctx)
+        exchange = pulumi.Output.from_input(args.exchange)
+        routes = pulumi.Output.from_input(args.route_parties)
+        pulsar_routes = None
+        if spec.federation == "Pulsar":
+            pulsar_routes = pulumi.Output.all(exchange, routes).apply(
+                lambda a: render_pulsar_route_table(spec, a[0], a[1]))
+        build_mysql(ctx)
+        build_python(ctx, pulsar_routes)
+        build_fateboard(ctx)
+        build_client(ctx, bool(spec.client and spec.client.notebook_hashed_password))
+        if spec.has("spark"):
+            build_spark(ctx)
+        if spec.has("hdfs"):
+            build_hdfs(ctx)
+        if spec.has("nginx"):
+            build_nginx(ctx, exchange, routes)
+        if spec.has("pulsar"):
+            build_pulsar(ctx, pulumi.Output.from_input(args.pulsar_tls))
+        if spec.computing == "Eggroll":
+            build_osx(ctx)
+            build_clustermanager(ctx)
+            build_nodemanager(ctx)
+        build_ingresses(ctx)
+
+        self.namespace = ns.metadata.apply(lambda m: m.name)
+        self.nginx_endpoint = lb_endpoint(spec, ctx.services.get("nginx"), "nginx", nginx_endpoint_of)
+        self.pulsar_endpoint = lb_endpoint(spec, ctx.services.get("pulsar"), "pulsar", pulsar_endpoint_of)
+        self.fateboard_url = pulumi.Output.from_input(ingress_url(spec, "fateboard"))
+        self.notebook_url = pulumi.Output.from_input(ingress_url(spec, "client"))
+        self.exchange_connected = exchange.apply(lambda e: e is not None)
+        self.register_outputs({"namespace": self.namespace, "nginx_endpoint": self.nginx_endpoint,
+                               "pulsar_endpoint": self.pulsar_endpoint, "fateboard_url": self.fateboard_url,
+                               "notebook_url": self.notebook_url, "exchange_connected": self.exchange_connected})
+
+    def _credentials(self, ctx: BuildContext) -> None:
+        """Alphanumeric passwords: they are substituted into config files with sed and embedded in JDBC URLs,
+        where special characters would need escaping; 32 characters of [A-Za-z0-9] are ~190 bits."""
+        spec = ctx.spec
+        keys = ["mysql-password", "mysql-root-password", "fateboard-password"]
+        if spec.computing == "Eggroll":
+            keys.append("eggroll-dashboard-password")
+        data: dict[str, Any] = {}
+        for key in keys:
+            pw = random.RandomPassword(f"{ctx.name}-{key}", length=32, special=False,
+                                       opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]))
+            data[key] = pw.result
+        if spec.client and spec.client.notebook_hashed_password:
+            data["notebook-hashed-password"] = spec.client.notebook_hashed_password
+        k8s.core.v1.Secret(ctx.rname("secret", CREDENTIALS_SECRET),
+                           metadata=o.metadata(spec, CREDENTIALS_SECRET, "credentials"), type="Opaque",
+                           string_data=pulumi.Output.secret(data), opts=ctx.opts())
