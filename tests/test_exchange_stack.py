@@ -1,0 +1,105 @@
+"""The exchange stack whole under mocks: phases of the federation as the exports show them."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pulumi
+import pytest
+import yaml
+
+from components import contracts
+from models.exchange import ExchangeStackConfig
+from stacks.exchange import deploy_exchange, run_exchange
+
+ORG = "organization/kubefate-tanzu"
+
+
+def stack_config(parties=(30000, 40000)) -> ExchangeStackConfig:
+    return ExchangeStackConfig.model_validate({
+        "role": "exchange", "sizing": "trial", "cluster": {"mode": "kubeconfig"},
+        "exchange": {"trafficServer": {"imageTag": "9.2.5-mirror"},
+                     "parties": [{"partyId": p, "stack": f"party-{p}"} for p in parties]},
+    })
+
+
+def party_outputs(party_id: int) -> dict:
+    n = party_id // 10000
+    return {contracts.PARTY_ID: party_id,
+            contracts.NGINX_ENDPOINT: {"host": f"10.0.{n}.1", "httpPort": 9300, "grpcPort": 9310},
+            contracts.PULSAR_ENDPOINT: {"host": f"10.0.{n}.2", "port": 6650, "sslPort": 6651}}
+
+
+@pytest.fixture
+def exports(monkeypatch):
+    captured: dict = {}
+    monkeypatch.setattr(pulumi, "export", lambda name, value: captured.__setitem__(name, value))
+    return captured
+
+
+def run(harness, cfg, secrets=None):
+    harness.stack = "exchange"
+    harness.mocks.on_new["tls:index/privateKey:PrivateKey"] = lambda a: {
+        "privateKeyPem": f"KEY-{a.name}", "privateKeyPemPkcs8": f"PK8-{a.name}"}
+    harness.mocks.on_new["kubernetes:core/v1:Service"] = lambda a: {
+        "status": {"loadBalancer": {"ingress": [{"ip": "192.168.50.10"}]}}}
+    secrets = secrets or SimpleNamespace(kubeconfig=pulumi.Output.secret("apiVersion: v1\nkind: Config\n"),
+                                         supervisor_kubeconfig=None, vsphere_password=None)
+    harness.run(lambda: run_exchange(cfg, secrets))
+
+
+def test_phase_one_no_party_deployed_yet(harness, exports):
+    run(harness, stack_config())
+    assert harness.value(exports[contracts.FEDERATED_PARTIES]) == []
+    assert harness.value(exports[contracts.PENDING_PARTIES]) == [30000, 40000]
+    assert harness.value(exports[contracts.EXCHANGE_ENDPOINT])["atsHost"] == "192.168.50.10"
+    for party in (30000, 40000):
+        bundle = exports[contracts.party_tls_output(party)]
+        assert harness.is_secret(bundle)
+        assert harness.value(bundle)["keyPkcs8Pem"] == f"PK8-exchange-pki-party-{party}-key"
+    assert set(yaml.safe_load(harness.value(exports["nginxRouteTable"]))) == {"default"}
+
+
+def test_phase_two_routes_every_deployed_party(harness, exports):
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
+    harness.mocks.stack_outputs[f"{ORG}/party-40000"] = party_outputs(40000)
+    run(harness, stack_config())
+    assert harness.value(exports[contracts.FEDERATED_PARTIES]) == [30000, 40000]
+    assert harness.value(exports[contracts.PENDING_PARTIES]) == []
+    assert set(yaml.safe_load(harness.value(exports["nginxRouteTable"]))) == {"default", 30000, 40000}
+    sni = yaml.safe_load(harness.value(exports["sniRoutes"]))["sni"]
+    assert [e["fqdn"] for e in sni] == ["30000.fate.org", "40000.fate.org"]
+
+
+def test_partial_federation(harness, exports):
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
+    run(harness, stack_config())
+    assert harness.value(exports[contracts.FEDERATED_PARTIES]) == [30000]
+    assert harness.value(exports[contracts.PENDING_PARTIES]) == [40000]
+
+
+def test_plain_exports_carry_no_key(harness, exports):
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
+    run(harness, stack_config())
+    for name, value in exports.items():
+        if name.startswith("pulsarTls"):
+            continue
+        assert not harness.is_secret(value), name
+        assert "KEY-" not in str(harness.value(value)) and "PK8-" not in str(harness.value(value)), name
+
+
+def test_every_kubernetes_object_uses_the_cluster_provider(harness, exports):
+    run(harness, stack_config())
+    k8s_objects = [r for r in harness.mocks.registered if r.typ.startswith("kubernetes:")]
+    assert k8s_objects
+    for r in k8s_objects:
+        assert r.provider and "exchange-cluster-workload" in r.provider, r.name
+
+
+def test_deploy_exchange_without_parties(harness, exports):
+    import pulumi_kubernetes as k8s
+
+    cfg = stack_config(parties=()).exchange
+    harness.run(lambda: deploy_exchange(cfg, k8s.Provider("k", kubeconfig="{}")))
+    assert harness.value(exports[contracts.PENDING_PARTIES]) == []
+    assert not [k for k in exports if k.startswith("pulsarTls")]
