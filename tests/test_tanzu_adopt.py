@@ -22,6 +22,7 @@ def test_adopt_from_secret_content(harness):
     assert is_secret_input(provider.inputs["kubeconfig"])
     assert unwrap(provider.inputs["kubeconfig"]) == KUBECONFIG
     assert provider.parent_type == "kubefate:index:TanzuWorkloadCluster"
+    assert "clusterIdentifier" not in provider.inputs
 
 
 def test_adopt_from_path_reads_file(harness, tmp_path):

@@ -99,6 +99,9 @@ def test_kubeconfig_secret_read_and_workload_provider(harness):
     assert unwrap(workload.inputs["kubeconfig"]) == WORKLOAD_KUBECONFIG
     assert harness.is_secret(cluster.kubeconfig)
     assert harness.value(cluster.kubeconfig) == WORKLOAD_KUBECONFIG
+    assert workload.inputs["clusterIdentifier"] == "tanzu/fate-party-30000/fate-30000"
+    assert harness.mocks.one(PROVIDER, "party-sv-supervisor").inputs["clusterIdentifier"] == \
+        "supervisor/fate-party-30000"
     assert harness.value(cluster.cluster_name) == "fate-30000"
     assert harness.value(cluster.vsphere_namespace) == "fate-party-30000"
 

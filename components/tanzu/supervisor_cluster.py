@@ -51,6 +51,9 @@ class SupervisorCluster(pulumi.ComponentResource):
             f"{name}-supervisor",
             kubeconfig=pulumi.Output.secret(args.supervisor_kubeconfig),
             context=cfg.supervisor_context,
+            # Supervisor tokens rotate (10 h with `kubectl vsphere login`): a new token updates the provider,
+            # never replace it, or the replacement would take the cluster object with it.
+            cluster_identifier=f"supervisor/{cfg.vsphere_namespace}",
             opts=pulumi.ResourceOptions(parent=self),
         )
         manifest = render_cluster(cfg)

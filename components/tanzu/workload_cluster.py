@@ -37,6 +37,13 @@ def _adopted_kubeconfig(cfg: ClusterConfig, kubeconfig: pulumi.Input[str] | None
     return pulumi.Output.secret(path.read_text())
 
 
+def _cluster_identifier(cfg: ClusterConfig) -> str | None:
+    """A provisioned cluster keeps its identity when TKG rotates the admin kubeconfig's certificates, so every
+    workload object is updated in place rather than replaced; an adopted cluster keeps the provider's own
+    heuristic (a kubeconfig pointing elsewhere is another cluster)."""
+    return f"tanzu/{cfg.vsphere_namespace}/{cfg.name}" if cfg.mode == "tanzu" else None
+
+
 class TanzuWorkloadCluster(pulumi.ComponentResource):
     """Provisions (mode ``tanzu``) or adopts (mode ``kubeconfig``) the workload cluster.
 
@@ -71,6 +78,7 @@ class TanzuWorkloadCluster(pulumi.ComponentResource):
             f"{name}-workload",
             kubeconfig=self.kubeconfig,
             context=cfg.context if cfg.mode == "kubeconfig" else None,
+            cluster_identifier=_cluster_identifier(cfg),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.namespace_labels = psa_labels() if cfg.pod_security_mode == "psa" else {}
