@@ -1,4 +1,5 @@
-"""Image references of a FATE cluster, as chart fate v2.0.0 composes them: ``<registry><image><suffix>:<tag>``.
+"""Image references of a FATE cluster, as chart fate v2.0.0 composes them:
+``<registry><image><suffix>:<tag>``.
 
 The registry is a prefix (normalised to end with ``/`` by the model, facts §12.4). FATE images default to the
 tag ``<fateVersion>-release``; third-party images (pulsar, mysql, hadoop) keep the versions FATE 2.0.0 was
@@ -43,8 +44,12 @@ def image_suffix(spec: FateSpec, kind: str) -> str:
 
 
 def default_tag(spec: FateSpec, kind: str) -> str:
-    return {"fate": f"{spec.fate_version}-release", "mysql": d.MYSQL_TAG, "hadoop": d.HADOOP_TAG,
-            "pulsar": d.PULSAR_TAG}[kind]
+    return {
+        "fate": f"{spec.fate_version}-release",
+        "mysql": d.MYSQL_TAG,
+        "hadoop": d.HADOOP_TAG,
+        "pulsar": d.PULSAR_TAG,
+    }[kind]
 
 
 def image_ref(spec: FateSpec, path: str) -> str:
@@ -57,5 +62,6 @@ def image_ref(spec: FateSpec, path: str) -> str:
 
 
 def helper_image(spec: FateSpec, image: str) -> str:
-    """Init-container helpers (busybox) come from the same registry prefix, so air-gapped sites mirror one place."""
+    """Init-container helpers (busybox) come from the same registry prefix, so air-gapped sites mirror one
+    place."""
     return f"{spec.registry or ''}{image}"

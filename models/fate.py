@@ -5,7 +5,8 @@ Conveniences on top of the upstream format (all optional, documented in docs/con
 ``storageClass`` (default for every volume) and ``keepVolumesOnDestroy``.
 
 Validation is strict where upstream only printed warnings (facts §1.2, §12.14): unknown keys, inconsistent
-modules/backends and keys this program cannot honour are errors naming the field, the value and the fix, raised
+modules/backends and keys this program cannot honour are errors naming the field, the value and the fix,
+raised
 before any resource is registered. Messages are built from the ``prefix`` in the validation context
 (``FateSpec.model_validate(data, context={"prefix": "fate"})``, default ``fate``), so a file loaded through
 ``kubefateClusterYaml`` can report its own name.
@@ -130,9 +131,14 @@ class FateSpec(Block):
             if given is None:
                 data[key] = wanted
             elif given != wanted:
-                problems.append(FieldProblem(
-                    f"{prefix}.{key}", given, f"backend {backend!r} means {key} {wanted!r}",
-                    f"remove {key} (backend sets it) or make it {wanted!r}").text)
+                problems.append(
+                    FieldProblem(
+                        f"{prefix}.{key}",
+                        given,
+                        f"backend {backend!r} means {key} {wanted!r}",
+                        f"remove {key} (backend sets it) or make it {wanted!r}",
+                    ).text
+                )
         if data.get("modules") is None:
             data["modules"] = list(modules)
         if problems:
@@ -142,7 +148,8 @@ class FateSpec(Block):
     @field_validator("registry")
     @classmethod
     def _normalise_registry(cls, value: str | None) -> str:
-        """Upstream v2.0.0 concatenates the registry verbatim (§12.4); a prefix with or without ``/`` both work."""
+        """Upstream v2.0.0 concatenates the registry verbatim (§12.4); a prefix with or without ``/`` both
+        work."""
         value = (value or "").strip()
         if value and not value.endswith("/"):
             value += "/"
@@ -207,7 +214,8 @@ class FateSpec(Block):
         return None if value is None else parse_quantity(value)
 
     def volume(self, path: str) -> Volume:
-        """The persistence keys of a volume path with defaults filled in (storage class from the top level)."""
+        """The persistence keys of a volume path with defaults filled in (storage class from the top
+        level)."""
         block = self.block(path)
         keys = {k: getattr(block, k, None) for k in Volume.model_fields} if block is not None else {}
         return Volume(
@@ -234,7 +242,9 @@ class FateSpec(Block):
         return sizing_findings(self, prefix)
 
 
-def parse_fate_spec(data: dict[str, Any], prefix: str = "fate", source: str = "stack configuration") -> FateSpec:
+def parse_fate_spec(
+    data: dict[str, Any], prefix: str = "fate", source: str = "stack configuration"
+) -> FateSpec:
     """Validate ``data``; every problem becomes one line of a ConfigError (pydantic's and ours alike)."""
     try:
         return FateSpec.model_validate(data, context={"prefix": prefix})

@@ -16,12 +16,24 @@ HADOOP_TAG = "2.0.0-hadoop3.2.1-java8"
 
 # Backend shorthands: (computing, federation, storage, modules)
 BACKENDS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "spark-pulsar": ("Spark", "Pulsar", "HDFS",
-                     ("mysql", "python", "fateboard", "client", "spark", "hdfs", "nginx", "pulsar")),
-    "spark-local-pulsar": ("Spark_local", "Pulsar", "LocalFS",
-                           ("mysql", "python", "fateboard", "client", "nginx", "pulsar")),
-    "eggroll": ("Eggroll", "OSX", "Eggroll",
-                ("mysql", "python", "fateboard", "client", "osx", "clustermanager", "nodemanager")),
+    "spark-pulsar": (
+        "Spark",
+        "Pulsar",
+        "HDFS",
+        ("mysql", "python", "fateboard", "client", "spark", "hdfs", "nginx", "pulsar"),
+    ),
+    "spark-local-pulsar": (
+        "Spark_local",
+        "Pulsar",
+        "LocalFS",
+        ("mysql", "python", "fateboard", "client", "nginx", "pulsar"),
+    ),
+    "eggroll": (
+        "Eggroll",
+        "OSX",
+        "Eggroll",
+        ("mysql", "python", "fateboard", "client", "osx", "clustermanager", "nodemanager"),
+    ),
 }
 
 # Modules whose pods do FATE's work and therefore must meet 4 vCPU / 8 GiB; spark worker has its own minimum.
@@ -57,6 +69,7 @@ VOLUME_DEFAULTS: dict[str, str] = {
     "hdfs.namenode": "10Gi",
     "hdfs.datanode": "50Gi",
 }
+
 
 # Which module each resource/volume path belongs to (the path's first segment is the module).
 def module_of(path: str) -> str:

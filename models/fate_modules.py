@@ -2,7 +2,8 @@
 
 Keys upstream passes through but FATE 2.0.0 ignores, or that would put a password in the stack configuration,
 are declared here as "rejected" fields (``Any``) so the top-level validator can refuse them *by name* with a
-reason and a fix instead of the generic "unknown key". Every other key is honoured by the FateCluster component.
+reason and a fix instead of the generic "unknown key". Every other key is honoured by the FateCluster
+component.
 """
 
 from __future__ import annotations

@@ -16,8 +16,19 @@ from models.quantities import parse_quantity
 if TYPE_CHECKING:
     from models.fate import FateSpec
 
-MODULES = ("osx", "clustermanager", "nodemanager", "mysql", "python", "fateboard", "client", "spark", "hdfs",
-           "nginx", "pulsar")
+MODULES = (
+    "osx",
+    "clustermanager",
+    "nodemanager",
+    "mysql",
+    "python",
+    "fateboard",
+    "client",
+    "spark",
+    "hdfs",
+    "nginx",
+    "pulsar",
+)
 COMMON_MODULES = ("mysql", "python", "fateboard", "client")
 EGGROLL_MODULES = ("osx", "clustermanager", "nodemanager")
 NODE_PORT_RANGE = (30000, 32767)
@@ -31,19 +42,49 @@ _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+([-.][A-Za-z0-9.]+)?$")
 
 RABBITMQ_WHY = "RabbitMQ federation is not supported: parties federate through Pulsar and the exchange"
 RABBITMQ_FIX = "remove it and use federation: Pulsar (backend: spark-pulsar)"
-GENERATED_WHY = ("passwords are generated with pulumi-random and delivered through Kubernetes Secrets; "
-                 "one in the stack configuration would be stored in plain text")
+GENERATED_WHY = (
+    "passwords are generated with pulumi-random and delivered through Kubernetes Secrets; "
+    "one in the stack configuration would be stored in plain text"
+)
 
-IMAGE_PATHS = ("osx", "python", "clustermanager", "nodemanager", "client", "mysql", "fateboard", "spark.master",
-               "spark.worker", "hdfs.namenode", "hdfs.datanode", "nginx", "pulsar")
-EXPOSED_PATHS = ("osx", "python", "fateboard", "mysql", "spark.master", "spark.worker", "hdfs.namenode",
-                 "hdfs.datanode", "nginx", "pulsar")
+IMAGE_PATHS = (
+    "osx",
+    "python",
+    "clustermanager",
+    "nodemanager",
+    "client",
+    "mysql",
+    "fateboard",
+    "spark.master",
+    "spark.worker",
+    "hdfs.namenode",
+    "hdfs.datanode",
+    "nginx",
+    "pulsar",
+)
+EXPOSED_PATHS = (
+    "osx",
+    "python",
+    "fateboard",
+    "mysql",
+    "spark.master",
+    "spark.worker",
+    "hdfs.namenode",
+    "hdfs.datanode",
+    "nginx",
+    "pulsar",
+)
 # node-port key path -> the path whose ``type`` decides whether it is opened
 NODE_PORT_KEYS = (
-    ("python.httpNodePort", "python"), ("python.grpcNodePort", "python"),
-    ("nginx.httpNodePort", "nginx"), ("nginx.grpcNodePort", "nginx"),
-    ("pulsar.httpNodePort", "pulsar"), ("pulsar.httpsNodePort", "pulsar"),
-    ("osx.nodePort", "osx"), ("spark.master.nodePort", "spark.master"), ("hdfs.namenode.nodePort", "hdfs.namenode"),
+    ("python.httpNodePort", "python"),
+    ("python.grpcNodePort", "python"),
+    ("nginx.httpNodePort", "nginx"),
+    ("nginx.grpcNodePort", "nginx"),
+    ("pulsar.httpNodePort", "pulsar"),
+    ("pulsar.httpsNodePort", "pulsar"),
+    ("osx.nodePort", "osx"),
+    ("spark.master.nodePort", "spark.master"),
+    ("hdfs.namenode.nodePort", "hdfs.namenode"),
 )
 
 
@@ -61,22 +102,52 @@ def _get(spec: FateSpec, path: str) -> Any:
 def identity(spec: FateSpec, px: str) -> list[str]:
     out = []
     if spec.party_id < 1:
-        out.append(problem(f"{px}.partyId", spec.party_id, "party ids are positive integers",
-                           "use the party's id, e.g. 30000"))
+        out.append(
+            problem(
+                f"{px}.partyId",
+                spec.party_id,
+                "party ids are positive integers",
+                "use the party's id, e.g. 30000",
+            )
+        )
     for key in ("name", "namespace"):
         value = getattr(spec, key)
         if value is not None and (len(value) > 63 or not _DNS_LABEL.match(value)):
-            out.append(problem(f"{px}.{key}", value, "not a valid Kubernetes name (lower-case letters, digits "
-                               "and '-', at most 63 characters)", f"leave it out (default fate-{spec.party_id})"))
+            out.append(
+                problem(
+                    f"{px}.{key}",
+                    value,
+                    "not a valid Kubernetes name (lower-case letters, digits and '-', at most 63 characters)",
+                    f"leave it out (default fate-{spec.party_id})",
+                )
+            )
     if spec.chart_name is not None and spec.chart_name != "fate":
-        out.append(problem(f"{px}.chartName", spec.chart_name, "this program deploys chart 'fate' only",
-                           "set chartName: fate or leave it out"))
+        out.append(
+            problem(
+                f"{px}.chartName",
+                spec.chart_name,
+                "this program deploys chart 'fate' only",
+                "set chartName: fate or leave it out",
+            )
+        )
     if spec.chart_version is not None and spec.chart_version != "v2.0.0":
-        out.append(problem(f"{px}.chartVersion", spec.chart_version, "this program implements chart fate v2.0.0",
-                           "set chartVersion: v2.0.0 or leave it out; pick images with fateVersion"))
+        out.append(
+            problem(
+                f"{px}.chartVersion",
+                spec.chart_version,
+                "this program implements chart fate v2.0.0",
+                "set chartVersion: v2.0.0 or leave it out; pick images with fateVersion",
+            )
+        )
     if not _VERSION.match(spec.fate_version):
-        out.append(problem(f"{px}.fateVersion", spec.fate_version, "not a FATE version (images are tagged "
-                           "<version>-release)", "use e.g. 2.0.0"))
+        out.append(
+            problem(
+                f"{px}.fateVersion",
+                spec.fate_version,
+                "not a FATE version (images are tagged <version>-release)",
+                "use e.g. 2.0.0",
+            )
+        )
     if spec.serving_port is not None and not 1 <= spec.serving_port <= 65535:
         out.append(problem(f"{px}.servingPort", spec.serving_port, "not a TCP port", "use 1-65535"))
     return out
@@ -86,59 +157,139 @@ def refused_keys(spec: FateSpec, px: str) -> list[str]:
     """Keys of the upstream format this program does not honour, refused by name with the reason."""
     found: list[tuple[str, Any, str, str]] = []
     if spec.istio is not None and spec.istio.enabled:
-        found.append(("istio.enabled", True, "Istio gateways are not implemented; fateboard and notebook are "
-                      "exposed through Ingresses", "set istio.enabled: false and use ingress/ingressClassName"))
+        found.append(
+            (
+                "istio.enabled",
+                True,
+                "Istio gateways are not implemented; fateboard and notebook are exposed through Ingresses",
+                "set istio.enabled: false and use ingress/ingressClassName",
+            )
+        )
     if spec.pod_security_policy is not None and spec.pod_security_policy.enabled:
-        found.append(("podSecurityPolicy.enabled", True, "the PodSecurityPolicy API was removed in Kubernetes "
-                      "1.25; the namespace is labelled for Pod Security Admission instead",
-                      "set podSecurityPolicy.enabled: false or remove it"))
+        found.append(
+            (
+                "podSecurityPolicy.enabled",
+                True,
+                "the PodSecurityPolicy API was removed in Kubernetes "
+                "1.25; the namespace is labelled for Pod Security Admission instead",
+                "set podSecurityPolicy.enabled: false or remove it",
+            )
+        )
     if spec.rabbitmq is not None:
         found.append(("rabbitmq", spec.rabbitmq, RABBITMQ_WHY, RABBITMQ_FIX))
     if spec.lbrollsite is not None:
-        found.append(("lbrollsite", spec.lbrollsite, "the FATE 1.x rollsite load balancer has no role in FATE "
-                      "2.0.0, where eggroll federates through osx", "remove it"))
+        found.append(
+            (
+                "lbrollsite",
+                spec.lbrollsite,
+                "the FATE 1.x rollsite load balancer has no role in FATE "
+                "2.0.0, where eggroll federates through osx",
+                "remove it",
+            )
+        )
     if spec.rollsite is not None:
-        found.append(("rollsite", spec.rollsite, "rollsite was replaced by osx in FATE v2.0.0",
-                      "rename the block to osx"))
+        found.append(
+            (
+                "rollsite",
+                spec.rollsite,
+                "rollsite was replaced by osx in FATE v2.0.0",
+                "rename the block to osx",
+            )
+        )
     if spec.image_tag is not None:
-        found.append(("imageTag", spec.image_tag, "top-level imageTag left the cluster YAML in chart v1.9.0",
-                      "use fateVersion (tags <version>-release) or a module's imageTag"))
-    for key in ("externalMysqlIp", "externalMysqlPort", "externalMysqlDatabase", "externalMysqlUser",
-                "externalMysqlPassword"):
+        found.append(
+            (
+                "imageTag",
+                spec.image_tag,
+                "top-level imageTag left the cluster YAML in chart v1.9.0",
+                "use fateVersion (tags <version>-release) or a module's imageTag",
+            )
+        )
+    for key in (
+        "externalMysqlIp",
+        "externalMysqlPort",
+        "externalMysqlDatabase",
+        "externalMysqlUser",
+        "externalMysqlPassword",
+    ):
         if _get(spec, key) is not None:
-            found.append((key, _get(spec, key), "an external MySQL is not supported; the party's mysql module "
-                          "is deployed with a generated password", "remove it"))
+            found.append(
+                (
+                    key,
+                    _get(spec, key),
+                    "an external MySQL is not supported; the party's mysql module "
+                    "is deployed with a generated password",
+                    "remove it",
+                )
+            )
     for path in ("mysql.password", "fateboard.password", "serving.zookeeper.password"):
         if _get(spec, path) is not None:
-            found.append((path, "<redacted>", GENERATED_WHY, "remove it; the generated password is in the "
-                          "party namespace's credentials Secret"))
+            found.append(
+                (
+                    path,
+                    "<redacted>",
+                    GENERATED_WHY,
+                    "remove it; the generated password is in the party namespace's credentials Secret",
+                )
+            )
     if _get(spec, "serving.zookeeper.use_acl"):
-        found.append(("serving.zookeeper.use_acl", True, "ACL-protected ZooKeeper needs a password, which is not "
-                      "accepted in stack configuration", "set use_acl: false"))
-    python_ignored = {"hive": "Hive storage is not used by FATE 2.0.0",
-                      "failedTaskAutoRetryTimes": "ignored by FATE 2.0.0's fateflow (upstream passes it, §12.12)",
-                      "failedTaskAutoRetryDelay": "ignored by FATE 2.0.0's fateflow (upstream passes it, §12.12)",
-                      "dependent_distribution": "ignored by FATE 2.0.0's fateflow (upstream passes it, §12.12)"}
+        found.append(
+            (
+                "serving.zookeeper.use_acl",
+                True,
+                "ACL-protected ZooKeeper needs a password, which is not accepted in stack configuration",
+                "set use_acl: false",
+            )
+        )
+    python_ignored = {
+        "hive": "Hive storage is not used by FATE 2.0.0",
+        "failedTaskAutoRetryTimes": "ignored by FATE 2.0.0's fateflow (upstream passes it, §12.12)",
+        "failedTaskAutoRetryDelay": "ignored by FATE 2.0.0's fateflow (upstream passes it, §12.12)",
+        "dependent_distribution": "ignored by FATE 2.0.0's fateflow (upstream passes it, §12.12)",
+    }
     for key, why in python_ignored.items():
         if _get(spec, f"python.{key}") is not None:
             found.append((f"python.{key}", _get(spec, f"python.{key}"), why, "remove it"))
     if _get(spec, "python.rabbitmq") is not None:
         found.append(("python.rabbitmq", "<redacted>", RABBITMQ_WHY, RABBITMQ_FIX))
     if _get(spec, "python.spark.driverHostType") is not None:
-        found.append(("python.spark.driverHostType", _get(spec, "python.spark.driverHostType"),
-                      "a Spark driver Service for an external Spark cluster is not supported",
-                      "remove it; the driver runs in the fateflow pod"))
+        found.append(
+            (
+                "python.spark.driverHostType",
+                _get(spec, "python.spark.driverHostType"),
+                "a Spark driver Service for an external Spark cluster is not supported",
+                "remove it; the driver runs in the fateflow pod",
+            )
+        )
     for path in ("nginx.exchange", "pulsar.exchange"):
         if _get(spec, path) is not None:
-            found.append((path, _get(spec, path), "the exchange endpoint is wired from the exchange stack, not "
-                          "from static addresses", "remove it and set the party stack's exchange.stack"))
+            found.append(
+                (
+                    path,
+                    _get(spec, path),
+                    "the exchange endpoint is wired from the exchange stack, not from static addresses",
+                    "remove it and set the party stack's exchange.stack",
+                )
+            )
     if _get(spec, "osx.enableTLS"):
-        found.append(("osx.enableTLS", True, "osx TLS needs the eggroll-certs Secret, which this program does "
-                      "not create yet", "set osx.enableTLS: false or remove it"))
+        found.append(
+            (
+                "osx.enableTLS",
+                True,
+                "osx TLS needs the eggroll-certs Secret, which this program does not create yet",
+                "set osx.enableTLS: false or remove it",
+            )
+        )
     polling = _get(spec, "osx.polling")
     if polling is not None and not (isinstance(polling, dict) and not polling.get("enabled")):
-        found.append(("osx.polling", polling, "osx polling is ignored by FATE v2.0.0 (facts §12.3)",
-                      "remove it; parties reach each other through osx.exchange or osx.partyList"))
+        found.append(
+            (
+                "osx.polling",
+                polling,
+                "osx polling is ignored by FATE v2.0.0 (facts §12.3)",
+                "remove it; parties reach each other through osx.exchange or osx.partyList",
+            )
+        )
     if spec.ingress is not None and spec.ingress.rabbitmq is not None:
         found.append(("ingress.rabbitmq", spec.ingress.rabbitmq, RABBITMQ_WHY, RABBITMQ_FIX))
     return [problem(f"{px}.{path}", value, why, fix) for path, value, why, fix in found]
@@ -149,72 +300,146 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[str]:
     out: list[str] = []
     modules = spec.modules
     if modules is None:
-        return [problem(f"{px}.modules", None, "no modules to deploy", "set backend (spark-pulsar, "
-                        "spark-local-pulsar or eggroll) or list modules with computing, federation and storage")]
-    refused_modules = {"rollsite": ("replaced by osx in FATE v2.0.0", "use osx"),
-                       "rabbitmq": (RABBITMQ_WHY, "remove it and use pulsar"),
-                       "lbrollsite": ("the FATE 1.x rollsite load balancer has no role in FATE 2.0.0",
-                                      "remove it")}
+        return [
+            problem(
+                f"{px}.modules",
+                None,
+                "no modules to deploy",
+                "set backend (spark-pulsar, "
+                "spark-local-pulsar or eggroll) or list modules with computing, federation and storage",
+            )
+        ]
+    refused_modules = {
+        "rollsite": ("replaced by osx in FATE v2.0.0", "use osx"),
+        "rabbitmq": (RABBITMQ_WHY, "remove it and use pulsar"),
+        "lbrollsite": ("the FATE 1.x rollsite load balancer has no role in FATE 2.0.0", "remove it"),
+    }
     for m in modules:
         if m in refused_modules:
             why, fix = refused_modules[m]
             out.append(problem(f"{px}.modules", m, why, fix))
         elif m not in MODULES:
-            out.append(problem(f"{px}.modules", m, "unknown module", f"use modules from {', '.join(MODULES)}"))
+            out.append(
+                problem(f"{px}.modules", m, "unknown module", f"use modules from {', '.join(MODULES)}")
+            )
     dupes = sorted({m for m in modules if modules.count(m) > 1})
     if dupes:
         out.append(problem(f"{px}.modules", dupes, "modules listed more than once", "list each module once"))
     for m in COMMON_MODULES:
         if m not in modules:
-            out.append(problem(f"{px}.modules", modules, f"common module {m!r} is missing",
-                               f"add {m}: mysql, python, fateboard and client are part of every backend"))
+            out.append(
+                problem(
+                    f"{px}.modules",
+                    modules,
+                    f"common module {m!r} is missing",
+                    f"add {m}: mysql, python, fateboard and client are part of every backend",
+                )
+            )
     c, f, s = spec.computing, spec.federation, spec.storage
     values_ok = True
     if c not in ("Eggroll", "Spark", "Spark_local"):
         values_ok = False
-        out.append(problem(f"{px}.computing", c, "computing must be Eggroll, Spark or Spark_local",
-                           "set it, or set backend to fill computing, federation, storage and modules"))
+        out.append(
+            problem(
+                f"{px}.computing",
+                c,
+                "computing must be Eggroll, Spark or Spark_local",
+                "set it, or set backend to fill computing, federation, storage and modules",
+            )
+        )
     if f == "Eggroll":
         values_ok = False
-        out.append(problem(f"{px}.federation", f, "federation Eggroll meant rollsite in FATE 1.x; v2.0.0 "
-                           "federates eggroll through OSX", "set federation: OSX"))
+        out.append(
+            problem(
+                f"{px}.federation",
+                f,
+                "federation Eggroll meant rollsite in FATE 1.x; v2.0.0 federates eggroll through OSX",
+                "set federation: OSX",
+            )
+        )
     elif f == "RabbitMQ":
         values_ok = False
         out.append(problem(f"{px}.federation", f, RABBITMQ_WHY, "set federation: Pulsar"))
     elif f not in ("OSX", "Pulsar"):
         values_ok = False
-        out.append(problem(f"{px}.federation", f, "federation must be OSX (Eggroll) or Pulsar (Spark, "
-                           "Spark_local)", "set it, or set backend"))
+        out.append(
+            problem(
+                f"{px}.federation",
+                f,
+                "federation must be OSX (Eggroll) or Pulsar (Spark, Spark_local)",
+                "set it, or set backend",
+            )
+        )
     if s not in ("Eggroll", "HDFS", "LocalFS"):
         values_ok = False
-        out.append(problem(f"{px}.storage", s, "storage must be Eggroll, HDFS or LocalFS", "set it, or set backend"))
+        out.append(
+            problem(f"{px}.storage", s, "storage must be Eggroll, HDFS or LocalFS", "set it, or set backend")
+        )
     if not values_ok:
         return out
-    wanted = {"Eggroll": ("OSX", "Eggroll", EGGROLL_MODULES), "Spark": ("Pulsar", "HDFS", ("spark", "hdfs", "nginx")),
-              "Spark_local": ("Pulsar", "LocalFS", ("nginx",))}[c]
+    wanted = {
+        "Eggroll": ("OSX", "Eggroll", EGGROLL_MODULES),
+        "Spark": ("Pulsar", "HDFS", ("spark", "hdfs", "nginx")),
+        "Spark_local": ("Pulsar", "LocalFS", ("nginx",)),
+    }[c]
     if f != wanted[0]:
-        out.append(problem(f"{px}.federation", f, f"computing {c!r} federates through {wanted[0]!r}",
-                           f"set federation: {wanted[0]}"))
+        out.append(
+            problem(
+                f"{px}.federation",
+                f,
+                f"computing {c!r} federates through {wanted[0]!r}",
+                f"set federation: {wanted[0]}",
+            )
+        )
     if s != wanted[1]:
-        out.append(problem(f"{px}.storage", s, f"computing {c!r} stores data in {wanted[1]!r}",
-                           f"set storage: {wanted[1]}"))
+        out.append(
+            problem(
+                f"{px}.storage",
+                s,
+                f"computing {c!r} stores data in {wanted[1]!r}",
+                f"set storage: {wanted[1]}",
+            )
+        )
     needed = list(wanted[2]) + (["pulsar"] if f == "Pulsar" else [])
     for m in needed:
         if m not in modules:
-            out.append(problem(f"{px}.modules", modules, f"computing {c!r} with federation {f!r} needs module "
-                               f"{m!r}", f"add {m} to modules"))
-    module_needs = {"spark": ("computing", ("Spark",)), "hdfs": ("storage", ("HDFS",)),
-                    "nginx": ("computing", ("Spark", "Spark_local")), "pulsar": ("federation", ("Pulsar",)),
-                    "osx": ("computing", ("Eggroll",)), "clustermanager": ("computing", ("Eggroll",)),
-                    "nodemanager": ("computing", ("Eggroll",))}
+            out.append(
+                problem(
+                    f"{px}.modules",
+                    modules,
+                    f"computing {c!r} with federation {f!r} needs module {m!r}",
+                    f"add {m} to modules",
+                )
+            )
+    module_needs = {
+        "spark": ("computing", ("Spark",)),
+        "hdfs": ("storage", ("HDFS",)),
+        "nginx": ("computing", ("Spark", "Spark_local")),
+        "pulsar": ("federation", ("Pulsar",)),
+        "osx": ("computing", ("Eggroll",)),
+        "clustermanager": ("computing", ("Eggroll",)),
+        "nodemanager": ("computing", ("Eggroll",)),
+    }
     for m, (key, allowed) in module_needs.items():
         if m in modules and getattr(spec, key) not in allowed:
-            out.append(problem(f"{px}.modules", m, f"module {m!r} needs {key} {' or '.join(allowed)} "
-                               f"({key} is {getattr(spec, key)!r})", f"remove {m} from modules"))
+            out.append(
+                problem(
+                    f"{px}.modules",
+                    m,
+                    f"module {m!r} needs {key} {' or '.join(allowed)} ({key} is {getattr(spec, key)!r})",
+                    f"remove {m} from modules",
+                )
+            )
     for m in ("osx", "clustermanager", "nodemanager", "spark", "hdfs", "nginx", "pulsar"):
         if getattr(spec, m) is not None and m not in modules:
-            out.append(problem(f"{px}.{m}", "{...}", f"module {m!r} is not deployed, so its settings would be "
-                               "ignored", f"add {m} to modules or remove the {m} block"))
+            out.append(
+                problem(
+                    f"{px}.{m}",
+                    "{...}",
+                    f"module {m!r} is not deployed, so its settings would be ignored",
+                    f"add {m} to modules or remove the {m} block",
+                )
+            )
     return out
 
 
@@ -224,19 +449,36 @@ def persistence(spec: FateSpec, px: str) -> list[str]:
     if spec.persistence:
         missing = [p for p in paths if not spec.volume(p).existing_claim and not spec.volume(p).storage_class]
         if missing:
-            out.append(problem(f"{px}.storageClass", spec.storage_class, "persistence is on but no storage class "
-                               f"is set for {', '.join(missing)}", "set storageClass (e.g. "
-                               "vsan-default-storage-policy) or the module's storageClass"))
+            out.append(
+                problem(
+                    f"{px}.storageClass",
+                    spec.storage_class,
+                    f"persistence is on but no storage class is set for {', '.join(missing)}",
+                    "set storageClass (e.g. vsan-default-storage-policy) or the module's storageClass",
+                )
+            )
     else:
         if spec.storage_class is not None:
-            out.append(problem(f"{px}.storageClass", spec.storage_class, "persistence is off, so no volume "
-                               "claim would use it", "set persistence: true or remove it"))
+            out.append(
+                problem(
+                    f"{px}.storageClass",
+                    spec.storage_class,
+                    "persistence is off, so no volume claim would use it",
+                    "set persistence: true or remove it",
+                )
+            )
         for p in paths:
             for key in ("storageClass", "existingClaim", "size", "accessMode"):
                 value = _get(spec, f"{p}.{key}")
                 if value:
-                    out.append(problem(f"{px}.{p}.{key}", value, "persistence is off, so the volume is an "
-                                       "emptyDir and this would be ignored", "set persistence: true or remove it"))
+                    out.append(
+                        problem(
+                            f"{px}.{p}.{key}",
+                            value,
+                            "persistence is off, so the volume is an emptyDir and this would be ignored",
+                            "set persistence: true or remove it",
+                        )
+                    )
     for p in paths:
         size = _get(spec, f"{p}.size")
         if size is not None:
@@ -259,43 +501,91 @@ def services(spec: FateSpec, px: str) -> list[str]:
             continue
         svc_type = _get(spec, f"{owner}.type") or "ClusterIP"
         if not NODE_PORT_RANGE[0] <= port <= NODE_PORT_RANGE[1]:
-            out.append(problem(f"{px}.{path}", port, "node ports must be in 30000-32767",
-                               "pick a free port in 30000-32767 or leave it out to let Kubernetes choose"))
+            out.append(
+                problem(
+                    f"{px}.{path}",
+                    port,
+                    "node ports must be in 30000-32767",
+                    "pick a free port in 30000-32767 or leave it out to let Kubernetes choose",
+                )
+            )
         elif port in seen:
-            out.append(problem(f"{px}.{path}", port, f"node port already used by {seen[port]}",
-                               "give every node port its own number"))
+            out.append(
+                problem(
+                    f"{px}.{path}",
+                    port,
+                    f"node port already used by {seen[port]}",
+                    "give every node port its own number",
+                )
+            )
         else:
             seen[port] = path
         if svc_type not in ("NodePort", "LoadBalancer"):
-            out.append(problem(f"{px}.{path}", port, f"node ports are only opened for type NodePort or "
-                               f"LoadBalancer ({owner}.type is {svc_type!r})",
-                               f"set {owner}.type: NodePort or remove it"))
+            out.append(
+                problem(
+                    f"{px}.{path}",
+                    port,
+                    f"node ports are only opened for type NodePort or "
+                    f"LoadBalancer ({owner}.type is {svc_type!r})",
+                    f"set {owner}.type: NodePort or remove it",
+                )
+            )
     for path in EXPOSED_PATHS:
         lb_ip = _get(spec, f"{path}.loadBalancerIP")
         if lb_ip and spec.has(d.module_of(path)) and _get(spec, f"{path}.type") != "LoadBalancer":
-            out.append(problem(f"{px}.{path}.loadBalancerIP", lb_ip, "only a LoadBalancer Service uses it",
-                               f"set {path}.type: LoadBalancer or remove it"))
+            out.append(
+                problem(
+                    f"{px}.{path}.loadBalancerIP",
+                    lb_ip,
+                    "only a LoadBalancer Service uses it",
+                    f"set {path}.type: LoadBalancer or remove it",
+                )
+            )
     worker_type = _get(spec, "spark.worker.type")
     if worker_type not in (None, "ClusterIP"):
-        out.append(problem(f"{px}.spark.worker.type", worker_type, "spark workers are reached through the master "
-                           "(their Service is headless)", "remove it; expose the master with spark.master.type"))
+        out.append(
+            problem(
+                f"{px}.spark.worker.type",
+                worker_type,
+                "spark workers are reached through the master (their Service is headless)",
+                "remove it; expose the master with spark.master.type",
+            )
+        )
     return out
 
 
 def images(spec: FateSpec, px: str) -> list[str]:
     out: list[str] = []
     if spec.registry and not _REGISTRY.match(spec.registry):
-        out.append(problem(f"{px}.registry", spec.registry, "not a registry prefix (host[:port][/path])",
-                           "use e.g. harbor.example.com/ or harbor.example.com:5000/mirror, or leave it empty "
-                           "for Docker Hub"))
+        out.append(
+            problem(
+                f"{px}.registry",
+                spec.registry,
+                "not a registry prefix (host[:port][/path])",
+                "use e.g. harbor.example.com/ or harbor.example.com:5000/mirror, or leave it empty "
+                "for Docker Hub",
+            )
+        )
     for path in IMAGE_PATHS:
         image, tag = _get(spec, f"{path}.image"), _get(spec, f"{path}.imageTag")
         if image is not None and not _IMAGE.match(image):
-            out.append(problem(f"{px}.{path}.image", image, "not an image repository name (the registry comes "
-                               "from registry, the tag from imageTag)", "use e.g. federatedai/fateflow"))
+            out.append(
+                problem(
+                    f"{px}.{path}.image",
+                    image,
+                    "not an image repository name (the registry comes from registry, the tag from imageTag)",
+                    "use e.g. federatedai/fateflow",
+                )
+            )
         if tag is not None and not _TAG.match(str(tag)):
-            out.append(problem(f"{px}.{path}.imageTag", tag, "not an image tag",
-                               "use e.g. 2.0.0-release (letters, digits, '_', '.', '-')"))
+            out.append(
+                problem(
+                    f"{px}.{path}.imageTag",
+                    tag,
+                    "not an image tag",
+                    "use e.g. 2.0.0-release (letters, digits, '_', '.', '-')",
+                )
+            )
     return out
 
 
@@ -311,45 +601,88 @@ def resources(spec: FateSpec, px: str) -> list[str]:
                 try:
                     parsed[kind][key] = parse_quantity(value)
                 except ValueError as exc:
-                    out.append(problem(f"{px}.{path}.resources.{kind}.{key}", value, str(exc),
-                                       "use a Kubernetes quantity such as 4, 500m or 8Gi"))
+                    out.append(
+                        problem(
+                            f"{px}.{path}.resources.{kind}.{key}",
+                            value,
+                            str(exc),
+                            "use a Kubernetes quantity such as 4, 500m or 8Gi",
+                        )
+                    )
         for key, req in parsed["requests"].items():
             lim = parsed["limits"].get(key)
             if lim is not None and req > lim:
-                out.append(problem(f"{px}.{path}.resources.requests.{key}", res.requests[key],
-                                   f"request above its limit {res.limits[key]!r}", "lower the request or raise "
-                                   "the limit"))
+                out.append(
+                    problem(
+                        f"{px}.{path}.resources.requests.{key}",
+                        res.requests[key],
+                        f"request above its limit {res.limits[key]!r}",
+                        "lower the request or raise the limit",
+                    )
+                )
     return out
 
 
 def routes_and_ingress(spec: FateSpec, px: str) -> list[str]:
     out: list[str] = []
     if spec.nginx is not None and spec.nginx.route_table and spec.party_id in spec.nginx.route_table:
-        out.append(problem(f"{px}.nginx.route_table.{spec.party_id}", "{...}", "the party's own nginx route is "
-                           "added by the cluster itself (facts §12.9)", "remove your own party from the table"))
+        out.append(
+            problem(
+                f"{px}.nginx.route_table.{spec.party_id}",
+                "{...}",
+                "the party's own nginx route is added by the cluster itself (facts §12.9)",
+                "remove your own party from the table",
+            )
+        )
     if spec.osx is not None and any(p.party_id == spec.party_id for p in spec.osx.party_list or ()):
-        out.append(problem(f"{px}.osx.partyList", spec.party_id, "the party's own route is added by the cluster "
-                           "itself", "remove your own party from osx.partyList"))
+        out.append(
+            problem(
+                f"{px}.osx.partyList",
+                spec.party_id,
+                "the party's own route is added by the cluster itself",
+                "remove your own party from osx.partyList",
+            )
+        )
     hosts: dict[str, str] = {}
     for ui in ("fateboard", "client", "spark", "pulsar"):
         cfg = getattr(spec.ingress, ui, None) if spec.ingress is not None else None
         if cfg is None:
             continue
         if ui in ("spark", "pulsar") and not spec.has(ui):
-            out.append(problem(f"{px}.ingress.{ui}", "{...}", f"module {ui!r} is not deployed",
-                               f"remove ingress.{ui}"))
+            out.append(
+                problem(
+                    f"{px}.ingress.{ui}", "{...}", f"module {ui!r} is not deployed", f"remove ingress.{ui}"
+                )
+            )
         for i, host in enumerate(cfg.hosts or ()):
             field = f"{px}.ingress.{ui}.hosts[{i}].name"
             if not _HOST.match(host.name):
-                out.append(problem(field, host.name, "not a DNS host name", "use e.g. fateboard.30000.fate.local"))
+                out.append(
+                    problem(field, host.name, "not a DNS host name", "use e.g. fateboard.30000.fate.local")
+                )
             elif host.name in hosts and hosts[host.name] != ui:
-                out.append(problem(field, host.name, f"host already used by ingress.{hosts[host.name]}",
-                                   "give every UI its own host"))
+                out.append(
+                    problem(
+                        field,
+                        host.name,
+                        f"host already used by ingress.{hosts[host.name]}",
+                        "give every UI its own host",
+                    )
+                )
             hosts.setdefault(host.name, ui)
     return out
 
 
-RULES = (identity, refused_keys, modules_and_backend, persistence, services, images, resources, routes_and_ingress)
+RULES = (
+    identity,
+    refused_keys,
+    modules_and_backend,
+    persistence,
+    services,
+    images,
+    resources,
+    routes_and_ingress,
+)
 
 
 def all_problems(spec: FateSpec, px: str) -> list[str]:

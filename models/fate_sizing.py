@@ -32,14 +32,24 @@ def sizing_findings(spec: FateSpec, prefix: str = "fate") -> list[str]:
         what = "a Spark worker" if path == "spark.worker" else "a FATE pod"
         cpu = spec.effective_request(path, "cpu")
         if cpu is None or cpu < min_cpu:
-            out.append(problem(f"{prefix}.{path}.resources.requests.cpu", _shown(spec, path, "cpu"),
-                               f"below the reference architecture's {min_cpu:g} vCPU for {what}",
-                               f"request at least {min_cpu:g} CPUs, or use sizing: trial"))
+            out.append(
+                problem(
+                    f"{prefix}.{path}.resources.requests.cpu",
+                    _shown(spec, path, "cpu"),
+                    f"below the reference architecture's {min_cpu:g} vCPU for {what}",
+                    f"request at least {min_cpu:g} CPUs, or use sizing: trial",
+                )
+            )
         mem = spec.effective_request(path, "memory")
         if mem is None or mem < min_gib * GIB:
-            out.append(problem(f"{prefix}.{path}.resources.requests.memory", _shown(spec, path, "memory"),
-                               f"below the reference architecture's {min_gib} GiB for {what}",
-                               f"request at least {min_gib}Gi, or use sizing: trial"))
+            out.append(
+                problem(
+                    f"{prefix}.{path}.resources.requests.memory",
+                    _shown(spec, path, "memory"),
+                    f"below the reference architecture's {min_gib} GiB for {what}",
+                    f"request at least {min_gib}Gi, or use sizing: trial",
+                )
+            )
     if spec.persistence:
         for path in spec.volume_paths():
             vol = spec.volume(path)
@@ -50,9 +60,14 @@ def sizing_findings(spec: FateSpec, prefix: str = "fate") -> list[str]:
             except ValueError:
                 continue  # reported by validation
             if size < d.VOLUME_MIN_GIB * GIB:
-                out.append(problem(f"{prefix}.{path}.size", vol.size, f"volumes below {d.VOLUME_MIN_GIB} GiB are "
-                                   "under the reference architecture", f"use at least {d.VOLUME_MIN_GIB}Gi, or "
-                                   "use sizing: trial"))
+                out.append(
+                    problem(
+                        f"{prefix}.{path}.size",
+                        vol.size,
+                        f"volumes below {d.VOLUME_MIN_GIB} GiB are under the reference architecture",
+                        f"use at least {d.VOLUME_MIN_GIB}Gi, or use sizing: trial",
+                    )
+                )
     return out
 
 

@@ -1,6 +1,7 @@
 """Reading a ``kubefate cluster install -f`` file, so teams migrating from KubeFATE can point a stack at it.
 
-``skippedKeys``: upstream's CLI skipped those keys while comparing a file with the chart's example, because its
+``skippedKeys``: upstream's CLI skipped those keys while comparing a file with the chart's example, because
+its
 validator did not know them (typically ``route_table``). Here the model knows every key of the format, so the
 list is accepted (and kept in the spec) but never turns validation off: an unknown key would otherwise be
 silently dropped, which is the failure mode this program exists to avoid.
@@ -39,18 +40,44 @@ def load_cluster_yaml(path: Path) -> dict[str, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([problem("kubefateClusterYaml", str(path), f"cannot read the file ({exc.strerror})",
-                                   "give a path relative to the project directory")], source) from None
+        raise ConfigError(
+            [
+                problem(
+                    "kubefateClusterYaml",
+                    str(path),
+                    f"cannot read the file ({exc.strerror})",
+                    "give a path relative to the project directory",
+                )
+            ],
+            source,
+        ) from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         what = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([problem("kubefateClusterYaml", str(path), f"not valid YAML{where}: {what}",
-                                   "fix the file's syntax")], source) from None
+        raise ConfigError(
+            [
+                problem(
+                    "kubefateClusterYaml",
+                    str(path),
+                    f"not valid YAML{where}: {what}",
+                    "fix the file's syntax",
+                )
+            ],
+            source,
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError([problem("kubefateClusterYaml", str(path), "the file does not hold a mapping of "
-                                   "cluster keys", "use the kubefate cluster YAML format (name, partyId, "
-                                   "modules, ...)")], source)
+        raise ConfigError(
+            [
+                problem(
+                    "kubefateClusterYaml",
+                    str(path),
+                    "the file does not hold a mapping of cluster keys",
+                    "use the kubefate cluster YAML format (name, partyId, modules, ...)",
+                )
+            ],
+            source,
+        )
     return data

@@ -38,15 +38,18 @@ class FateClusterArgs:
     exchange: pulumi.Input[ExchangeEndpoint | None] = None
     pulsar_tls: pulumi.Input[PulsarTls | None] = None
     route_parties: pulumi.Input[dict[int, dict[str, Any]] | None] = None
-    """Direct routes to other parties, ``{partyId: {"nginx": NginxEndpoint|None, "pulsar": PulsarEndpoint|None}}``."""
+    """Direct routes to other parties:
+    ``{partyId: {"nginx": NginxEndpoint | None, "pulsar": PulsarEndpoint | None}}``."""
 
 
 def namespace_labels(spec: FateSpec) -> dict[str, str]:
     """Pod Security Admission ``baseline``: FATE's images run as root, nothing needs more (the SYS_NICE and
     SYS_PTRACE capabilities upstream added only silence warnings / enable debuggers)."""
-    return {**kubefate_labels(spec.name, spec.party_id, "namespace", version=spec.fate_version),
-            "pod-security.kubernetes.io/enforce": "baseline",
-            "pod-security.kubernetes.io/warn": "baseline"}
+    return {
+        **kubefate_labels(spec.name, spec.party_id, "namespace", version=spec.fate_version),
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/warn": "baseline",
+    }
 
 
 class FateCluster(pulumi.ComponentResource):
@@ -61,10 +64,11 @@ class FateCluster(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         spec = args.spec
         keep = spec.persistence and spec.keep_volumes_on_destroy
-        ns = k8s.core.v1.Namespace(f"{name}-namespace",
-                                   metadata={"name": spec.namespace, "labels": namespace_labels(spec)},
-                                   opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
-                                                               retain_on_delete=keep))
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": spec.namespace, "labels": namespace_labels(spec)},
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, retain_on_delete=keep),
+        )
         ctx = BuildContext(spec=spec, name=name, parent=self, provider=args.provider, namespace=ns)
         self._credentials(ctx)
         exchange = pulumi.Output.from_input(args.exchange)
@@ -72,7 +76,8 @@ class FateCluster(pulumi.ComponentResource):
         pulsar_routes = None
         if spec.federation == "Pulsar":
             pulsar_routes = pulumi.Output.all(exchange, routes).apply(
-                lambda a: render_pulsar_route_table(spec, a[0], a[1]))
+                lambda a: render_pulsar_route_table(spec, a[0], a[1])
+            )
         build_mysql(ctx)
         build_python(ctx, pulsar_routes)
         build_fateboard(ctx)
@@ -97,9 +102,16 @@ class FateCluster(pulumi.ComponentResource):
         self.fateboard_url = pulumi.Output.from_input(ingress_url(spec, "fateboard"))
         self.notebook_url = pulumi.Output.from_input(ingress_url(spec, "client"))
         self.exchange_connected = exchange.apply(lambda e: e is not None)
-        self.register_outputs({"namespace": self.namespace, "nginx_endpoint": self.nginx_endpoint,
-                               "pulsar_endpoint": self.pulsar_endpoint, "fateboard_url": self.fateboard_url,
-                               "notebook_url": self.notebook_url, "exchange_connected": self.exchange_connected})
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "nginx_endpoint": self.nginx_endpoint,
+                "pulsar_endpoint": self.pulsar_endpoint,
+                "fateboard_url": self.fateboard_url,
+                "notebook_url": self.notebook_url,
+                "exchange_connected": self.exchange_connected,
+            }
+        )
 
     def _credentials(self, ctx: BuildContext) -> None:
         """Alphanumeric passwords: they are substituted into config files with sed and embedded in JDBC URLs,
@@ -110,11 +122,19 @@ class FateCluster(pulumi.ComponentResource):
             keys.append("eggroll-dashboard-password")
         data: dict[str, Any] = {}
         for key in keys:
-            pw = random.RandomPassword(f"{ctx.name}-{key}", length=32, special=False,
-                                       opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]))
+            pw = random.RandomPassword(
+                f"{ctx.name}-{key}",
+                length=32,
+                special=False,
+                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]),
+            )
             data[key] = pw.result
         if spec.client and spec.client.notebook_hashed_password:
             data["notebook-hashed-password"] = spec.client.notebook_hashed_password
-        k8s.core.v1.Secret(ctx.rname("secret", CREDENTIALS_SECRET),
-                           metadata=o.metadata(spec, CREDENTIALS_SECRET, "credentials"), type="Opaque",
-                           string_data=pulumi.Output.secret(data), opts=ctx.opts())
+        k8s.core.v1.Secret(
+            ctx.rname("secret", CREDENTIALS_SECRET),
+            metadata=o.metadata(spec, CREDENTIALS_SECRET, "credentials"),
+            type="Opaque",
+            string_data=pulumi.Output.secret(data),
+            opts=ctx.opts(),
+        )

@@ -30,37 +30,63 @@ class BuildContext:
 
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         depends_on = [self.namespace, *kwargs.pop("depends_on", [])]
-        return pulumi.ResourceOptions(parent=self.parent, provider=self.provider, depends_on=depends_on, **kwargs)
+        return pulumi.ResourceOptions(
+            parent=self.parent, provider=self.provider, depends_on=depends_on, **kwargs
+        )
 
     def rname(self, kind: str, k8s_name: str) -> str:
         return f"{self.name}-{kind}-{k8s_name}"
 
-    def config_map(self, k8s_name: str, module: str, data: pulumi.Input[dict[str, str]]) -> k8s.core.v1.ConfigMap:
-        return k8s.core.v1.ConfigMap(self.rname("cm", k8s_name),
-                                     metadata=objects.metadata(self.spec, k8s_name, module), data=data,
-                                     opts=self.opts())
+    def config_map(
+        self, k8s_name: str, module: str, data: pulumi.Input[dict[str, str]]
+    ) -> k8s.core.v1.ConfigMap:
+        return k8s.core.v1.ConfigMap(
+            self.rname("cm", k8s_name),
+            metadata=objects.metadata(self.spec, k8s_name, module),
+            data=data,
+            opts=self.opts(),
+        )
 
     def service(self, k8s_name: str, module: str, body: dict[str, Any]) -> k8s.core.v1.Service:
-        svc = k8s.core.v1.Service(self.rname("svc", k8s_name), metadata=objects.metadata(self.spec, k8s_name, module),
-                                  spec=body, opts=self.opts())
+        svc = k8s.core.v1.Service(
+            self.rname("svc", k8s_name),
+            metadata=objects.metadata(self.spec, k8s_name, module),
+            spec=body,
+            opts=self.opts(),
+        )
         self.services[k8s_name] = svc
         return svc
 
-    def workload(self, kind: str, k8s_name: str, module: str, pod: pulumi.Input[dict[str, Any]],
-                 files: pulumi.Input[dict[str, str]], replicas: int = 1, service_name: str | None = None,
-                 claim_templates: list[dict[str, Any]] | None = None,
-                 depends_on: list[pulumi.Resource] | None = None) -> pulumi.CustomResource:
+    def workload(
+        self,
+        kind: str,
+        k8s_name: str,
+        module: str,
+        pod: pulumi.Input[dict[str, Any]],
+        files: pulumi.Input[dict[str, str]],
+        replicas: int = 1,
+        service_name: str | None = None,
+        claim_templates: list[dict[str, Any]] | None = None,
+        depends_on: list[pulumi.Resource] | None = None,
+    ) -> pulumi.CustomResource:
         """A Deployment or StatefulSet whose pod template carries the checksum of the files it reads."""
         spec = self.spec
 
         def template(args: list[Any]) -> dict[str, Any]:
             pod_body, rendered = args
-            return {"metadata": {"labels": objects.labels(spec, module),
-                                 "annotations": {ANNOTATION: config_checksum(rendered)}},
-                    "spec": pod_body}
+            return {
+                "metadata": {
+                    "labels": objects.labels(spec, module),
+                    "annotations": {ANNOTATION: config_checksum(rendered)},
+                },
+                "spec": pod_body,
+            }
 
-        body: dict[str, Any] = {"replicas": replicas, "selector": {"matchLabels": objects.selector(spec, module)},
-                                "template": pulumi.Output.all(pod, files).apply(template)}
+        body: dict[str, Any] = {
+            "replicas": replicas,
+            "selector": {"matchLabels": objects.selector(spec, module)},
+            "template": pulumi.Output.all(pod, files).apply(template),
+        }
         metadata = objects.metadata(spec, k8s_name, module)
         opts = self.opts(depends_on=depends_on or [])
         if kind == "StatefulSet":
@@ -68,8 +94,12 @@ class BuildContext:
             if claim_templates:
                 body["volumeClaimTemplates"] = claim_templates
                 keep = spec.keep_volumes_on_destroy
-                body["persistentVolumeClaimRetentionPolicy"] = {"whenDeleted": "Retain" if keep else "Delete",
-                                                                "whenScaled": "Retain"}
-            return k8s.apps.v1.StatefulSet(self.rname("sts", k8s_name), metadata=metadata, spec=body, opts=opts)
+                body["persistentVolumeClaimRetentionPolicy"] = {
+                    "whenDeleted": "Retain" if keep else "Delete",
+                    "whenScaled": "Retain",
+                }
+            return k8s.apps.v1.StatefulSet(
+                self.rname("sts", k8s_name), metadata=metadata, spec=body, opts=opts
+            )
         body["strategy"] = {"type": "Recreate"} if module in ("fateboard",) else {"type": "RollingUpdate"}
         return k8s.apps.v1.Deployment(self.rname("deploy", k8s_name), metadata=metadata, spec=body, opts=opts)

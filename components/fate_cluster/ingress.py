@@ -42,8 +42,21 @@ def ingress_url(spec: FateSpec, ui: str) -> str:
 def ingress_body(spec: FateSpec, ui: str) -> dict[str, Any]:
     _, service, port, _ = UIS[ui]
     cfg = getattr(spec.ingress, ui, None) if spec.ingress is not None else None
-    rules = [{"host": host, "http": {"paths": [{"path": path, "pathType": "Prefix", "backend": {
-        "service": {"name": service, "port": {"number": port}}}}]}} for host, path in ingress_hosts(spec, ui)]
+    rules = [
+        {
+            "host": host,
+            "http": {
+                "paths": [
+                    {
+                        "path": path,
+                        "pathType": "Prefix",
+                        "backend": {"service": {"name": service, "port": {"number": port}}},
+                    }
+                ]
+            },
+        }
+        for host, path in ingress_hosts(spec, ui)
+    ]
     body: dict[str, Any] = {"ingressClassName": spec.ingress_class_name or "nginx", "rules": rules}
     if cfg is not None and cfg.tls:
         body["tls"] = [{"secretName": t.secret_name, "hosts": t.hosts or []} for t in cfg.tls]
@@ -64,6 +77,9 @@ def build_ingresses(ctx: BuildContext) -> None:
         cfg = getattr(spec.ingress, ui, None) if spec.ingress is not None else None
         annotations = dict((cfg.annotations if cfg else None) or {})
         k8s_name = UIS[ui][0] if ui != "client" else "client"
-        k8s.networking.v1.Ingress(ctx.rname("ingress", k8s_name),
-                                  metadata=o.metadata(spec, k8s_name, UIS[ui][3], annotations or None),
-                                  spec=ingress_body(spec, ui), opts=ctx.opts())
+        k8s.networking.v1.Ingress(
+            ctx.rname("ingress", k8s_name),
+            metadata=o.metadata(spec, k8s_name, UIS[ui][3], annotations or None),
+            spec=ingress_body(spec, ui),
+            opts=ctx.opts(),
+        )

@@ -29,25 +29,60 @@ def build_mysql(ctx: BuildContext) -> None:
     db = mysql_settings(spec)
     volumes, claims = o.data_volume(spec, "mysql", "mysql-data", "mysql")
     sub_path = spec.mysql.sub_path if spec.mysql else None
-    mounts = [{"name": "mysql-data", "mountPath": "/var/lib/mysql", **({"subPath": sub_path} if sub_path else {})}]
+    mounts = [
+        {"name": "mysql-data", "mountPath": "/var/lib/mysql", **({"subPath": sub_path} if sub_path else {})}
+    ]
     init = []
     if spec.computing == "Eggroll":
         volumes.append({"name": "initdb", "emptyDir": {}})
         mounts.append({"name": "initdb", "mountPath": "/docker-entrypoint-initdb.d"})
-        init.append(o.container(spec, "eggroll-schema", image_ref(spec, "clustermanager"), None, {},
-                                command=["bash", "-c", "cp ${EGGROLL_HOME:-/data/projects/fate/eggroll}/conf/"
-                                         "create-eggroll-meta-tables.sql /initdb/"],
-                                volumeMounts=[{"name": "initdb", "mountPath": "/initdb"}]))
-    env = [{"name": "MYSQL_DATABASE", "value": db["database"]}, {"name": "MYSQL_USER", "value": db["user"]},
-           o.secret_env("MYSQL_PASSWORD", CREDENTIALS_SECRET, "mysql-password"),
-           o.secret_env("MYSQL_ROOT_PASSWORD", CREDENTIALS_SECRET, "mysql-root-password")]
-    main = o.container(spec, "mysql", image_ref(spec, "mysql"), "mysql", {"tcp-mysql": 3306}, env=env,
-                       volumeMounts=mounts, **o.probes("exec", 3306, "mysqladmin ping -h 127.0.0.1"))
+        init.append(
+            o.container(
+                spec,
+                "eggroll-schema",
+                image_ref(spec, "clustermanager"),
+                None,
+                {},
+                command=[
+                    "bash",
+                    "-c",
+                    "cp ${EGGROLL_HOME:-/data/projects/fate/eggroll}/conf/"
+                    "create-eggroll-meta-tables.sql /initdb/",
+                ],
+                volumeMounts=[{"name": "initdb", "mountPath": "/initdb"}],
+            )
+        )
+    env = [
+        {"name": "MYSQL_DATABASE", "value": db["database"]},
+        {"name": "MYSQL_USER", "value": db["user"]},
+        o.secret_env("MYSQL_PASSWORD", CREDENTIALS_SECRET, "mysql-password"),
+        o.secret_env("MYSQL_ROOT_PASSWORD", CREDENTIALS_SECRET, "mysql-root-password"),
+    ]
+    main = o.container(
+        spec,
+        "mysql",
+        image_ref(spec, "mysql"),
+        "mysql",
+        {"tcp-mysql": 3306},
+        env=env,
+        volumeMounts=mounts,
+        **o.probes("exec", 3306, "mysqladmin ping -h 127.0.0.1"),
+    )
     pod = o.pod_spec(spec, "mysql", [main], volumes, init)
     ctx.workload("StatefulSet", "mysql", "mysql", pod, {}, service_name="mysql", claim_templates=claims)
     m = spec.mysql
-    ctx.service("mysql", "mysql", o.service(spec, "mysql", "mysql", [("tcp-mysql", 3306, None)],
-                                            m.type if m else None, load_balancer_ip=m.load_balancer_ip if m else None))
+    ctx.service(
+        "mysql",
+        "mysql",
+        o.service(
+            spec,
+            "mysql",
+            "mysql",
+            [("tcp-mysql", 3306, None)],
+            m.type if m else None,
+            load_balancer_ip=m.load_balancer_ip if m else None,
+        ),
+    )
 
 
 def _fateflow_command(spec: Any) -> list[str]:
@@ -57,17 +92,22 @@ def _fateflow_command(spec: Any) -> list[str]:
     lines = [
         "set -eu",
         f"cp {o.FATE_HOME}/conf-tmp/service_conf.yaml {FLOW}/conf/service_conf.yaml",
-        f'sed -i -e "s/host: fateflow_ip/host: ${{POD_IP}}/" -e "s/{MYSQL_PASSWORD_PLACEHOLDER}/${{MYSQL_PASSWORD}}/"'
+        f'sed -i -e "s/host: fateflow_ip/host: ${{POD_IP}}/" '
+        f'-e "s/{MYSQL_PASSWORD_PLACEHOLDER}/${{MYSQL_PASSWORD}}/"'
         f" {FLOW}/conf/service_conf.yaml",
     ]
     if spec.computing in ("Spark", "Spark_local"):
-        lines += [f"cp {o.FATE_HOME}/conf-tmp/spark-defaults.conf {SPARK_HOME}/conf/spark-defaults.conf",
-                  f'sed -i "s/fateflow/${{POD_IP}}/g" {SPARK_HOME}/conf/spark-defaults.conf']
+        lines += [
+            f"cp {o.FATE_HOME}/conf-tmp/spark-defaults.conf {SPARK_HOME}/conf/spark-defaults.conf",
+            f'sed -i "s/fateflow/${{POD_IP}}/g" {SPARK_HOME}/conf/spark-defaults.conf',
+        ]
     if spec.federation == "Pulsar":
         # FATE 2.0.0 looks pulsar routes up with int party ids while the federation passes strings.
-        lines += [f"sed -i 's/int(party.party_id)/str(party.party_id)/g' "
-                  f"{o.FATE_HOME}/fate/python/fate/arch/federation/pulsar/_federation.py || true",
-                  f"cp {FLOW}/conf/pulsar_route_table/pulsar_route_table.yaml {FLOW}/pulsar_route_table.yaml"]
+        lines += [
+            f"sed -i 's/int(party.party_id)/str(party.party_id)/g' "
+            f"{o.FATE_HOME}/fate/python/fate/arch/federation/pulsar/_federation.py || true",
+            f"cp {FLOW}/conf/pulsar_route_table/pulsar_route_table.yaml {FLOW}/pulsar_route_table.yaml",
+        ]
     if spec.computing == "Eggroll":
         lines += [_eggroll_properties_copy()]
     lines += [f"cd {o.FATE_HOME}", "exec python fate_flow/python/fate_flow/fate_flow_server.py"]
@@ -75,30 +115,41 @@ def _fateflow_command(spec: Any) -> list[str]:
 
 
 def _eggroll_properties_copy() -> str:
-    return (f'sed -e "s/{MYSQL_PASSWORD_PLACEHOLDER}/${{MYSQL_PASSWORD}}/" '
-            f'-e "s/{DASHBOARD_PASSWORD_PLACEHOLDER}/${{EGGROLL_DASHBOARD_PASSWORD}}/" '
-            f"{o.FATE_HOME}/eggroll/conf-tmp/eggroll.properties > {o.FATE_HOME}/eggroll/conf/eggroll.properties")
+    return (
+        f'sed -e "s/{MYSQL_PASSWORD_PLACEHOLDER}/${{MYSQL_PASSWORD}}/" '
+        f'-e "s/{DASHBOARD_PASSWORD_PLACEHOLDER}/${{EGGROLL_DASHBOARD_PASSWORD}}/" '
+        f"{o.FATE_HOME}/eggroll/conf-tmp/eggroll.properties > {o.FATE_HOME}/eggroll/conf/eggroll.properties"
+    )
 
 
 def eggroll_env() -> list[dict[str, Any]]:
-    return [o.secret_env("MYSQL_PASSWORD", CREDENTIALS_SECRET, "mysql-password"),
-            o.secret_env("EGGROLL_DASHBOARD_PASSWORD", CREDENTIALS_SECRET, "eggroll-dashboard-password")]
+    return [
+        o.secret_env("MYSQL_PASSWORD", CREDENTIALS_SECRET, "mysql-password"),
+        o.secret_env("EGGROLL_DASHBOARD_PASSWORD", CREDENTIALS_SECRET, "eggroll-dashboard-password"),
+    ]
 
 
 def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> None:
     spec = ctx.spec
     py = spec.python
-    conf = {"service_conf.yaml": render_service_conf(spec), "spark-defaults.conf": render_spark_defaults(spec)}
+    conf = {
+        "service_conf.yaml": render_service_conf(spec),
+        "spark-defaults.conf": render_spark_defaults(spec),
+    }
     ctx.config_map("python-config", "python", conf)
     files: dict[str, Any] = {f"python-config/{k}": v for k, v in conf.items()}
-    volumes, claims = o.data_volume(spec, "python", (py.claim_name if py else None) or "python-data", "python")
+    volumes, claims = o.data_volume(
+        spec, "python", (py.claim_name if py else None) or "python-data", "python"
+    )
     data = (py.claim_name if py else None) or "python-data"
     volumes.append({"name": "python-confs", "configMap": {"name": "python-config"}})
-    mounts = [{"name": "python-confs", "mountPath": f"{o.FATE_HOME}/conf-tmp/"},
-              {"name": data, "mountPath": f"{FLOW}/logs", "subPath": "logs"},
-              {"name": data, "mountPath": f"{FLOW}/jobs", "subPath": "jobs"},
-              {"name": data, "mountPath": f"{FLOW}/model_local_cache", "subPath": "model-local-cache"},
-              {"name": data, "mountPath": f"{o.FATE_HOME}/llm", "subPath": "llm"}]
+    mounts = [
+        {"name": "python-confs", "mountPath": f"{o.FATE_HOME}/conf-tmp/"},
+        {"name": data, "mountPath": f"{FLOW}/logs", "subPath": "logs"},
+        {"name": data, "mountPath": f"{FLOW}/jobs", "subPath": "jobs"},
+        {"name": data, "mountPath": f"{FLOW}/model_local_cache", "subPath": "model-local-cache"},
+        {"name": data, "mountPath": f"{o.FATE_HOME}/llm", "subPath": "llm"},
+    ]
     env: list[dict[str, Any]] = [
         {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
         {"name": "FATE_LOG_LEVEL", "value": (py.log_level if py else None) or "INFO"},
@@ -107,11 +158,16 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> 
         o.secret_env("MYSQL_PASSWORD", CREDENTIALS_SECRET, "mysql-password"),
     ]
     if spec.computing == "Spark":
-        env += [{"name": "FATE_FLOW_UPLOAD_MAX_NUM", "value": "1000000"},
-                {"name": "FATE_FLOW_UPLOAD_MAX_BYTES", "value": "104868093952"}]
+        env += [
+            {"name": "FATE_FLOW_UPLOAD_MAX_NUM", "value": "1000000"},
+            {"name": "FATE_FLOW_UPLOAD_MAX_BYTES", "value": "104868093952"},
+        ]
     if spec.federation == "Pulsar" and pulsar_routes is not None:
-        ctx.config_map("pulsar-route-table", "python",
-                       pulumi.Output.from_input(pulsar_routes).apply(lambda t: {"pulsar_route_table.yaml": t}))
+        ctx.config_map(
+            "pulsar-route-table",
+            "python",
+            pulumi.Output.from_input(pulsar_routes).apply(lambda t: {"pulsar_route_table.yaml": t}),
+        )
         files["pulsar-route-table/pulsar_route_table.yaml"] = pulsar_routes
         volumes.append({"name": "pulsar-route-table", "configMap": {"name": "pulsar-route-table"}})
         mounts.append({"name": "pulsar-route-table", "mountPath": f"{FLOW}/conf/pulsar_route_table"})
@@ -121,25 +177,72 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> 
         files["eggroll-config/eggroll.properties"] = eggroll_props
         volumes.append({"name": "eggroll-confs", "configMap": {"name": "eggroll-config"}})
         mounts.append({"name": "eggroll-confs", "mountPath": f"{o.FATE_HOME}/eggroll/conf-tmp/"})
-        env.append(o.secret_env("EGGROLL_DASHBOARD_PASSWORD", CREDENTIALS_SECRET, "eggroll-dashboard-password"))
+        env.append(
+            o.secret_env("EGGROLL_DASHBOARD_PASSWORD", CREDENTIALS_SECRET, "eggroll-dashboard-password")
+        )
     db = mysql_settings(spec)
-    wait_mysql = o.container(spec, "wait-for-mysql", image_ref(spec, "mysql"), None, {}, command=[
-        "sh", "-c", f"until mysqladmin ping -h {db['host']} -P {db['port']} --silent; do "
-        "echo waiting for mysql; sleep 2; done"])
-    main = o.container(spec, "fateflow", image_ref(spec, "python"), "python",
-                       {"grpc-port": 9360, "http-port": 9380}, env=env, command=_fateflow_command(spec),
-                       volumeMounts=mounts, **o.probes("tcp", 9380, liveness_delay=30))
-    pod = o.pod_spec(spec, "python", [main], volumes, [wait_mysql],
-                     service_account=py.service_account_name if py else None)
-    all_files = pulumi.Output.all(**files) if any(isinstance(v, pulumi.Output) for v in files.values()) else files
-    ctx.workload("StatefulSet", "python", "python", pod, all_files, replicas=(py.replicas if py else None) or 1,
-                 service_name="fateflow", claim_templates=claims)
-    ctx.service("fateflow", "python", o.service(spec, "fateflow", "python",
-                                                [("tcp-grpc", 9360, None), ("tcp-http", 9380, None)], headless=True))
-    ctx.service("fateflow-client", "python", o.service(
-        spec, "fateflow-client", "python",
-        [("tcp-grpc", 9360, py.grpc_node_port if py else None), ("tcp-http", 9380, py.http_node_port if py else None)],
-        py.type if py else None, load_balancer_ip=py.load_balancer_ip if py else None))
+    wait_mysql = o.container(
+        spec,
+        "wait-for-mysql",
+        image_ref(spec, "mysql"),
+        None,
+        {},
+        command=[
+            "sh",
+            "-c",
+            f"until mysqladmin ping -h {db['host']} -P {db['port']} --silent; do "
+            "echo waiting for mysql; sleep 2; done",
+        ],
+    )
+    main = o.container(
+        spec,
+        "fateflow",
+        image_ref(spec, "python"),
+        "python",
+        {"grpc-port": 9360, "http-port": 9380},
+        env=env,
+        command=_fateflow_command(spec),
+        volumeMounts=mounts,
+        **o.probes("tcp", 9380, liveness_delay=30),
+    )
+    pod = o.pod_spec(
+        spec, "python", [main], volumes, [wait_mysql], service_account=py.service_account_name if py else None
+    )
+    all_files = (
+        pulumi.Output.all(**files) if any(isinstance(v, pulumi.Output) for v in files.values()) else files
+    )
+    ctx.workload(
+        "StatefulSet",
+        "python",
+        "python",
+        pod,
+        all_files,
+        replicas=(py.replicas if py else None) or 1,
+        service_name="fateflow",
+        claim_templates=claims,
+    )
+    ctx.service(
+        "fateflow",
+        "python",
+        o.service(
+            spec, "fateflow", "python", [("tcp-grpc", 9360, None), ("tcp-http", 9380, None)], headless=True
+        ),
+    )
+    ctx.service(
+        "fateflow-client",
+        "python",
+        o.service(
+            spec,
+            "fateflow-client",
+            "python",
+            [
+                ("tcp-grpc", 9360, py.grpc_node_port if py else None),
+                ("tcp-http", 9380, py.http_node_port if py else None),
+            ],
+            py.type if py else None,
+            load_balancer_ip=py.load_balancer_ip if py else None,
+        ),
+    )
 
 
 def build_fateboard(ctx: BuildContext) -> None:
@@ -147,40 +250,90 @@ def build_fateboard(ctx: BuildContext) -> None:
     props = render_application_properties(spec)
     ctx.config_map("fateboard-config", "fateboard", {"application.properties": props})
     env = [o.secret_env("SERVER_BOARD_LOGIN_PASSWORD", CREDENTIALS_SECRET, "fateboard-password")]
-    mounts = [{"name": "fateboard-confs", "mountPath": f"{o.FATE_HOME}/fateboard/conf/application.properties",
-               "subPath": "application.properties"}]
-    main = o.container(spec, "fateboard", image_ref(spec, "fateboard"), "fateboard", {"tcp-fateboard": 8080},
-                       env=env, volumeMounts=mounts, **o.probes("http", 8080))
-    pod = o.pod_spec(spec, "fateboard", [main],
-                     [{"name": "fateboard-confs", "configMap": {"name": "fateboard-config"}}])
-    ctx.workload("Deployment", "fateboard", "fateboard", pod, {"fateboard-config/application.properties": props})
+    mounts = [
+        {
+            "name": "fateboard-confs",
+            "mountPath": f"{o.FATE_HOME}/fateboard/conf/application.properties",
+            "subPath": "application.properties",
+        }
+    ]
+    main = o.container(
+        spec,
+        "fateboard",
+        image_ref(spec, "fateboard"),
+        "fateboard",
+        {"tcp-fateboard": 8080},
+        env=env,
+        volumeMounts=mounts,
+        **o.probes("http", 8080),
+    )
+    pod = o.pod_spec(
+        spec, "fateboard", [main], [{"name": "fateboard-confs", "configMap": {"name": "fateboard-config"}}]
+    )
+    ctx.workload(
+        "Deployment", "fateboard", "fateboard", pod, {"fateboard-config/application.properties": props}
+    )
     fb = spec.fateboard
-    ctx.service("fateboard", "fateboard", o.service(spec, "fateboard", "fateboard", [("tcp-fateboard", 8080, None)],
-                                                    fb.type if fb else None,
-                                                    load_balancer_ip=fb.load_balancer_ip if fb else None))
+    ctx.service(
+        "fateboard",
+        "fateboard",
+        o.service(
+            spec,
+            "fateboard",
+            "fateboard",
+            [("tcp-fateboard", 8080, None)],
+            fb.type if fb else None,
+            load_balancer_ip=fb.load_balancer_ip if fb else None,
+        ),
+    )
 
 
 def build_client(ctx: BuildContext, has_notebook_password: bool) -> None:
-    """Jupyter without ``--debug``; the hashed notebook password (if any) comes from the credentials Secret."""
+    """Jupyter without ``--debug``; the hashed notebook password (if any) comes from the credentials
+    Secret."""
     spec = ctx.spec
     cl = spec.client
     volumes, claims = o.data_volume(spec, "client", "persistence", "client")
     sub_path = cl.sub_path if cl else None
-    mounts = [{"name": "persistence", "mountPath": f"{o.FATE_HOME}/persistence/",
-               **({"subPath": sub_path} if sub_path else {})}]
+    mounts = [
+        {
+            "name": "persistence",
+            "mountPath": f"{o.FATE_HOME}/persistence/",
+            **({"subPath": sub_path} if sub_path else {}),
+        }
+    ]
     serving = f"{spec.serving_ip}:{spec.serving_port}" if spec.serving_ip and spec.serving_port else ""
-    env: list[dict[str, Any]] = [{"name": "partyId", "value": str(spec.party_id)},
-                                 {"name": "FATE_FLOW_IP", "value": "fateflow"}, {"name": "FATE_FLOW_PORT", "value": "9380"},
-                                 {"name": "FATE_SERVING_HOST", "value": serving}]
-    env.append(o.secret_env("NOTEBOOK_HASHED_PASSWORD", CREDENTIALS_SECRET, "notebook-hashed-password")
-               if has_notebook_password else {"name": "NOTEBOOK_HASHED_PASSWORD", "value": ""})
-    command = ["bash", "-c", "pipeline init --ip ${FATE_FLOW_IP} --port ${FATE_FLOW_PORT} && "
-               "flow init --ip ${FATE_FLOW_IP} --port ${FATE_FLOW_PORT} && "
-               "exec jupyter notebook --ip=0.0.0.0 --port=20000 --allow-root --no-browser "
-               "--NotebookApp.notebook_dir=/data/projects/fate/ --NotebookApp.token='' "
-               "--NotebookApp.password=${NOTEBOOK_HASHED_PASSWORD}"]
-    main = o.container(spec, "client", image_ref(spec, "client"), "client", {"tcp-notebook": 20000}, env=env,
-                       command=command, volumeMounts=mounts, **o.probes("http", 20000))
+    env: list[dict[str, Any]] = [
+        {"name": "partyId", "value": str(spec.party_id)},
+        {"name": "FATE_FLOW_IP", "value": "fateflow"},
+        {"name": "FATE_FLOW_PORT", "value": "9380"},
+        {"name": "FATE_SERVING_HOST", "value": serving},
+    ]
+    env.append(
+        o.secret_env("NOTEBOOK_HASHED_PASSWORD", CREDENTIALS_SECRET, "notebook-hashed-password")
+        if has_notebook_password
+        else {"name": "NOTEBOOK_HASHED_PASSWORD", "value": ""}
+    )
+    command = [
+        "bash",
+        "-c",
+        "pipeline init --ip ${FATE_FLOW_IP} --port ${FATE_FLOW_PORT} && "
+        "flow init --ip ${FATE_FLOW_IP} --port ${FATE_FLOW_PORT} && "
+        "exec jupyter notebook --ip=0.0.0.0 --port=20000 --allow-root --no-browser "
+        "--NotebookApp.notebook_dir=/data/projects/fate/ --NotebookApp.token='' "
+        "--NotebookApp.password=${NOTEBOOK_HASHED_PASSWORD}",
+    ]
+    main = o.container(
+        spec,
+        "client",
+        image_ref(spec, "client"),
+        "client",
+        {"tcp-notebook": 20000},
+        env=env,
+        command=command,
+        volumeMounts=mounts,
+        **o.probes("http", 20000),
+    )
     pod = o.pod_spec(spec, "client", [main], volumes)
     ctx.workload("StatefulSet", "client", "client", pod, {}, service_name="notebook", claim_templates=claims)
     ctx.service("notebook", "client", o.service(spec, "notebook", "client", [("tcp-notebook", 20000, None)]))

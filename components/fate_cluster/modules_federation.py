@@ -24,31 +24,61 @@ NGINX_CONF_DIR = "/data/projects/fate/proxy/nginx/conf"
 
 
 def build_nginx(ctx: BuildContext, exchange: pulumi.Output[Any], extra_routes: pulumi.Output[Any]) -> None:
-    """route_table.yaml is read every 5 s from the directory mount (no subPath, §12.1); its text is still in the
-    checksum because FATE's Lua cache never forgets a removed party until nginx restarts (§12.17)."""
+    """route_table.yaml is read every 5 s from the directory mount (no subPath, §12.1); its text is still
+    in the checksum because FATE's Lua cache never forgets a removed party until nginx restarts (§12.17)."""
     spec = ctx.spec
     routes = pulumi.Output.all(exchange, extra_routes).apply(
-        lambda a: render_nginx_route_table(spec, a[0], a[1]))
+        lambda a: render_nginx_route_table(spec, a[0], a[1])
+    )
     conf = render_nginx_conf()
-    ctx.config_map("nginx-config", "nginx", routes.apply(lambda r: {"route_table.yaml": r, "nginx.conf": conf}))
-    command = ["/bin/bash", "-c", 'sed -i "s#conf/route_table.yaml#conf/modifiable/route_table.yaml#g" '
-               "nginx/lua/route_table.lua && exec openresty -g 'daemon off;'"]
-    mounts = [{"name": "nginx-confs", "mountPath": f"{NGINX_CONF_DIR}/nginx.conf", "subPath": "nginx.conf"},
-              {"name": "nginx-confs", "mountPath": f"{NGINX_CONF_DIR}/modifiable/"}]
-    main = o.container(spec, "nginx", image_ref(spec, "nginx"), "nginx", {"http-port": 9300, "grpc-port": 9310},
-                       command=command, volumeMounts=mounts, **o.probes("http", 9302, "/test"))
+    ctx.config_map(
+        "nginx-config", "nginx", routes.apply(lambda r: {"route_table.yaml": r, "nginx.conf": conf})
+    )
+    command = [
+        "/bin/bash",
+        "-c",
+        'sed -i "s#conf/route_table.yaml#conf/modifiable/route_table.yaml#g" '
+        "nginx/lua/route_table.lua && exec openresty -g 'daemon off;'",
+    ]
+    mounts = [
+        {"name": "nginx-confs", "mountPath": f"{NGINX_CONF_DIR}/nginx.conf", "subPath": "nginx.conf"},
+        {"name": "nginx-confs", "mountPath": f"{NGINX_CONF_DIR}/modifiable/"},
+    ]
+    main = o.container(
+        spec,
+        "nginx",
+        image_ref(spec, "nginx"),
+        "nginx",
+        {"http-port": 9300, "grpc-port": 9310},
+        command=command,
+        volumeMounts=mounts,
+        **o.probes("http", 9302, "/test"),
+    )
     pod = o.pod_spec(spec, "nginx", [main], [{"name": "nginx-confs", "configMap": {"name": "nginx-config"}}])
     files = routes.apply(lambda r: {"nginx-config/route_table.yaml": r, "nginx-config/nginx.conf": conf})
     ctx.workload("Deployment", "nginx", "nginx", pod, files)
     ng = spec.nginx
-    ctx.service("nginx", "nginx", o.service(
-        spec, "nginx", "nginx", [("http", 9300, ng.http_node_port if ng else None),
-                                 ("grpc", 9310, ng.grpc_node_port if ng else None)],
-        ng.type if ng else None, load_balancer_ip=ng.load_balancer_ip if ng else None))
+    ctx.service(
+        "nginx",
+        "nginx",
+        o.service(
+            spec,
+            "nginx",
+            "nginx",
+            [
+                ("http", 9300, ng.http_node_port if ng else None),
+                ("grpc", 9310, ng.grpc_node_port if ng else None),
+            ],
+            ng.type if ng else None,
+            load_balancer_ip=ng.load_balancer_ip if ng else None,
+        ),
+    )
 
 
 def _pulsar_env(spec: Any) -> list[dict[str, Any]]:
-    env = [{"name": e.name, "value": e.value or ""} for e in ((spec.pulsar.env if spec.pulsar else None) or ())]
+    env = [
+        {"name": e.name, "value": e.value or ""} for e in ((spec.pulsar.env if spec.pulsar else None) or ())
+    ]
     if not any(e["name"] == "PULSAR_MEM" for e in env):
         env.append({"name": "PULSAR_MEM", "value": o.jvm_memory_flags(spec, "pulsar")})
     return env
@@ -58,16 +88,27 @@ def pulsar_pod(spec: Any, tls: bool) -> dict[str, Any]:
     """With TLS the broker's TLS listener must be up before the pod is ready (the exchange tunnels to it)."""
     volumes, _ = o.data_volume(spec, "pulsar", "pulsar-data", "pulsar")
     volumes.append({"name": "pulsar-confs", "configMap": {"name": "pulsar-config"}})
-    mounts = [{"name": "pulsar-confs", "mountPath": "/pulsar/conf/standalone.conf", "subPath": "standalone.conf"},
-              {"name": "pulsar-data", "mountPath": "/pulsar/data"}]
+    mounts = [
+        {"name": "pulsar-confs", "mountPath": "/pulsar/conf/standalone.conf", "subPath": "standalone.conf"},
+        {"name": "pulsar-data", "mountPath": "/pulsar/data"},
+    ]
     ports = {"tcp-pulsar": 6650, "tcp-pulsar-tls": 6651, "http-admin": 8080, "https-admin": 8081}
     checks = o.probes("tcp", 8080, liveness_delay=30)
     if tls:
         volumes.append({"name": "pulsar-cert", "secret": {"secretName": PULSAR_CERT_SECRET}})
         mounts.append({"name": "pulsar-cert", "mountPath": f"{CERT_DIR}/", "readOnly": True})
         checks["readinessProbe"] = {**checks["readinessProbe"], "tcpSocket": {"port": 6651}}
-    main = o.container(spec, "pulsar", image_ref(spec, "pulsar"), "pulsar", ports, env=_pulsar_env(spec),
-                       command=["/bin/bash", "-c", "exec bin/pulsar standalone -nss"], volumeMounts=mounts, **checks)
+    main = o.container(
+        spec,
+        "pulsar",
+        image_ref(spec, "pulsar"),
+        "pulsar",
+        ports,
+        env=_pulsar_env(spec),
+        command=["/bin/bash", "-c", "exec bin/pulsar standalone -nss"],
+        volumeMounts=mounts,
+        **checks,
+    )
     return o.pod_spec(spec, "pulsar", [main], volumes)
 
 
@@ -78,32 +119,69 @@ def build_pulsar(ctx: BuildContext, tls: pulumi.Output[Any]) -> None:
     tls.apply(lambda t: _cert_secret(ctx, t) and None)
     tls_on = pulumi.Output.unsecret(tls.apply(bool))
     # A cert rotation must restart the broker: the public parts of the bundle enter the checksum.
-    cert_hash = pulumi.Output.unsecret(tls.apply(
-        lambda t: hashlib.sha256((t["certPem"] + t["caPem"]).encode()).hexdigest() if t else ""))
+    cert_hash = pulumi.Output.unsecret(
+        tls.apply(lambda t: hashlib.sha256((t["certPem"] + t["caPem"]).encode()).hexdigest() if t else "")
+    )
     conf = tls_on.apply(lambda on: render_standalone_conf(spec, on))
     ctx.config_map("pulsar-config", "pulsar", conf.apply(lambda c: {"standalone.conf": c}))
-    files = pulumi.Output.all(conf, cert_hash).apply(lambda a: {
-        "pulsar-config/standalone.conf": a[0], **({"pulsar-cert/public-sha256": a[1]} if a[1] else {})})
+    files = pulumi.Output.all(conf, cert_hash).apply(
+        lambda a: {
+            "pulsar-config/standalone.conf": a[0],
+            **({"pulsar-cert/public-sha256": a[1]} if a[1] else {}),
+        }
+    )
     _, claims = o.data_volume(spec, "pulsar", "pulsar-data", "pulsar")
-    ctx.workload("StatefulSet", "pulsar", "pulsar", tls_on.apply(lambda on: pulsar_pod(spec, on)), files,
-                 service_name="pulsar", claim_templates=claims)
+    ctx.workload(
+        "StatefulSet",
+        "pulsar",
+        "pulsar",
+        tls_on.apply(lambda on: pulsar_pod(spec, on)),
+        files,
+        service_name="pulsar",
+        claim_templates=claims,
+    )
     ps = spec.pulsar
-    ports = [("tcp-pulsar", 6650, ps.http_node_port if ps else None),
-             ("tcp-pulsar-tls", 6651, ps.https_node_port if ps else None),
-             ("http-admin", 8080, None), ("https-admin", 8081, None)]
-    ctx.service("pulsar", "pulsar", o.service(spec, "pulsar", "pulsar", ports, ps.type if ps else None,
-                                              load_balancer_ip=ps.load_balancer_ip if ps else None))
+    ports = [
+        ("tcp-pulsar", 6650, ps.http_node_port if ps else None),
+        ("tcp-pulsar-tls", 6651, ps.https_node_port if ps else None),
+        ("http-admin", 8080, None),
+        ("https-admin", 8081, None),
+    ]
+    ctx.service(
+        "pulsar",
+        "pulsar",
+        o.service(
+            spec,
+            "pulsar",
+            "pulsar",
+            ports,
+            ps.type if ps else None,
+            load_balancer_ip=ps.load_balancer_ip if ps else None,
+        ),
+    )
     if ps is not None and ps.public_lb is not None and ps.public_lb.enabled:
-        ctx.service("pulsar-public-tls", "pulsar", o.service(spec, "pulsar-public-tls", "pulsar",
-                                                             [("tcp-pulsar-tls", 6651, None)], "LoadBalancer"))
+        ctx.service(
+            "pulsar-public-tls",
+            "pulsar",
+            o.service(spec, "pulsar-public-tls", "pulsar", [("tcp-pulsar-tls", 6651, None)], "LoadBalancer"),
+        )
 
 
 def _cert_secret(ctx: BuildContext, tls: dict[str, str] | None) -> k8s.core.v1.Secret | None:
     """Created only when TLS material exists; it is known at apply time (the exchange stack's output)."""
     if not tls:
         return None
-    data = pulumi.Output.secret({"broker.cert.pem": tls["certPem"], "broker.key-pk8.pem": tls["keyPkcs8Pem"],
-                                 "ca.cert.pem": tls["caPem"]})
-    return k8s.core.v1.Secret(ctx.rname("secret", PULSAR_CERT_SECRET),
-                              metadata=o.metadata(ctx.spec, PULSAR_CERT_SECRET, "pulsar"), type="Opaque",
-                              string_data=data, opts=ctx.opts())
+    data = pulumi.Output.secret(
+        {
+            "broker.cert.pem": tls["certPem"],
+            "broker.key-pk8.pem": tls["keyPkcs8Pem"],
+            "ca.cert.pem": tls["caPem"],
+        }
+    )
+    return k8s.core.v1.Secret(
+        ctx.rname("secret", PULSAR_CERT_SECRET),
+        metadata=o.metadata(ctx.spec, PULSAR_CERT_SECRET, "pulsar"),
+        type="Opaque",
+        string_data=data,
+        opts=ctx.opts(),
+    )

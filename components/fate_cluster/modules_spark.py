@@ -9,30 +9,79 @@ from components.images import BUSYBOX, helper_image, image_ref
 
 
 def build_spark(ctx: BuildContext) -> None:
-    """Workers mount the party's real service_conf (upstream mounted a static 1.x file with 127.0.0.1 hosts)."""
+    """Workers mount the party's real service_conf (upstream mounted a static 1.x file with 127.0.0.1
+    hosts)."""
     spec = ctx.spec
     master = spec.spark.master if spec.spark else None
     worker = spec.spark.worker if spec.spark else None
-    m_main = o.container(spec, "spark-master", image_ref(spec, "spark.master"), "spark.master",
-                         {"web-ui": 8080, "master": 7077, "master-rest": 6066}, **o.probes("http", 8080))
-    ctx.workload("Deployment", "spark-master", "spark-master", o.pod_spec(spec, "spark.master", [m_main], []), {},
-                 replicas=(master.replicas if master else None) or 1)
-    ctx.service("spark-master", "spark-master", o.service(
-        spec, "spark-master", "spark-master", [("web-ui", 8080, None), ("master", 7077, None),
-                                               ("master-rest", 6066, None)], headless=True))
-    ctx.service("spark-client", "spark-master", o.service(
-        spec, "spark-client", "spark-master",
-        [("web-ui", 8080, master.node_port if master else None), ("master", 7077, None), ("master-rest", 6066, None)],
-        master.type if master else None, load_balancer_ip=master.load_balancer_ip if master else None))
-    w_main = o.container(spec, "spark-worker", image_ref(spec, "spark.worker"), "spark.worker", {"web-ui": 8081},
-                         volumeMounts=[{"name": "python-confs", "mountPath": f"{o.FATE_HOME}/conf/"}],
-                         **o.probes("http", 8081))
-    pod = o.pod_spec(spec, "spark.worker", [w_main], [{"name": "python-confs",
-                                                       "configMap": {"name": "python-config"}}])
-    ctx.workload("Deployment", "spark-worker", "spark-worker", pod, {},
-                 replicas=(worker.replicas if worker else None) or 2)
-    ctx.service("spark-worker-1", "spark-worker", o.service(spec, "spark-worker-1", "spark-worker",
-                                                            [("web-ui", 8081, None)], headless=True))
+    m_main = o.container(
+        spec,
+        "spark-master",
+        image_ref(spec, "spark.master"),
+        "spark.master",
+        {"web-ui": 8080, "master": 7077, "master-rest": 6066},
+        **o.probes("http", 8080),
+    )
+    ctx.workload(
+        "Deployment",
+        "spark-master",
+        "spark-master",
+        o.pod_spec(spec, "spark.master", [m_main], []),
+        {},
+        replicas=(master.replicas if master else None) or 1,
+    )
+    ctx.service(
+        "spark-master",
+        "spark-master",
+        o.service(
+            spec,
+            "spark-master",
+            "spark-master",
+            [("web-ui", 8080, None), ("master", 7077, None), ("master-rest", 6066, None)],
+            headless=True,
+        ),
+    )
+    ctx.service(
+        "spark-client",
+        "spark-master",
+        o.service(
+            spec,
+            "spark-client",
+            "spark-master",
+            [
+                ("web-ui", 8080, master.node_port if master else None),
+                ("master", 7077, None),
+                ("master-rest", 6066, None),
+            ],
+            master.type if master else None,
+            load_balancer_ip=master.load_balancer_ip if master else None,
+        ),
+    )
+    w_main = o.container(
+        spec,
+        "spark-worker",
+        image_ref(spec, "spark.worker"),
+        "spark.worker",
+        {"web-ui": 8081},
+        volumeMounts=[{"name": "python-confs", "mountPath": f"{o.FATE_HOME}/conf/"}],
+        **o.probes("http", 8081),
+    )
+    pod = o.pod_spec(
+        spec, "spark.worker", [w_main], [{"name": "python-confs", "configMap": {"name": "python-config"}}]
+    )
+    ctx.workload(
+        "Deployment",
+        "spark-worker",
+        "spark-worker",
+        pod,
+        {},
+        replicas=(worker.replicas if worker else None) or 2,
+    )
+    ctx.service(
+        "spark-worker-1",
+        "spark-worker",
+        o.service(spec, "spark-worker-1", "spark-worker", [("web-ui", 8081, None)], headless=True),
+    )
 
 
 def build_hdfs(ctx: BuildContext) -> None:
@@ -50,32 +99,84 @@ def build_hdfs(ctx: BuildContext) -> None:
     volumes.append({"name": "namenode-confs", "configMap": {"name": "namenode-config"}})
     init = []
     if spec.persistence:  # a fresh ext4 volume has lost+found, which the namenode refuses to format over
-        init.append(o.container(spec, "delete-lost-found", helper_image(spec, BUSYBOX), None, {},
-                                command=["sh", "-c", "rm -rf /hadoop/dfs/name/lost+found"],
-                                volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/name"}]))
-    main = o.container(spec, "namenode", image_ref(spec, "hdfs.namenode"), "hdfs.namenode",
-                       {"fs": 9000, "web": 9870}, env=[{"name": "CLUSTER_NAME", "value": "fate"}],
-                       envFrom=[{"configMapRef": {"name": "namenode-env"}}],
-                       volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/name"},
-                                     {"name": "namenode-confs", "mountPath": "/etc/hadoop/core-site.xml",
-                                      "subPath": "core-site.xml"}],
-                       **o.probes("exec", 9870, "curl -f http://localhost:9870"))
-    ctx.workload("StatefulSet", "namenode", "namenode", o.pod_spec(spec, "hdfs.namenode", [main], volumes, init),
-                 {"namenode-config/core-site.xml": core_site, "namenode-env": env_text},
-                 service_name="namenode", claim_templates=claims)
-    ctx.service("namenode", "namenode", o.service(
-        spec, "namenode", "namenode", [("tcp-rpc", 9000, nn.node_port if nn else None), ("http-web", 9870, None)],
-        nn.type if nn else None, load_balancer_ip=nn.load_balancer_ip if nn else None))
+        init.append(
+            o.container(
+                spec,
+                "delete-lost-found",
+                helper_image(spec, BUSYBOX),
+                None,
+                {},
+                command=["sh", "-c", "rm -rf /hadoop/dfs/name/lost+found"],
+                volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/name"}],
+            )
+        )
+    main = o.container(
+        spec,
+        "namenode",
+        image_ref(spec, "hdfs.namenode"),
+        "hdfs.namenode",
+        {"fs": 9000, "web": 9870},
+        env=[{"name": "CLUSTER_NAME", "value": "fate"}],
+        envFrom=[{"configMapRef": {"name": "namenode-env"}}],
+        volumeMounts=[
+            {"name": "dfs", "mountPath": "/hadoop/dfs/name"},
+            {"name": "namenode-confs", "mountPath": "/etc/hadoop/core-site.xml", "subPath": "core-site.xml"},
+        ],
+        **o.probes("exec", 9870, "curl -f http://localhost:9870"),
+    )
+    ctx.workload(
+        "StatefulSet",
+        "namenode",
+        "namenode",
+        o.pod_spec(spec, "hdfs.namenode", [main], volumes, init),
+        {"namenode-config/core-site.xml": core_site, "namenode-env": env_text},
+        service_name="namenode",
+        claim_templates=claims,
+    )
+    ctx.service(
+        "namenode",
+        "namenode",
+        o.service(
+            spec,
+            "namenode",
+            "namenode",
+            [("tcp-rpc", 9000, nn.node_port if nn else None), ("http-web", 9870, None)],
+            nn.type if nn else None,
+            load_balancer_ip=nn.load_balancer_ip if nn else None,
+        ),
+    )
 
     volumes, claims = o.data_volume(spec, "hdfs.datanode", "dfs", "datanode")
-    main = o.container(spec, "datanode", image_ref(spec, "hdfs.datanode"), "hdfs.datanode",
-                       {"fs": 9000, "web": 9864}, env=[{"name": "SERVICE_PRECONDITION", "value": "namenode:9000"}],
-                       envFrom=[{"configMapRef": {"name": "datanode-env"}}],
-                       volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/data"}],
-                       **o.probes("exec", 9864, "curl -f http://localhost:9864"))
-    ctx.workload("StatefulSet", "datanode", "datanode", o.pod_spec(spec, "hdfs.datanode", [main], volumes),
-                 {"datanode-env": env_text}, replicas=(dn.replicas if dn else None) or 3,
-                 service_name="datanode", claim_templates=claims)
-    ctx.service("datanode", "datanode", o.service(
-        spec, "datanode", "datanode", [("tcp-rpc", 9000, None), ("http-web", 9864, None)],
-        dn.type if dn else None, load_balancer_ip=dn.load_balancer_ip if dn else None))
+    main = o.container(
+        spec,
+        "datanode",
+        image_ref(spec, "hdfs.datanode"),
+        "hdfs.datanode",
+        {"fs": 9000, "web": 9864},
+        env=[{"name": "SERVICE_PRECONDITION", "value": "namenode:9000"}],
+        envFrom=[{"configMapRef": {"name": "datanode-env"}}],
+        volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/data"}],
+        **o.probes("exec", 9864, "curl -f http://localhost:9864"),
+    )
+    ctx.workload(
+        "StatefulSet",
+        "datanode",
+        "datanode",
+        o.pod_spec(spec, "hdfs.datanode", [main], volumes),
+        {"datanode-env": env_text},
+        replicas=(dn.replicas if dn else None) or 3,
+        service_name="datanode",
+        claim_templates=claims,
+    )
+    ctx.service(
+        "datanode",
+        "datanode",
+        o.service(
+            spec,
+            "datanode",
+            "datanode",
+            [("tcp-rpc", 9000, None), ("http-web", 9864, None)],
+            dn.type if dn else None,
+            load_balancer_ip=dn.load_balancer_ip if dn else None,
+        ),
+    )

@@ -24,7 +24,9 @@ def selector(spec: FateSpec, module: str) -> dict[str, str]:
     return selector_labels(spec.name, spec.party_id, module)
 
 
-def metadata(spec: FateSpec, name: str, module: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+def metadata(
+    spec: FateSpec, name: str, module: str, annotations: dict[str, str] | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name, "namespace": spec.namespace, "labels": labels(spec, module)}
     if annotations:
         meta["annotations"] = annotations
@@ -47,8 +49,9 @@ def probes(kind: str, port: int, path: str = "/", liveness_delay: int = 1) -> di
     }
 
 
-def container(spec: FateSpec, name: str, image: str, resources_path: str | None, ports: dict[str, int],
-              **extra: Any) -> dict[str, Any]:
+def container(
+    spec: FateSpec, name: str, image: str, resources_path: str | None, ports: dict[str, int], **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {"name": name, "image": image}
     if spec.pull_policy:
         body["imagePullPolicy"] = spec.pull_policy
@@ -64,9 +67,14 @@ def secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
-def pod_spec(spec: FateSpec, path: str, containers: list[dict[str, Any]], volumes: list[dict[str, Any]],
-             init_containers: list[dict[str, Any]] | None = None,
-             service_account: str | None = None) -> dict[str, Any]:
+def pod_spec(
+    spec: FateSpec,
+    path: str,
+    containers: list[dict[str, Any]],
+    volumes: list[dict[str, Any]],
+    init_containers: list[dict[str, Any]] | None = None,
+    service_account: str | None = None,
+) -> dict[str, Any]:
     """Placement keys come from the module block at ``path``; pull secrets from the top level."""
     block = spec.block(path)
     body: dict[str, Any] = {"containers": containers}
@@ -74,7 +82,11 @@ def pod_spec(spec: FateSpec, path: str, containers: list[dict[str, Any]], volume
         body["initContainers"] = init_containers
     if volumes:
         body["volumes"] = volumes
-    for key, attr in (("nodeSelector", "node_selector"), ("tolerations", "tolerations"), ("affinity", "affinity")):
+    for key, attr in (
+        ("nodeSelector", "node_selector"),
+        ("tolerations", "tolerations"),
+        ("affinity", "affinity"),
+    ):
         value = getattr(block, attr, None)
         if value:
             body[key] = value
@@ -95,20 +107,34 @@ def data_volume(spec: FateSpec, path: str, volume_name: str, module: str) -> tup
         return [{"name": volume_name, "persistentVolumeClaim": {"claimName": vol.existing_claim}}], []
     template = {
         "metadata": {"name": volume_name, "labels": labels(spec, module)},
-        "spec": {"accessModes": [vol.access_mode], "storageClassName": vol.storage_class,
-                 "resources": {"requests": {"storage": vol.size}}},
+        "spec": {
+            "accessModes": [vol.access_mode],
+            "storageClassName": vol.storage_class,
+            "resources": {"requests": {"storage": vol.size}},
+        },
     }
     return [], [template]
 
 
-def service(spec: FateSpec, name: str, module: str, ports: list[tuple[str, int, int | None]],
-            svc_type: str | None = None, headless: bool = False, load_balancer_ip: str | None = None,
-            selector_module: str | None = None) -> dict[str, Any]:
-    """Service body; ``ports`` are (name, port, nodePort or None). Node ports only where the type opens them."""
+def service(
+    spec: FateSpec,
+    name: str,
+    module: str,
+    ports: list[tuple[str, int, int | None]],
+    svc_type: str | None = None,
+    headless: bool = False,
+    load_balancer_ip: str | None = None,
+    selector_module: str | None = None,
+) -> dict[str, Any]:
+    """Service body; ``ports`` are (name, port, nodePort or None). Node ports only where the type opens
+    them."""
     svc_type = svc_type or "ClusterIP"
     opens_node_ports = svc_type in ("NodePort", "LoadBalancer")
-    body: dict[str, Any] = {"type": svc_type, "selector": selector(spec, selector_module or module),
-                            "ports": []}
+    body: dict[str, Any] = {
+        "type": svc_type,
+        "selector": selector(spec, selector_module or module),
+        "ports": [],
+    }
     for port_name, port, node_port in ports:
         item: dict[str, Any] = {"name": port_name, "port": port, "targetPort": port, "protocol": "TCP"}
         if node_port and opens_node_ports:

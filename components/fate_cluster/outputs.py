@@ -40,8 +40,9 @@ def pulsar_endpoint_of(host: str) -> dict[str, Any]:
     return {"host": host, "port": 6650, "sslPort": 6651}
 
 
-def lb_endpoint(spec: FateSpec, service: k8s.core.v1.Service | None, module: str,
-                shape: Callable[[str], dict[str, Any]]) -> pulumi.Output[Any]:
+def lb_endpoint(
+    spec: FateSpec, service: k8s.core.v1.Service | None, module: str, shape: Callable[[str], dict[str, Any]]
+) -> pulumi.Output[Any]:
     block = spec.block(module)
     if service is None or getattr(block, "type", None) != "LoadBalancer":
         return pulumi.Output.from_input(None)

@@ -20,8 +20,10 @@ def render_eggroll_properties(spec: FateSpec) -> str:
     db = mysql_settings(spec)
     tz = (spec.clustermanager.mysql_server_timezone if spec.clustermanager else None) or "UTC"
     processors = (spec.nodemanager.session_processors_per_node if spec.nodemanager else None) or 4
-    url = (f"jdbc:mysql://{db['host']}:{db['port']}/{db['database']}?useSSL=false&serverTimezone={tz}"
-           "&characterEncoding=utf8&allowPublicKeyRetrieval=true")
+    url = (
+        f"jdbc:mysql://{db['host']}:{db['port']}/{db['database']}?useSSL=false&serverTimezone={tz}"
+        "&characterEncoding=utf8&allowPublicKeyRetrieval=true"
+    )
     props = [
         ("eggroll.resourcemanager.nodemanager.net.device", "eth0"),
         ("eggroll.resourcemanager.nodemanager.gpu.num.shell", "nvidia.sh"),
@@ -46,7 +48,10 @@ def render_eggroll_properties(spec: FateSpec) -> str:
         ("eggroll.resourcemanager.bootstrap.egg_pair.exepath", "bin/roll_pair/egg_pair_bootstrap.sh"),
         ("eggroll.resourcemanager.bootstrap.egg_pair.venv", ""),
         ("eggroll.resourcemanager.bootstrap.egg_pair.pythonpath", "python"),
-        ("eggroll.resourcemanager.bootstrap.egg_pair.filepath", "python/eggroll/computing/egg_pair/egg_pair.py"),
+        (
+            "eggroll.resourcemanager.bootstrap.egg_pair.filepath",
+            "python/eggroll/computing/egg_pair/egg_pair.py",
+        ),
         ("eggroll.resourcemanager.bootstrap.egg_pair.ld_library_path", ""),
         ("eggroll.session.processors.per.node", processors),
         ("eggroll.container.deepspeed.distributed.backend", "nccl"),

@@ -1,6 +1,7 @@
 """nginx.conf of the party's OpenResty proxy (the route table is in render_routes.py).
 
-The upstream servers are placeholders: FATE's Lua balancer picks the real peer from the route table per request.
+The upstream servers are placeholders: FATE's Lua balancer picks the real peer from the route table per
+request.
 """
 
 from __future__ import annotations

@@ -25,8 +25,10 @@ def render_standalone_conf(spec: FateSpec, tls: bool) -> str:
         ("managedLedgerDefaultAckQuorum", 1),
         ("backlogQuotaDefaultLimitGB", (confs.backlog_quota_default_limit_gb if confs else None) or 10),
         ("brokerDeleteInactiveTopicsEnabled", "true"),
-        ("brokerDeleteInactiveTopicsFrequencySeconds",
-         (confs.broker_delete_inactive_topics_frequency_seconds if confs else None) or 60),
+        (
+            "brokerDeleteInactiveTopicsFrequencySeconds",
+            (confs.broker_delete_inactive_topics_frequency_seconds if confs else None) or 60,
+        ),
         ("ttlDurationDefaultInSeconds", 0),
         ("allowAutoTopicCreation", "true"),
         ("allowAutoTopicCreationType", "non-partitioned"),

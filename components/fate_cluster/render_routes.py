@@ -1,4 +1,5 @@
-"""Route tables: nginx (``route_table.yaml``, control messages) and pulsar (``pulsar_route_table.yaml``, data).
+"""Route tables: nginx (``route_table.yaml``, control messages) and pulsar (``pulsar_route_table.yaml``,
+data).
 
 ``exchange`` is the ExchangeEndpoint dict of components/contracts.py or None. With an exchange the default
 routes point at it (nginx -> exchange nginx, pulsar -> the exchange's SNI proxy); without one the party is
@@ -21,14 +22,24 @@ def _dump(table: dict[Any, Any]) -> str:
     return yaml.safe_dump(table, sort_keys=False)
 
 
-def nginx_route_table(spec: FateSpec, exchange: dict[str, Any] | None,
-                      extra_routes: dict[int, dict[str, Any]] | None = None) -> dict[Any, Any]:
+def nginx_route_table(
+    spec: FateSpec, exchange: dict[str, Any] | None, extra_routes: dict[int, dict[str, Any]] | None = None
+) -> dict[Any, Any]:
     table: dict[Any, Any] = {}
     if exchange:
-        table["default"] = {"proxy": [{"host": exchange["host"], "http_port": int(exchange["nginxHttpPort"]),
-                                       "grpc_port": int(exchange["nginxGrpcPort"])}]}
-    table[spec.party_id] = {"proxy": [{"host": "nginx", "http_port": 9300, "grpc_port": 9310}],
-                            "fateflow": [{"host": "fateflow", "http_port": 9380, "grpc_port": 9360}]}
+        table["default"] = {
+            "proxy": [
+                {
+                    "host": exchange["host"],
+                    "http_port": int(exchange["nginxHttpPort"]),
+                    "grpc_port": int(exchange["nginxGrpcPort"]),
+                }
+            ]
+        }
+    table[spec.party_id] = {
+        "proxy": [{"host": "nginx", "http_port": 9300, "grpc_port": 9310}],
+        "fateflow": [{"host": "fateflow", "http_port": 9380, "grpc_port": 9360}],
+    }
     for party, route in ((spec.nginx.route_table if spec.nginx else None) or {}).items():
         table[party] = route.model_dump(by_alias=True, exclude_none=True)
     for party, eps in sorted((extra_routes or {}).items()):
@@ -39,13 +50,15 @@ def nginx_route_table(spec: FateSpec, exchange: dict[str, Any] | None,
     return table
 
 
-def render_nginx_route_table(spec: FateSpec, exchange: dict[str, Any] | None,
-                             extra_routes: dict[int, dict[str, Any]] | None = None) -> str:
+def render_nginx_route_table(
+    spec: FateSpec, exchange: dict[str, Any] | None, extra_routes: dict[int, dict[str, Any]] | None = None
+) -> str:
     return _dump(nginx_route_table(spec, exchange, extra_routes))
 
 
-def pulsar_route_table(spec: FateSpec, exchange: dict[str, Any] | None,
-                       extra_routes: dict[int, dict[str, Any]] | None = None) -> dict[Any, Any]:
+def pulsar_route_table(
+    spec: FateSpec, exchange: dict[str, Any] | None, extra_routes: dict[int, dict[str, Any]] | None = None
+) -> dict[Any, Any]:
     """The own party is always present (upstream only added it to an empty table, §12.9)."""
     table: dict[Any, Any] = {spec.party_id: {"host": "pulsar", "port": 6650, "sslPort": 6651, "proxy": ""}}
     for party, route in ((spec.pulsar.route_table if spec.pulsar else None) or {}).items():
@@ -53,14 +66,21 @@ def pulsar_route_table(spec: FateSpec, exchange: dict[str, Any] | None,
     for party, eps in sorted((extra_routes or {}).items()):
         ep = (eps or {}).get("pulsar")
         if ep and party not in table:
-            table[party] = {"host": ep["host"], "port": int(ep["port"]), "sslPort": int(ep["sslPort"]),
-                            "proxy": ""}
+            table[party] = {
+                "host": ep["host"],
+                "port": int(ep["port"]),
+                "sslPort": int(ep["sslPort"]),
+                "proxy": "",
+            }
     if exchange:
-        table["default"] = {"proxy": f"{exchange['host']}:{int(exchange['atsPort'])}",
-                            "domain": exchange["domain"]}
+        table["default"] = {
+            "proxy": f"{exchange['host']}:{int(exchange['atsPort'])}",
+            "domain": exchange["domain"],
+        }
     return table
 
 
-def render_pulsar_route_table(spec: FateSpec, exchange: dict[str, Any] | None,
-                              extra_routes: dict[int, dict[str, Any]] | None = None) -> str:
+def render_pulsar_route_table(
+    spec: FateSpec, exchange: dict[str, Any] | None, extra_routes: dict[int, dict[str, Any]] | None = None
+) -> str:
     return _dump(pulsar_route_table(spec, exchange, extra_routes))
