@@ -184,3 +184,13 @@ def test_managed_namespace_needs_vsphere_password(harness):
     with pytest.raises(ConfigError, match="vspherePassword"):
         build(harness, MANAGED)
     assert harness.mocks.registered == []
+
+
+def test_managed_namespace_in_first_preview(harness):
+    """Policy and library lookups are Output-form invokes, so a preview resolves them like an update does."""
+    harness.preview = True
+    answer_vsphere(harness)
+    cluster = build(harness, MANAGED, vsphere_password="vc-password")
+    ns = harness.mocks.one("vsphere:index/namespace:Namespace")
+    assert ns.inputs["storagePolicies"] == [VSAN_POLICY_ID]
+    assert harness.is_secret(cluster.kubeconfig)
