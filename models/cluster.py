@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from models.errors import FieldProblem, problem
 
@@ -281,7 +281,7 @@ class ClusterConfig(BaseModel):
 
     @field_validator("name", "vsphere_namespace")
     @classmethod
-    def _names(cls, v: str | None, info: Any) -> str | None:
+    def _names(cls, v: str | None, info: ValidationInfo) -> str | None:
         alias = {"name": "name", "vsphere_namespace": "vsphereNamespace"}[info.field_name]
         return None if v is None else _dns_label(f"{PREFIX}.{alias}", v)
 
