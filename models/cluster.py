@@ -9,6 +9,7 @@ Every key is described in docs/config-cluster.md.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from typing import Literal
@@ -185,8 +186,6 @@ class Network(BaseModel):
     @field_validator("pods", "services")
     @classmethod
     def _cidrs(cls, v: list[str]) -> list[str]:
-        import ipaddress
-
         for cidr in v:
             try:
                 ipaddress.ip_network(cidr)
