@@ -1,0 +1,223 @@
+"""The one loader of stack configuration: reads the ``kubefate-tanzu`` namespace once, validates it whole.
+
+Why one loader: every problem (unknown keys, bad values, missing secrets, sizes below the reference
+architecture) is reported in one ConfigError before a single resource is registered, so a platform team fixes
+a stack file in one round instead of discovering problems one ``pulumi up`` at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pydantic import ValidationError
+
+from models.cluster import ClusterConfig, check_cluster_secrets
+from models.errors import ConfigError, from_validation_error, problem
+from models.exchange import ExchangeStackConfig
+from models.fate import parse_fate_spec
+from models.kubefate_yaml import load_cluster_yaml
+from models.party import PartyConfig
+
+NAMESPACE = "kubefate-tanzu"
+SOURCE = f"stack configuration ({NAMESPACE}:*)"
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+# config key -> StackSecrets field
+SECRET_KEYS = {"kubeconfig": "kubeconfig", "supervisorKubeconfig": "supervisor_kubeconfig",
+               "vspherePassword": "vsphere_password"}
+OBJECT_KEYS = ("cluster", "kubefate", "fate", "exchange")
+ROLE_KEYS = {
+    "party": ("role", "partyId", "sizing", "cluster", "kubefate", "fate", "kubefateClusterYaml", "exchange"),
+    "exchange": ("role", "sizing", "cluster", "exchange"),
+}
+
+
+@dataclass(frozen=True)
+class StackSecrets:
+    """Secret config values as secret Outputs; None when the stack does not set them."""
+
+    kubeconfig: pulumi.Output[str] | None = None
+    supervisor_kubeconfig: pulumi.Output[str] | None = None
+    vsphere_password: pulumi.Output[str] | None = None
+
+
+StackConfig = PartyConfig | ExchangeStackConfig
+
+
+def namespace_keys(namespace: str = NAMESPACE) -> list[str]:
+    """Every key set in ``namespace``, however the engine delivered the config (SDK map or PULUMI_CONFIG)."""
+    full = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    return sorted(k.split(":", 1)[1] for k in full if k.startswith(f"{namespace}:"))
+
+
+def _known_secret_keys() -> set[str] | None:
+    """Full keys the engine marked secret; None when this runtime does not tell (then nothing is judged)."""
+    keys = set(runtime_config._SECRET_KEYS.get())
+    if "PULUMI_CONFIG_SECRET_KEYS" in os.environ:
+        keys |= set(runtime_config.get_config_secret_keys_env())
+        return keys
+    return keys or None
+
+
+def _flatten(problems: list[str]) -> list[str]:
+    """Model validators join several problems into one text; users (and tests) want one line each."""
+    return [line for p in problems for line in p.split("\n  - ")]
+
+
+def _errors(exc: ValidationError, prefix: str = "") -> list[str]:
+    return _flatten(from_validation_error(exc, prefix, SOURCE).problems)
+
+
+def _read(cfg: pulumi.Config, keys: list[str]) -> tuple[dict[str, Any], StackSecrets, list[str]]:
+    raw: dict[str, Any] = {}
+    problems: list[str] = []
+    for key in keys:
+        if key in SECRET_KEYS:
+            continue
+        if key in OBJECT_KEYS:
+            try:
+                raw[key] = cfg.get_object(key)
+            except pulumi.ConfigTypeError:
+                problems.append(problem(key, cfg.get(key), "not an object",
+                                        f"write {key} as a YAML mapping in Pulumi.<stack>.yaml"))
+        else:
+            raw[key] = cfg.get(key)
+    secret_keys = _known_secret_keys()
+    values: dict[str, pulumi.Output[str] | None] = {}
+    for key, attr in SECRET_KEYS.items():
+        values[attr] = cfg.get_secret(key) if key in keys else None
+        if key in keys and secret_keys is not None and cfg.full_key(key) not in secret_keys:
+            problems.append(problem(key, "<not shown>", "stored in plain text in the stack file",
+                                    f"remove it and run `pulumi config set --secret {key} ...`"))
+    return raw, StackSecrets(**values), problems
+
+
+def _unknown_keys(raw: dict[str, Any], role: str) -> list[str]:
+    allowed = ROLE_KEYS[role]
+    out = []
+    for key in sorted(raw):
+        if key in allowed:
+            continue
+        other = [r for r, keys in ROLE_KEYS.items() if r != role and key in keys]
+        why = f"only for role {other[0]!r} stacks" if other else "unknown key"
+        fix = ("remove it" if other else "remove it or check its spelling") + " (see the configuration " \
+              "reference in README.md)"
+        out.append(problem(key, raw[key], why, fix))
+    return out
+
+
+def _secret_problems(cluster: Any, secrets: StackSecrets) -> list[str]:
+    """Which secrets the cluster mode needs; only judged when the cluster block itself is valid."""
+    try:
+        cluster_cfg = ClusterConfig.model_validate(cluster)
+    except ValidationError:
+        return []
+    return check_cluster_secrets(cluster_cfg, has_kubeconfig=secrets.kubeconfig is not None,
+                                 has_supervisor_kubeconfig=secrets.supervisor_kubeconfig is not None,
+                                 has_vsphere_password=secrets.vsphere_password is not None)
+
+
+def _fate_source(raw: dict[str, Any], project_dir: Path) -> tuple[dict[str, Any] | None, str, list[str]]:
+    """The FATE cluster's keys, the prefix its messages use, and problems with finding them."""
+    inline, path = raw.get("fate"), raw.get("kubefateClusterYaml")
+    if inline is not None and path is not None:
+        return None, "fate", [problem("kubefateClusterYaml", path, "fate is set too; one source of truth "
+                                      "only", "keep either fate (inline keys) or kubefateClusterYaml (a file)")]
+    if path is None:
+        return inline if isinstance(inline, dict) else None, "fate", []
+    prefix = f"kubefateClusterYaml[{path}]"
+    if Path(path).is_absolute():
+        return None, prefix, [problem("kubefateClusterYaml", path, "absolute paths break on other machines",
+                                      "give a path relative to the project directory (next to Pulumi.yaml)")]
+    try:
+        return load_cluster_yaml(project_dir / path), prefix, []
+    except ConfigError as exc:
+        return None, prefix, _flatten(exc.problems)
+
+
+def parse_party(raw: dict[str, Any], project_dir: Path = PROJECT_DIR) -> tuple[PartyConfig | None, list[str]]:
+    """A PartyConfig, or None plus every problem found (the FATE cluster is validated on its own so its
+    problems carry the file name when it came from kubefateClusterYaml)."""
+    data = dict(raw)
+    fate_data, prefix, problems = _fate_source(raw, project_dir)
+    spec = None
+    if isinstance(fate_data, dict):
+        fate_data = dict(fate_data)
+        if "partyId" not in fate_data and raw.get("partyId") is not None:
+            fate_data["partyId"] = raw["partyId"]
+        try:
+            spec = parse_fate_spec(fate_data, prefix=prefix, source=SOURCE)
+        except ConfigError as exc:
+            problems += _flatten(exc.problems)
+    elif raw.get("fate") is not None:
+        problems.append(problem("fate", raw["fate"], "not a mapping of cluster YAML keys",
+                                "write fate as a YAML mapping (name, modules, backend, ...)"))
+    data["fate"] = spec
+    try:
+        cfg = PartyConfig.model_validate(data, context={"fate_prefix": prefix, "fate_reported": bool(problems)
+                                                        or raw.get("kubefateClusterYaml") is not None})
+    except ValidationError as exc:
+        return None, problems + _errors(exc)
+    if problems:
+        return None, problems
+    return cfg, []
+
+
+def _sizing(cfg: PartyConfig) -> list[str]:
+    """Production refuses what trial only warns about: same findings, different consequence."""
+    findings = cfg.sizing_findings()
+    if cfg.sizing == "production":
+        return findings
+    for finding in findings:
+        pulumi.log.warn(f"sizing: trial: {finding}")
+    return []
+
+
+def load_stack_config(pulumi_config: pulumi.Config | None = None,
+                      project_dir: Path = PROJECT_DIR) -> tuple[StackConfig, StackSecrets]:
+    """Read, validate and return the stack's configuration; ConfigError listing every problem otherwise."""
+    cfg = pulumi_config or pulumi.Config(NAMESPACE)
+    keys = namespace_keys(cfg.name)
+    raw, secrets, problems = _read(cfg, keys)
+    role = raw.get("role")
+    if role not in ROLE_KEYS:
+        why = "required: it says which stack this is" if role is None else "not a stack role"
+        problems.append(problem("role", role, why, "set role: party (a party's stack) or role: exchange"))
+        raise ConfigError(problems, SOURCE)
+    problems += _unknown_keys(raw, role)
+    known = {k: v for k, v in raw.items() if k in ROLE_KEYS[role]}
+    problems += _secret_problems(known.get("cluster"), secrets)
+    result: StackConfig | None
+    if role == "party":
+        result, found = parse_party(known, project_dir)
+        problems += found
+        if result is not None and not problems:
+            problems += _sizing(result)
+    else:
+        try:
+            result = ExchangeStackConfig.model_validate(known)
+        except ValidationError as exc:
+            result, problems = None, problems + _errors(exc)
+    if problems or result is None:
+        raise ConfigError(problems, SOURCE)
+    return result, secrets
+
+
+def config_map_of(stack_config: dict[str, Any]) -> dict[str, str]:
+    """A ``config:`` block of Pulumi.<stack>.yaml as the engine hands it to the program: objects as JSON,
+    scalars as strings. Used by tests and tools that run the program without the CLI."""
+    out = {}
+    for key, value in stack_config.items():
+        if isinstance(value, dict | list):
+            out[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        else:
+            out[key] = str(value)
+    return out

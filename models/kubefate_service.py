@@ -1,0 +1,179 @@
+"""The ``kubefate`` block of a party stack: the KubeFATE service (REST API + CLI backend) in ``kube-fate``.
+
+Platform teams keep KubeFATE next to the Pulumi-managed FATE cluster so operators can still use ``kubefate
+cluster describe`` and ``job ls``. Upstream's manifest (facts §7) ships an ``example.com`` ingress host and
+``admin/admin`` credentials and keeps its metadata on emptyDir (§12.16, §12.18); here the host is required and
+checked, credentials are generated and the database lives on a retained volume.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from models.errors import FieldProblem, problem
+from models.quantities import GIB, parse_quantity
+
+PREFIX = "kubefate"
+NAMESPACE = "kube-fate"  # fixed: the kubefate CLI docs and existing tooling look for it there
+UPSTREAM_HOST = "example.com"
+DEFAULT_IMAGE = "federatedai/kubefate:v1.4.5"
+DEFAULT_MARIADB_IMAGE = "mariadb:10.11"
+DEFAULT_REPO_URL = "https://federatedai.github.io/KubeFATE"
+MIN_DB_GIB = 5
+
+_HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
+_DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+# [registry[:port]/]repository:tag or @sha256 digest; the tag part is mandatory (see _image).
+_IMAGE = re.compile(r"^(?P<repo>[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*)"
+                    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(?P<digest>sha256:[a-f0-9]{64}))$")
+_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
+
+CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _image(field: str, value: str) -> str:
+    match = _IMAGE.match(value)
+    if not match:
+        raise FieldProblem(field, value, "not an image reference with a tag or digest",
+                           "use repository:tag, e.g. 'federatedai/kubefate:v1.4.5' or "
+                           "'registry.example.org:5000/federatedai/kubefate:v1.4.5'")
+    if match["tag"] == "latest":
+        raise FieldProblem(field, value, "'latest' moves, so two `pulumi up` runs may deploy different code",
+                           "pin a release tag or a sha256 digest")
+    return value
+
+
+class KubeFateServiceConfig(BaseModel):
+    """Every key is optional except ``host`` (when enabled); docs in README.md, "kubefate"."""
+
+    model_config = CONFIG
+
+    enabled: bool = True
+    host: str | None = None
+    ingress_class_name: str | None = Field(None, alias="ingressClassName")
+    tls_secret_name: str | None = Field(None, alias="tlsSecretName")
+    ingress_annotations: dict[str, str] = Field(default_factory=dict, alias="ingressAnnotations")
+    await_ingress: bool = Field(True, alias="awaitIngress")
+    image: str = DEFAULT_IMAGE
+    mariadb_image: str = Field(DEFAULT_MARIADB_IMAGE, alias="mariadbImage")
+    image_pull_secrets: list[str] = Field(default_factory=list, alias="imagePullSecrets")
+    storage_class: str | None = Field(None, alias="storageClass")
+    database_size: str = Field("5Gi", alias="databaseSize")
+    keep_database_on_destroy: bool = Field(True, alias="keepDatabaseOnDestroy")
+    admin_username: str = Field("admin", alias="adminUsername")
+    repo_url: str = Field(DEFAULT_REPO_URL, alias="repoUrl")
+    log_level: Literal["debug", "info", "warn", "error"] = Field("info", alias="logLevel")
+    istio: bool = False
+    resources: dict[str, dict[str, str | int | float]] | None = None
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if v == UPSTREAM_HOST:
+            why = ("upstream's default host: every KubeFATE left at it collides with the others on a shared "
+                   "ingress, and the CLI would talk to whichever answers")
+            raise FieldProblem(f"{PREFIX}.host", v, why, "use a host of your own per party, e.g. "
+                               "'kubefate.party-30000.fate.internal'")
+        if len(v) > 253 or not _HOST.match(v):
+            raise FieldProblem(f"{PREFIX}.host", v, "not a lower-case DNS name with at least two labels "
+                               "(no scheme, port or path)", "use e.g. 'kubefate.party-30000.fate.internal'")
+        return v
+
+    @field_validator("ingress_class_name", "tls_secret_name")
+    @classmethod
+    def _k8s_name(cls, v: str | None, info: Any) -> str | None:
+        aliases = {"ingress_class_name": "ingressClassName", "tls_secret_name": "tlsSecretName"}
+        alias = aliases[info.field_name]
+        if v is not None and (len(v) > 253 or not _DNS_NAME.match(v)):
+            raise FieldProblem(f"{PREFIX}.{alias}", v, "not a Kubernetes object name",
+                               "use lower-case letters, digits, '-' and '.'")
+        return v
+
+    @field_validator("image", "mariadb_image")
+    @classmethod
+    def _images(cls, v: str, info: Any) -> str:
+        alias = {"image": "image", "mariadb_image": "mariadbImage"}[info.field_name]
+        return _image(f"{PREFIX}.{alias}", v)
+
+    @field_validator("database_size")
+    @classmethod
+    def _size(cls, v: str) -> str:
+        try:
+            parse_quantity(v)
+        except ValueError:
+            raise FieldProblem(f"{PREFIX}.databaseSize", v, "not a Kubernetes quantity",
+                               f"use e.g. '{MIN_DB_GIB}Gi'") from None
+        return v
+
+    @field_validator("admin_username")
+    @classmethod
+    def _username(cls, v: str) -> str:
+        if not _USERNAME.match(v):
+            raise FieldProblem(f"{PREFIX}.adminUsername", v, "not a plain user name",
+                               "use letters, digits, '_', '.' and '-', starting with a letter "
+                               "(default 'admin')")
+        return v
+
+    @field_validator("repo_url")
+    @classmethod
+    def _repo(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", v):
+            raise FieldProblem(f"{PREFIX}.repoUrl", v, "not an http(s) URL",
+                               f"use the chart repository URL, e.g. {DEFAULT_REPO_URL!r}")
+        return v
+
+    @field_validator("resources")
+    @classmethod
+    def _resources(cls, v: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
+        if v is None:
+            return v
+        for section, values in v.items():
+            if section not in ("requests", "limits"):
+                raise FieldProblem(f"{PREFIX}.resources.{section}", values, "only requests and limits exist",
+                                   "use resources: {requests: {...}, limits: {...}}")
+            for key, quantity in values.items():
+                try:
+                    parse_quantity(quantity)
+                except ValueError:
+                    raise FieldProblem(f"{PREFIX}.resources.{section}.{key}", quantity,
+                                       "not a Kubernetes quantity", "use e.g. 500m, 2, 512Mi, 4Gi") from None
+        return v
+
+    @model_validator(mode="after")
+    def _enabled_needs_host(self) -> KubeFateServiceConfig:
+        if self.enabled and self.host is None:
+            raise FieldProblem(f"{PREFIX}.host", None, "the KubeFATE service is reached through an Ingress "
+                               "and needs its own host name", "set it, e.g. 'kubefate.party-30000.fate.internal',"
+                               " or set kubefate.enabled: false")
+        return self
+
+    # -- derived --------------------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str | None:
+        if not self.enabled or self.host is None:
+            return None
+        return f"{'https' if self.tls_secret_name else 'http'}://{self.host}"
+
+    def sizing_findings(self) -> list[str]:
+        """Below-reference sizes; the party config refuses them under production and warns under trial."""
+        if not self.enabled:
+            return []
+        if parse_quantity(self.database_size) < MIN_DB_GIB * GIB:
+            return [problem(f"{PREFIX}.databaseSize", self.database_size,
+                            f"volumes below {MIN_DB_GIB} GiB are under the reference architecture",
+                            f"use at least {MIN_DB_GIB}Gi, or use sizing: trial")]
+        return []
+
+    def missing_storage_class(self) -> list[str]:
+        if self.enabled and not self.storage_class:
+            why = ("the KubeFATE metadata database needs a persistent volume (upstream's emptyDir loses "
+                   "every cluster and job record on a pod restart)")
+            fix = "set kubefate.storageClass or fate.storageClass, e.g. 'vsan-default-storage-policy'"
+            return [problem(f"{PREFIX}.storageClass", None, why, fix)]
+        return []

@@ -1,0 +1,114 @@
+"""The party stack's configuration (``role: party``): one organisation's cluster, KubeFATE and FATE cluster.
+
+The FATE cluster comes either inline (``fate``) or from an existing ``kubefate cluster install -f`` file
+(``kubefateClusterYaml``), so teams migrating from KubeFATE keep their file as the source of truth. The file
+is read by the loader (models/config.py), which hands the parsed spec in as ``fate`` and keeps the path for
+messages; this model then checks that everything agrees with the party id.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from models.cluster import ClusterConfig
+from models.errors import FieldProblem, problem
+from models.fate import FateSpec, FieldProblems
+from models.kubefate_service import NAMESPACE as KUBEFATE_NAMESPACE
+from models.kubefate_service import KubeFateServiceConfig
+
+CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
+MAX_PARTY_ID = 2**31 - 1  # FATE keeps party ids in Java ints
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
+
+
+class ExchangeLink(BaseModel):
+    """The party side of the federation: which stack deploys the exchange this party joins."""
+
+    model_config = CONFIG
+
+    stack: str
+
+    @field_validator("stack")
+    @classmethod
+    def _stack(cls, v: str) -> str:
+        if not _STACK_NAME.match(v):
+            raise FieldProblem("exchange.stack", v, "not a Pulumi stack name",
+                               "use the exchange's stack name ('exchange') or organization/project/stack")
+        return v
+
+
+class PartyConfig(BaseModel):
+    """Everything a party stack deploys; README.md lists every key."""
+
+    model_config = CONFIG
+
+    role: Literal["party"] = "party"
+    party_id: int = Field(alias="partyId")
+    sizing: Literal["production", "trial"] = "production"
+    cluster: ClusterConfig
+    kubefate: KubeFateServiceConfig
+    fate: FateSpec | None = None
+    kubefate_cluster_yaml: str | None = Field(None, alias="kubefateClusterYaml")
+    exchange: ExchangeLink | None = None
+
+    @field_validator("party_id")
+    @classmethod
+    def _party_id(cls, v: int) -> int:
+        if not 1 <= v <= MAX_PARTY_ID:
+            raise FieldProblem("partyId", v, "party ids are positive integers (FATE keeps them in 32 bits)",
+                               "use the organisation's FATE party id, e.g. 30000")
+        return v
+
+    @model_validator(mode="after")
+    def _agree(self, info: ValidationInfo) -> PartyConfig:
+        ctx = info.context or {}
+        fate_prefix = ctx.get("fate_prefix", "fate")
+        problems: list[str] = []
+        if self.fate is None and not ctx.get("fate_reported"):
+            problems.append(problem("fate", None, "a party needs its FATE cluster",
+                                    "set fate (the cluster YAML keys) or kubefateClusterYaml (a path)"))
+        if self.fate is not None and self.fate.party_id != self.party_id:
+            problems.append(problem(f"{fate_prefix}.partyId", self.fate.party_id,
+                                    f"disagrees with the stack's partyId {self.party_id}",
+                                    f"make both {self.party_id} (or leave the FATE one out)"))
+        if self.kubefate.storage_class is None and self.fate is not None and self.fate.storage_class:
+            # One storage class per party unless told otherwise: the DB volume sits next to FATE's.
+            self.kubefate = self.kubefate.model_copy(update={"storage_class": self.fate.storage_class})
+        problems += self.kubefate.missing_storage_class()
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+    # -- derived --------------------------------------------------------------------------------------------
+
+    @property
+    def spec(self) -> FateSpec:
+        """The FATE cluster; always set once the loader accepted the config."""
+        assert self.fate is not None, "PartyConfig without fate: load it with models.config.load_stack_config"
+        return self.fate
+
+    @property
+    def fate_prefix(self) -> str:
+        return f"kubefateClusterYaml[{self.kubefate_cluster_yaml}]" if self.kubefate_cluster_yaml else "fate"
+
+    @property
+    def workload_namespaces(self) -> list[str]:
+        """Namespaces the cluster must prepare (pod security) before the party's pods arrive."""
+        names = [self.kubefate_namespace] if self.kubefate.enabled else []
+        return [*names, self.spec.namespace or f"fate-{self.party_id}"]
+
+    @property
+    def kubefate_namespace(self) -> str:
+        return KUBEFATE_NAMESPACE
+
+    def sizing_findings(self) -> list[str]:
+        """Everything below the reference architecture: the FATE pods and volumes, the KubeFATE database and,
+        when this stack provisions the cluster, its worker nodes."""
+        findings = self.spec.sizing_findings(self.fate_prefix)
+        findings += self.kubefate.sizing_findings()
+        if self.cluster.mode == "tanzu":
+            findings += self.cluster.sizing_findings()
+        return findings
