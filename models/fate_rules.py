@@ -88,15 +88,22 @@ NODE_PORT_KEYS = (
 )
 
 
-def _attr(key: str) -> str:
-    return re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), key)
+def _field(node: Any, key: str) -> Any:
+    """A model's value by its cluster-YAML key (the field alias) or by its Python name."""
+    for name, info in type(node).model_fields.items():
+        if key in (info.alias, name):
+            return getattr(node, name)
+    return None
 
 
 def _get(spec: FateSpec, path: str) -> Any:
-    """Value at a cluster-YAML path (camelCase keys) or None."""
-    *parents, leaf = path.split(".")
-    node = spec.block(".".join(parents)) if parents else spec
-    return getattr(node, _attr(leaf), None) if node is not None else None
+    """Value at a cluster-YAML path (keys as users write them) or None."""
+    node: Any = spec
+    for key in path.split("."):
+        if node is None:
+            return None
+        node = _field(node, key)
+    return node
 
 
 def identity(spec: FateSpec, px: str) -> list[str]:
