@@ -1,0 +1,5 @@
+"""``python -m federation up|preview|destroy|status``: the whole federation, in order, until converged.
+
+Pure logic (which stacks, in what order, when a pass changed something) lives in plan.py, converge.py and
+summary.py; automation.py alone talks to Pulumi's Automation API, so tests swap it for a fake.
+"""

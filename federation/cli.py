@@ -1,0 +1,134 @@
+"""Command line of ``python -m federation``; see docs/federation.md for the walk-through."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from federation import plan
+from federation.converge import NotConverged, PhaseFailed, StackRunner, converge, run_once
+from federation.summary import format_results, format_status
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STATE_DIR = ".pulumi-state"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m federation", description=__doc__)
+    p.add_argument("command", choices=["up", "preview", "destroy", "status"])
+    p.add_argument("--backend", help="Pulumi backend URL (default: $PULUMI_BACKEND_URL, else "
+                                     f"file://<repo>/{STATE_DIR})")
+    p.add_argument("--config-dir", type=Path, default=REPO_ROOT,
+                   help="directory holding Pulumi.yaml and the Pulumi.<stack>.yaml files (default: the repo)")
+    p.add_argument("--exchange-stack", default="exchange", help="the exchange's stack (default: exchange)")
+    p.add_argument("--variant", help="use Pulumi.<variant>-<exchange-stack>.yaml, e.g. 'local' for local "
+                                     "trials; the parties are the ones that file lists")
+    p.add_argument("--stacks", help="comma-separated party stacks, instead of the exchange config's list")
+    p.add_argument("--kubeconfig-file", type=Path, help="set this file as every stack's secret "
+                                                        "kubefate-tanzu:kubeconfig (adopt-mode trials)")
+    p.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                   help="plain config for every stack (namespace kubefate-tanzu: unless given)")
+    p.add_argument("--secret-file", action="append", default=[], metavar="KEY=PATH",
+                   help="secret config for every stack, read from a file (never from the command line)")
+    p.add_argument("--max-passes", type=int, default=4, help="bound of the convergence loop (default 4)")
+    p.add_argument("--parallel", type=int, default=4, help="party stacks run at once (default 4)")
+    p.add_argument("--refresh", action="store_true", help="refresh each stack before up/preview")
+    p.add_argument("--yes", action="store_true", help="confirm destroy")
+    p.add_argument("--verbose", action="store_true", help="stream Pulumi's output, prefixed by stack")
+    return p.parse_args(argv)
+
+
+def qualified_key(key: str) -> str:
+    return key if ":" in key else f"{plan.PROJECT_NAMESPACE}:{key}"
+
+
+def config_settings(args: argparse.Namespace):
+    from federation.automation import ConfigSetting
+
+    settings = []
+    for item in args.config:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--config {item!r}: expected KEY=VALUE")
+        settings.append(ConfigSetting(qualified_key(key), value))
+    files = [f"kubeconfig={args.kubeconfig_file}"] if args.kubeconfig_file else []
+    for item in files + args.secret_file:
+        key, sep, path = item.partition("=")
+        if not sep or not Path(path).is_file():
+            raise SystemExit(f"secret {key!r}: {path!r} is not a readable file")
+        settings.append(ConfigSetting(qualified_key(key), Path(path).read_text(), secret=True))
+    return settings
+
+
+def backend_env(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
+    """Backend and passphrase for the CLI runs; the default file backend lives in the repo's ignored folder."""
+    url = args.backend or environ.get("PULUMI_BACKEND_URL") or f"file://{args.config_dir / STATE_DIR}"
+    if url.startswith("file://"):
+        Path(url.removeprefix("file://")).expanduser().mkdir(parents=True, exist_ok=True)
+        has_passphrase = "PULUMI_CONFIG_PASSPHRASE" in environ or environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")
+        if not has_passphrase:
+            raise SystemExit("a file backend encrypts secrets with a passphrase. Fix: export "
+                             "PULUMI_CONFIG_PASSPHRASE_FILE=<file> (or PULUMI_CONFIG_PASSPHRASE)")
+    return {"PULUMI_BACKEND_URL": url}
+
+
+def default_runner(args: argparse.Namespace, env: dict[str, str]) -> StackRunner:
+    from federation.automation import AutomationRunner
+
+    if shutil.which("pulumi") is None:
+        raise SystemExit("the Pulumi CLI is not on PATH. Fix: install it (docs/federation.md, toolchain)")
+
+    def echo(stack: str, line: str) -> None:
+        print(f"[{stack}] {line.rstrip()}", flush=True)
+
+    return AutomationRunner(work_dir=args.config_dir, env=env, config=config_settings(args),
+                            refresh=args.refresh, on_output=echo if args.verbose else None)
+
+
+def main(argv: Sequence[str] | None = None,
+         make_runner: Callable[[argparse.Namespace, dict[str, str]], StackRunner] = default_runner,
+         out: Callable[[str], None] = lambda text: print(text, flush=True)) -> int:
+    args = parse_args(argv)
+    try:
+        fed = plan.resolve(args.config_dir, args.exchange_stack, args.variant,
+                           [s.strip() for s in args.stacks.split(",") if s.strip()] if args.stacks else None)
+    except plan.PlanError as exc:
+        out(f"error: {exc}")
+        return 2
+    if args.command == "destroy" and not args.yes:
+        out(f"destroy removes {', '.join(fed.all_stacks)}. Re-run with --yes to confirm.")
+        return 2
+    runner = make_runner(args, backend_env(args, dict(os.environ)))
+    out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
+    try:
+        return _dispatch(args, fed, runner, out)
+    except (PhaseFailed, NotConverged) as exc:
+        out(f"error: {exc}")
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, fed: plan.Federation, runner: StackRunner,
+              out: Callable[[str], None]) -> int:
+    if args.command == "up":
+        report = converge(runner, plan.up_phases(fed), max_passes=args.max_passes, parallel=args.parallel,
+                          report=lambda n, results: out(format_results(n, results)))
+        out(f"converged after {report.passes} pass(es)")
+        final = {r.stack: r.outputs for r in report.history[-1]}
+        out(format_status(fed.exchange, final.get(fed.exchange)))
+        return 0
+    if args.command == "preview":
+        results = run_once(runner.preview, plan.preview_phases(fed), args.parallel)
+        out(format_results(None, results))
+        out("note: parties are previewed against the exchange's current outputs; a first deployment needs "
+            "`up` to converge")
+        return 0
+    if args.command == "destroy":
+        results = run_once(runner.destroy, plan.destroy_phases(fed), args.parallel)
+        out(format_results(None, results))
+        return 0
+    for stack in fed.all_stacks:
+        out(format_status(stack, runner.outputs(stack)))
+    return 0
