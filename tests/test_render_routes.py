@@ -1,0 +1,62 @@
+"""Route tables with and without the exchange, with user entries and direct party routes."""
+
+from __future__ import annotations
+
+import yaml
+
+from components.fate_cluster.render_routes import render_nginx_route_table, render_pulsar_route_table
+from models.fate import FateSpec
+
+EXCHANGE = {"host": "10.9.9.9", "nginxHttpPort": 9300, "nginxGrpcPort": 9310, "atsPort": 443, "domain": "fate.org"}
+
+
+def spec(**extra) -> FateSpec:
+    return FateSpec.model_validate({"partyId": 30000, "backend": "spark-pulsar", **extra})
+
+
+def test_nginx_default_route_points_at_the_exchange():
+    table = yaml.safe_load(render_nginx_route_table(spec(), EXCHANGE))
+    assert table["default"] == {"proxy": [{"host": "10.9.9.9", "http_port": 9300, "grpc_port": 9310}]}
+    assert table[30000] == {"proxy": [{"host": "nginx", "http_port": 9300, "grpc_port": 9310}],
+                            "fateflow": [{"host": "fateflow", "http_port": 9380, "grpc_port": 9360}]}
+
+
+def test_nginx_without_exchange_has_no_default_route():
+    table = yaml.safe_load(render_nginx_route_table(spec(), None))
+    assert "default" not in table
+    assert list(table) == [30000]
+
+
+def test_nginx_user_routes_and_direct_party_routes():
+    s = spec(nginx={"route_table": {40000: {"fateflow": [{"host": "1.1.1.1", "http_port": 30103,
+                                                          "grpc_port": 30108}]}}})
+    extra = {50000: {"nginx": {"host": "2.2.2.2", "httpPort": 9300, "grpcPort": 9310}, "pulsar": None},
+             40000: {"nginx": {"host": "9.9.9.9", "httpPort": 1, "grpcPort": 2}}}
+    table = yaml.safe_load(render_nginx_route_table(s, EXCHANGE, extra))
+    assert table[40000] == {"fateflow": [{"host": "1.1.1.1", "http_port": 30103, "grpc_port": 30108}]}
+    assert table[50000]["proxy"] == [{"host": "2.2.2.2", "http_port": 9300, "grpc_port": 9310}]
+
+
+def test_pulsar_default_route_is_the_exchange_sni_proxy():
+    table = yaml.safe_load(render_pulsar_route_table(spec(), EXCHANGE))
+    assert table["default"] == {"proxy": "10.9.9.9:443", "domain": "fate.org"}
+    assert table[30000] == {"host": "pulsar", "port": 6650, "sslPort": 6651, "proxy": ""}
+
+
+def test_pulsar_without_exchange_only_knows_itself():
+    assert yaml.safe_load(render_pulsar_route_table(spec(), None)) == {
+        30000: {"host": "pulsar", "port": 6650, "sslPort": 6651, "proxy": ""}
+    }
+
+
+def test_pulsar_self_entry_is_added_to_a_user_table():
+    s = spec(pulsar={"route_table": {40000: {"host": "1.1.1.1", "port": 30104, "sslPort": 30109, "proxy": ""}}})
+    table = yaml.safe_load(render_pulsar_route_table(s, None))
+    assert set(table) == {30000, 40000}
+    assert table[40000]["sslPort"] == 30109
+
+
+def test_pulsar_direct_party_routes():
+    extra = {40000: {"pulsar": {"host": "3.3.3.3", "port": 6650, "sslPort": 6651}}}
+    table = yaml.safe_load(render_pulsar_route_table(spec(), EXCHANGE, extra))
+    assert table[40000] == {"host": "3.3.3.3", "port": 6650, "sslPort": 6651, "proxy": ""}
