@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -17,7 +17,6 @@ from models.kubefate_service import NAMESPACE, KubeFateServiceConfig
 class KubeFateServiceArgs:
     config: KubeFateServiceConfig
     provider: k8s.Provider
-    namespace_labels: dict[str, str] = field(default_factory=dict)  # e.g. Pod Security labels of the cluster
 
 
 class KubeFateService(pulumi.ComponentResource):
@@ -42,7 +41,7 @@ class KubeFateService(pulumi.ComponentResource):
         self._cfg, self._provider = cfg, args.provider
         keep = cfg.keep_database_on_destroy
         ns = k8s.core.v1.Namespace(
-            f"{name}-ns", metadata={"name": NAMESPACE, "labels": m.namespace_labels(args.namespace_labels)},
+            f"{name}-ns", metadata={"name": NAMESPACE, "labels": m.namespace_labels()},
             opts=self._opts(retain_on_delete=keep))
         self.namespace = ns.metadata.apply(lambda md: md["name"] if isinstance(md, dict) else md.name)
         meta = {"namespace": self.namespace}

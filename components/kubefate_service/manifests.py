@@ -45,8 +45,14 @@ def selector(component: str) -> dict[str, str]:
     return {"fate": component}
 
 
-def namespace_labels(extra: dict[str, str] | None = None) -> dict[str, str]:
-    return {"name": NAMESPACE, "app.kubernetes.io/managed-by": MANAGED_BY, **(extra or {})}
+def namespace_labels() -> dict[str, str]:
+    """Pod Security "restricted" on enforce: KubeFATE and its database run as non-root without privileges,
+    so the namespace can hold the cluster's strictest line (TKG's privileged defaults are not needed here)."""
+    labels = {"name": NAMESPACE, "app.kubernetes.io/managed-by": MANAGED_BY}
+    for mode in ("enforce", "audit", "warn"):
+        labels[f"pod-security.kubernetes.io/{mode}"] = "restricted"
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
+    return labels
 
 
 def _from_secret(name: str, secret_name: Any, key: str) -> dict[str, Any]:
