@@ -112,3 +112,16 @@ def test_stack_config_is_role_exchange_with_cluster():
     with pytest.raises(ValidationError):
         ExchangeStackConfig.model_validate({"role": "party", "cluster": {"mode": "kubeconfig"},
                                             "exchange": {"trafficServer": ATS}})
+
+
+def test_shipped_exchange_stack_file_is_valid_and_lists_the_seed_parties():
+    from pathlib import Path
+
+    import yaml
+
+    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "Pulumi.exchange.yaml").read_text())["config"]
+    block = {k.removeprefix("kubefate-tanzu:"): v for k, v in raw.items()}
+    stack = ExchangeStackConfig.model_validate(block)
+    assert stack.cluster.mode == "tanzu"
+    assert stack.exchange.party_stacks == {30000: "party-30000", 40000: "party-40000"}
+    assert stack.exchange.traffic_server.image_tag != "latest"
