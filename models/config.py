@@ -74,7 +74,7 @@ def _errors(exc: ValidationError, prefix: str = "") -> list[str]:
     return _flatten(from_validation_error(exc, prefix, SOURCE).problems)
 
 
-def _read(cfg: pulumi.Config, keys: list[str]) -> tuple[dict[str, Any], StackSecrets, list[str]]:
+def _read(cfg: pulumi.Config, keys: list[str]) -> tuple[dict[str, Any], list[str]]:
     raw: dict[str, Any] = {}
     problems: list[str] = []
     for key in keys:
@@ -89,13 +89,17 @@ def _read(cfg: pulumi.Config, keys: list[str]) -> tuple[dict[str, Any], StackSec
         else:
             raw[key] = cfg.get(key)
     secret_keys = _known_secret_keys()
-    values: dict[str, pulumi.Output[str] | None] = {}
-    for key, attr in SECRET_KEYS.items():
-        values[attr] = cfg.get_secret(key) if key in keys else None
+    for key in SECRET_KEYS:
         if key in keys and secret_keys is not None and cfg.full_key(key) not in secret_keys:
             problems.append(problem(key, "<not shown>", "stored in plain text in the stack file",
                                     f"remove it and run `pulumi config set --secret {key} ...`"))
-    return raw, StackSecrets(**values), problems
+    return raw, problems
+
+
+def _secrets(cfg: pulumi.Config, keys: list[str]) -> StackSecrets:
+    """Read last, once the config is known to be good: a secret Output is never created for a failed run."""
+    return StackSecrets(**{attr: cfg.get_secret(key) if key in keys else None
+                           for key, attr in SECRET_KEYS.items()})
 
 
 def _unknown_keys(raw: dict[str, Any], role: str) -> list[str]:
@@ -112,15 +116,15 @@ def _unknown_keys(raw: dict[str, Any], role: str) -> list[str]:
     return out
 
 
-def _secret_problems(cluster: Any, secrets: StackSecrets) -> list[str]:
+def _secret_problems(cluster: Any, present: set[str]) -> list[str]:
     """Which secrets the cluster mode needs; only judged when the cluster block itself is valid."""
     try:
         cluster_cfg = ClusterConfig.model_validate(cluster)
     except ValidationError:
         return []
-    return check_cluster_secrets(cluster_cfg, has_kubeconfig=secrets.kubeconfig is not None,
-                                 has_supervisor_kubeconfig=secrets.supervisor_kubeconfig is not None,
-                                 has_vsphere_password=secrets.vsphere_password is not None)
+    return check_cluster_secrets(cluster_cfg, has_kubeconfig="kubeconfig" in present,
+                                 has_supervisor_kubeconfig="supervisorKubeconfig" in present,
+                                 has_vsphere_password="vspherePassword" in present)
 
 
 def _fate_source(raw: dict[str, Any], project_dir: Path) -> tuple[dict[str, Any] | None, str, list[str]]:
@@ -155,7 +159,7 @@ def parse_party(raw: dict[str, Any], project_dir: Path = PROJECT_DIR) -> tuple[P
             spec = parse_fate_spec(fate_data, prefix=prefix, source=SOURCE)
         except ConfigError as exc:
             problems += _flatten(exc.problems)
-    elif raw.get("fate") is not None:
+    elif raw.get("fate") is not None and not isinstance(raw["fate"], dict):
         problems.append(problem("fate", raw["fate"], "not a mapping of cluster YAML keys",
                                 "write fate as a YAML mapping (name, modules, backend, ...)"))
     data["fate"] = spec
@@ -184,7 +188,7 @@ def load_stack_config(pulumi_config: pulumi.Config | None = None,
     """Read, validate and return the stack's configuration; ConfigError listing every problem otherwise."""
     cfg = pulumi_config or pulumi.Config(NAMESPACE)
     keys = namespace_keys(cfg.name)
-    raw, secrets, problems = _read(cfg, keys)
+    raw, problems = _read(cfg, keys)
     role = raw.get("role")
     if role not in ROLE_KEYS:
         why = "required: it says which stack this is" if role is None else "not a stack role"
@@ -192,7 +196,7 @@ def load_stack_config(pulumi_config: pulumi.Config | None = None,
         raise ConfigError(problems, SOURCE)
     problems += _unknown_keys(raw, role)
     known = {k: v for k, v in raw.items() if k in ROLE_KEYS[role]}
-    problems += _secret_problems(known.get("cluster"), secrets)
+    problems += _secret_problems(known.get("cluster"), set(keys) & set(SECRET_KEYS))
     result: StackConfig | None
     if role == "party":
         result, found = parse_party(known, project_dir)
@@ -206,7 +210,7 @@ def load_stack_config(pulumi_config: pulumi.Config | None = None,
             result, problems = None, problems + _errors(exc)
     if problems or result is None:
         raise ConfigError(problems, SOURCE)
-    return result, secrets
+    return result, _secrets(cfg, keys)
 
 
 def config_map_of(stack_config: dict[str, Any]) -> dict[str, str]:

@@ -77,7 +77,8 @@ class PartyConfig(BaseModel):
         if self.kubefate.storage_class is None and self.fate is not None and self.fate.storage_class:
             # One storage class per party unless told otherwise: the DB volume sits next to FATE's.
             self.kubefate = self.kubefate.model_copy(update={"storage_class": self.fate.storage_class})
-        problems += self.kubefate.missing_storage_class()
+        if self.fate is not None:  # otherwise the fallback is unknown and the FATE problem says enough
+            problems += self.kubefate.missing_storage_class()
         if problems:
             raise FieldProblems(problems)
         return self
