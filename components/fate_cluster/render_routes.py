@@ -74,7 +74,7 @@ def pulsar_route_table(
             }
     if exchange:
         table["default"] = {
-            "proxy": f"{exchange['host']}:{int(exchange['atsPort'])}",
+            "proxy": f"{exchange.get('atsHost') or exchange['host']}:{int(exchange['atsPort'])}",
             "domain": exchange["domain"],
         }
     return table
