@@ -22,20 +22,13 @@ if TYPE_CHECKING:
     from models.config import StackSecrets
 
 
-def _namespace_labels(cfg: ExchangeStackConfig) -> dict[str, str]:
-    try:
-        from components.tanzu.pod_security import pod_security_labels
-    except ImportError:  # pragma: no cover - only while the Tanzu engineer's module is not on main
-        return {}
-    return pod_security_labels(cfg.cluster.tkr_version)
-
-
-def deploy_exchange(cfg: ExchangeConfig, provider: k8s.Provider,
-                    namespace_labels: dict[str, str] | None = None) -> Exchange:
+def deploy_exchange(cfg: ExchangeConfig, provider: k8s.Provider, namespace_labels: dict[str, str] | None = None,
+                    depends_on: list[pulumi.Resource] | None = None) -> Exchange:
     """Everything after the cluster exists; exports the federation's outputs."""
     parties = read_party_endpoints(cfg.party_stacks)
     exchange = Exchange("exchange", ExchangeArgs(config=cfg, provider=provider, parties=dict(parties),
-                                                 namespace_labels=namespace_labels or {}))
+                                                 namespace_labels=namespace_labels or {}),
+                        pulumi.ResourceOptions(depends_on=depends_on or []))
     pulumi.export(contracts.EXCHANGE_ENDPOINT, exchange.endpoint)
     pulumi.export(contracts.CA_CERT, exchange.ca_cert)
     pulumi.export(contracts.FEDERATED_PARTIES, exchange.federated_parties)
@@ -62,4 +55,5 @@ def run_exchange(cfg: ExchangeStackConfig, secrets: StackSecrets) -> None:
         vsphere_password=secrets.vsphere_password,
         workload_namespaces=[cfg.exchange.namespace],
     ))
-    deploy_exchange(cfg.exchange, cluster.provider, _namespace_labels(cfg))
+    # depends_on the cluster component: its pod-security preparation must land before any exchange pod.
+    deploy_exchange(cfg.exchange, cluster.provider, cluster.namespace_labels, depends_on=[cluster])

@@ -103,3 +103,10 @@ def test_deploy_exchange_without_parties(harness, exports):
     harness.run(lambda: deploy_exchange(cfg, k8s.Provider("k", kubeconfig="{}")))
     assert harness.value(exports[contracts.PENDING_PARTIES]) == []
     assert not [k for k in exports if k.startswith("pulsarTls")]
+
+
+def test_namespace_gets_the_clusters_pod_security_labels_and_waits_for_it(harness, exports):
+    run(harness, stack_config())
+    ns = harness.mocks.one("kubernetes:core/v1:Namespace")
+    assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert ns.inputs["metadata"]["labels"]["cluster"] == "fate-exchange"
