@@ -43,6 +43,11 @@ def test_pulsar_default_route_is_the_exchange_sni_proxy():
     assert table[30000] == {"host": "pulsar", "port": 6650, "sslPort": 6651, "proxy": ""}
 
 
+def test_pulsar_default_route_uses_the_ats_address_when_it_has_its_own():
+    table = yaml.safe_load(render_pulsar_route_table(spec(), {**EXCHANGE, "atsHost": "10.9.9.10"}))
+    assert table["default"] == {"proxy": "10.9.9.10:443", "domain": "fate.org"}
+
+
 def test_pulsar_without_exchange_only_knows_itself():
     assert yaml.safe_load(render_pulsar_route_table(spec(), None)) == {
         30000: {"host": "pulsar", "port": 6650, "sslPort": 6651, "proxy": ""}

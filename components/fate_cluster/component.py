@@ -45,11 +45,11 @@ class FateClusterArgs:
 def namespace_labels(spec: FateSpec) -> dict[str, str]:
     """Pod Security Admission ``baseline``: FATE's images run as root, nothing needs more (the SYS_NICE and
     SYS_PTRACE capabilities upstream added only silence warnings / enable debuggers)."""
-    return {
-        **kubefate_labels(spec.name, spec.party_id, "namespace", version=spec.fate_version),
-        "pod-security.kubernetes.io/enforce": "baseline",
-        "pod-security.kubernetes.io/warn": "baseline",
-    }
+    labels = kubefate_labels(spec.name, spec.party_id, "namespace", version=spec.fate_version)
+    for mode in ("enforce", "audit", "warn"):
+        labels[f"pod-security.kubernetes.io/{mode}"] = "baseline"
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
+    return labels
 
 
 class FateCluster(pulumi.ComponentResource):
