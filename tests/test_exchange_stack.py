@@ -105,7 +105,7 @@ def test_deploy_exchange_without_parties(harness, exports):
     assert not [k for k in exports if k.startswith("pulsarTls")]
 
 
-def test_namespace_gets_the_clusters_pod_security_labels_and_waits_for_it(harness, exports):
+def test_namespace_gets_the_clusters_pod_security_labels(harness, exports):
     run(harness, stack_config())
     ns = harness.mocks.one("kubernetes:core/v1:Namespace")
     assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
