@@ -64,6 +64,9 @@ class AutomationRunner:
             return None
         return lambda line: self.on_output(stack, line)
 
+    def ensure(self, stack: str) -> None:
+        self._stack(stack, create=True)
+
     def up(self, stack: str) -> StackResult:
         s = self._stack(stack, create=True)
         result = s.up(refresh=self.refresh, on_output=self._printer(stack), color="never")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from federation import plan
-from federation.converge import NotConverged, PhaseFailed, StackRunner, converge, run_once
+from federation.converge import NotConverged, PhaseFailed, StackRunner, converge, ensure_all, run_once
 from federation.summary import format_results, format_status
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -120,6 +120,7 @@ def _dispatch(args: argparse.Namespace, fed: plan.Federation, runner: StackRunne
         out(format_status(fed.exchange, final.get(fed.exchange)))
         return 0
     if args.command == "preview":
+        ensure_all(runner, plan.preview_phases(fed))
         results = run_once(runner.preview, plan.preview_phases(fed), args.parallel)
         out(format_results(None, results))
         out("note: parties are previewed against the exchange's current outputs; a first deployment needs "

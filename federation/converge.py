@@ -18,6 +18,7 @@ from federation.summary import StackResult
 class StackRunner(Protocol):
     """What the orchestrator needs from Pulumi; automation.py implements it, tests fake it."""
 
+    def ensure(self, stack: str) -> None: ...
     def up(self, stack: str) -> StackResult: ...
     def preview(self, stack: str) -> StackResult: ...
     def destroy(self, stack: str) -> StackResult: ...
@@ -74,10 +75,21 @@ def run_once(operation: Callable[[str], StackResult], phases: list[list[str]], p
     return results
 
 
+def ensure_all(runner: StackRunner, phases: list[list[str]]) -> None:
+    """Create every stack before the first run: a StackReference to a stack that does not exist yet is an
+    error in the engine ("unknown stack"), while an existing stack without outputs reads as None."""
+    seen: list[str] = []
+    for phase in phases:
+        seen += [s for s in phase if s not in seen]
+    for stack in seen:
+        runner.ensure(stack)
+
+
 def converge(runner: StackRunner, phases: list[list[str]], max_passes: int = 4, parallel: int = 4,
              report: Callable[[int, list[StackResult]], None] = lambda _n, _r: None) -> Report:
     if max_passes < 1:
         raise ValueError("max_passes must be at least 1")
+    ensure_all(runner, phases)
     history: list[list[StackResult]] = []
     for pass_no in range(1, max_passes + 1):
         results = run_once(runner.up, phases, parallel)

@@ -28,16 +28,24 @@ class FakeFederation:
         self.fail = fail
         self.party_barrier = threading.Barrier(2, timeout=5)
         self.concurrent_parties = False
+        self.existing: set[str] = set()
+
+    def ensure(self, stack: str) -> None:
+        self._record("ensure", stack)
+        self.existing.add(stack)
 
     def _record(self, op: str, stack: str) -> None:
         with self.lock:
             self.calls.append((op, stack))
-        if self.fail == stack:
+        if self.fail == stack and op == "up":
             self.party_barrier.abort()  # the other party must not wait for this one
             raise RuntimeError(f"{stack} exploded")
 
     def up(self, stack: str) -> StackResult:
         self._record("up", stack)
+        unknown = set(FED.all_stacks) - self.existing
+        if unknown:  # what the engine does with a StackReference to a stack that was never created
+            raise RuntimeError(f"unknown stack {sorted(unknown)}")
         if stack.startswith("party"):
             if stack not in self.deployed:
                 try:
@@ -59,6 +67,7 @@ class FakeFederation:
         return StackResult(stack, "up", changes, {"federatedParties": sorted(self.routed)})
 
     def preview(self, stack: str) -> StackResult:
+        assert self.existing >= set(FED.all_stacks), "preview before the stacks exist"
         self._record("preview", stack)
         return StackResult(stack, "preview", {"create": 3})
 
@@ -77,6 +86,7 @@ def test_fresh_federation_converges_in_two_passes_in_order():
     passes = []
     report = converge(fake, plan.up_phases(FED), report=lambda n, r: passes.append((n, r)))
     assert report.passes == 2
+    assert fake.calls[:3] == [("ensure", s) for s in FED.all_stacks]
     ups = [s for op, s in fake.calls if op == "up"]
     assert ups[0] == "exchange" and ups[3] == "exchange"
     assert set(ups[1:3]) == {"party-30000", "party-40000"}
@@ -91,7 +101,7 @@ def test_converged_federation_needs_one_pass():
     converge(fake, plan.up_phases(FED))
     fake.calls.clear()
     assert converge(fake, plan.up_phases(FED)).passes == 1
-    assert len(fake.calls) == 4
+    assert [op for op, _ in fake.calls].count("up") == 4
 
 
 def test_a_stack_that_keeps_changing_fails_loudly_after_the_bound():
@@ -186,7 +196,8 @@ def test_cli_destroy_needs_yes_and_goes_parties_first(repo):
 
 def test_cli_preview_and_status(repo):
     code, _, fake, _ = run_cli(repo, "preview")
-    assert code == 0 and fake.calls[0] == ("preview", "exchange") and len(fake.calls) == 3
+    previews = [s for op, s in fake.calls if op == "preview"]
+    assert code == 0 and previews[0] == "exchange" and len(previews) == 3
     code, text, _, _ = run_cli(repo, "status")
     assert "exchange: federatedParties=[30000]" in text and "party-30000: not deployed" in text
 
@@ -211,3 +222,10 @@ def test_cli_config_settings_read_secrets_from_files(repo, tmp_path):
         "apiVersion: v1\n")
     assert settings["other:token"].secret
     assert settings["kubefate-tanzu:sizing"].value == "trial" and not settings["kubefate-tanzu:sizing"].secret
+
+
+def test_without_creating_stacks_first_the_engine_would_fail():
+    """Guards the fake itself: a StackReference to a stack never created is an error in the engine."""
+    fake = FakeFederation()
+    with pytest.raises(RuntimeError, match="unknown stack"):
+        fake.up("exchange")
