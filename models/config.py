@@ -184,7 +184,7 @@ def _sizing(cfg: PartyConfig) -> list[str]:
 
 
 def load_stack_config(pulumi_config: pulumi.Config | None = None,
-                      project_dir: Path = PROJECT_DIR) -> tuple[StackConfig, StackSecrets]:
+                      project_dir: Path | None = None) -> tuple[StackConfig, StackSecrets]:
     """Read, validate and return the stack's configuration; ConfigError listing every problem otherwise."""
     cfg = pulumi_config or pulumi.Config(NAMESPACE)
     keys = namespace_keys(cfg.name)
@@ -199,7 +199,7 @@ def load_stack_config(pulumi_config: pulumi.Config | None = None,
     problems += _secret_problems(known.get("cluster"), set(keys) & set(SECRET_KEYS))
     result: StackConfig | None
     if role == "party":
-        result, found = parse_party(known, project_dir)
+        result, found = parse_party(known, project_dir or PROJECT_DIR)
         problems += found
         if result is not None and not problems:
             problems += _sizing(result)
