@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_tls as tls
 
 from components import contracts
 from components.exchange import Exchange, ExchangeArgs
@@ -27,7 +28,8 @@ def deploy_exchange(cfg: ExchangeConfig, provider: k8s.Provider, namespace_label
     """Everything after the cluster exists; exports the federation's outputs."""
     parties = read_party_endpoints(cfg.party_stacks)
     exchange = Exchange("exchange", ExchangeArgs(config=cfg, provider=provider, parties=dict(parties),
-                                                 namespace_labels=namespace_labels or {}),
+                                                 namespace_labels=namespace_labels or {},
+                                                 tls_provider=tls.Provider("federation-tls")),
                         pulumi.ResourceOptions(depends_on=depends_on or []))
     pulumi.export(contracts.EXCHANGE_ENDPOINT, exchange.endpoint)
     pulumi.export(contracts.CA_CERT, exchange.ca_cert)

@@ -110,3 +110,11 @@ def test_namespace_gets_the_clusters_pod_security_labels(harness, exports):
     ns = harness.mocks.one("kubernetes:core/v1:Namespace")
     assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
     assert ns.inputs["metadata"]["labels"]["cluster"] == "fate-exchange"
+
+
+def test_certificates_use_the_stacks_explicit_tls_provider(harness, exports):
+    run(harness, stack_config())
+    tls_resources = [r for r in harness.mocks.registered if r.typ.startswith("tls:index/")]
+    assert len(tls_resources) == 2 + 3 * 3  # CA key + cert, then key/CSR/cert for ATS and two parties
+    for r in tls_resources:
+        assert r.provider and "pulumi:providers:tls::federation-tls" in r.provider, r.name

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_tls as tls
 
 from components.contracts import ExchangeEndpoint, PulsarTls
 from components.exchange.advertise import advertised
@@ -26,6 +27,7 @@ class ExchangeArgs:
     parties: dict[int, pulumi.Input[PartyEndpoints | None]] = field(default_factory=dict)
     # Pod-security labels the cluster needs on workload namespaces (components/tanzu/pod_security.py).
     namespace_labels: dict[str, str] = field(default_factory=dict)
+    tls_provider: tls.Provider | None = None
 
 
 class Exchange(pulumi.ComponentResource):
@@ -46,7 +48,7 @@ class Exchange(pulumi.ComponentResource):
         self.namespace: pulumi.Output[str] = ns.metadata.name
         live = pulumi.Output.all(*[pulumi.Output.from_input(args.parties.get(p)) for p in ids]).apply(
             lambda values: {str(p): v for p, v in zip(ids, values, strict=True)})
-        pki = FederationPki(f"{name}-pki", FederationPkiArgs(cfg.domain, ids, cfg.certificates),
+        pki = FederationPki(f"{name}-pki", FederationPkiArgs(cfg.domain, ids, cfg.certificates, args.tls_provider),
                             pulumi.ResourceOptions(parent=self))
         self.ca_cert: pulumi.Output[str] = pki.ca_cert_pem
         self.party_tls: dict[int, pulumi.Output[PulsarTls]] = pki.party_tls

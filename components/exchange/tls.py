@@ -22,6 +22,7 @@ class FederationPkiArgs:
     domain: str
     party_ids: list[int]
     certificates: CertificatesConfig
+    provider: tls.Provider | None = None   # the stack passes its own; None = the default tls provider
 
 
 @dataclass
@@ -36,6 +37,7 @@ class FederationPki(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FederationPkiArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("kubefate:index:FederationPki", name, None, opts)
+        self._child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         cfg = args.certificates
         ca = ca_spec(args.domain, cfg)
         self._ca_key = self._private_key(f"{name}-ca-key", ca)
@@ -48,7 +50,7 @@ class FederationPki(pulumi.ComponentResource):
             allowed_uses=list(ca.allowed_uses),
             validity_period_hours=ca.validity_hours,
             early_renewal_hours=ca.early_renewal_hours,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self._child,
         )
         self.ca_cert_pem: pulumi.Output[str] = self._ca_cert.cert_pem
         self.ats = self._issue(f"{name}-ats", server_spec(f"proxy.{args.domain}", cfg))
@@ -70,7 +72,7 @@ class FederationPki(pulumi.ComponentResource):
             algorithm=spec.key.algorithm,
             rsa_bits=spec.key.rsa_bits,
             ecdsa_curve=spec.key.ecdsa_curve,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self._child,
         )
 
     def _issue(self, name: str, spec: CertSpec) -> IssuedCert:
@@ -80,7 +82,7 @@ class FederationPki(pulumi.ComponentResource):
             private_key_pem=key.private_key_pem,
             subject=_subject(spec),
             dns_names=list(spec.dns_names),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self._child,
         )
         cert = tls.LocallySignedCert(
             f"{name}-cert",
@@ -90,7 +92,7 @@ class FederationPki(pulumi.ComponentResource):
             allowed_uses=list(spec.allowed_uses),
             validity_period_hours=spec.validity_hours,
             early_renewal_hours=spec.early_renewal_hours,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self._child,
         )
         return IssuedCert(
             cert_pem=cert.cert_pem,
