@@ -189,8 +189,7 @@ def refused_keys(spec: FateSpec, px: str) -> list[str]:
             (
                 "lbrollsite",
                 spec.lbrollsite,
-                "the FATE 1.x rollsite load balancer has no role in FATE "
-                "2.0.0, where eggroll federates through osx",
+                "the FATE 1.x rollsite load balancer has no role in FATE 2.0.0, where eggroll federates through osx",
                 "remove it",
             )
         )
@@ -326,9 +325,7 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[str]:
             why, fix = refused_modules[m]
             out.append(problem(f"{px}.modules", m, why, fix))
         elif m not in MODULES:
-            out.append(
-                problem(f"{px}.modules", m, "unknown module", f"use modules from {', '.join(MODULES)}")
-            )
+            out.append(problem(f"{px}.modules", m, "unknown module", f"use modules from {', '.join(MODULES)}"))
     dupes = sorted({m for m in modules if modules.count(m) > 1})
     if dupes:
         out.append(problem(f"{px}.modules", dupes, "modules listed more than once", "list each module once"))
@@ -379,9 +376,7 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[str]:
         )
     if s not in ("Eggroll", "HDFS", "LocalFS"):
         values_ok = False
-        out.append(
-            problem(f"{px}.storage", s, "storage must be Eggroll, HDFS or LocalFS", "set it, or set backend")
-        )
+        out.append(problem(f"{px}.storage", s, "storage must be Eggroll, HDFS or LocalFS", "set it, or set backend"))
     if not values_ok:
         return out
     wanted = {
@@ -486,6 +481,22 @@ def persistence(spec: FateSpec, px: str) -> list[str]:
                             "set persistence: true or remove it",
                         )
                     )
+    replicas = {
+        "python": (_get(spec, "python.replicas") or 1),
+        "nodemanager": (_get(spec, "nodemanager.replicas") or 2),
+        "hdfs.datanode": (_get(spec, "hdfs.datanode.replicas") or 3),
+    }
+    for p, n in replicas.items():
+        claim = _get(spec, f"{p}.existingClaim")
+        if spec.persistence and claim and n > 1 and spec.has(d.module_of(p)):
+            out.append(
+                problem(
+                    f"{px}.{p}.existingClaim",
+                    claim,
+                    f"all {n} replicas would mount this one claim",
+                    "leave it out so each replica gets its own claim, or run one replica",
+                )
+            )
     for p in paths:
         size = _get(spec, f"{p}.size")
         if size is not None:
@@ -532,8 +543,7 @@ def services(spec: FateSpec, px: str) -> list[str]:
                 problem(
                     f"{px}.{path}",
                     port,
-                    f"node ports are only opened for type NodePort or "
-                    f"LoadBalancer ({owner}.type is {svc_type!r})",
+                    f"node ports are only opened for type NodePort or LoadBalancer ({owner}.type is {svc_type!r})",
                     f"set {owner}.type: NodePort or remove it",
                 )
             )
@@ -569,8 +579,7 @@ def images(spec: FateSpec, px: str) -> list[str]:
                 f"{px}.registry",
                 spec.registry,
                 "not a registry prefix (host[:port][/path])",
-                "use e.g. harbor.example.com/ or harbor.example.com:5000/mirror, or leave it empty "
-                "for Docker Hub",
+                "use e.g. harbor.example.com/ or harbor.example.com:5000/mirror, or leave it empty for Docker Hub",
             )
         )
     for path in IMAGE_PATHS:
@@ -656,17 +665,11 @@ def routes_and_ingress(spec: FateSpec, px: str) -> list[str]:
         if cfg is None:
             continue
         if ui in ("spark", "pulsar") and not spec.has(ui):
-            out.append(
-                problem(
-                    f"{px}.ingress.{ui}", "{...}", f"module {ui!r} is not deployed", f"remove ingress.{ui}"
-                )
-            )
+            out.append(problem(f"{px}.ingress.{ui}", "{...}", f"module {ui!r} is not deployed", f"remove ingress.{ui}"))
         for i, host in enumerate(cfg.hosts or ()):
             field = f"{px}.ingress.{ui}.hosts[{i}].name"
             if not _HOST.match(host.name):
-                out.append(
-                    problem(field, host.name, "not a DNS host name", "use e.g. fateboard.30000.fate.local")
-                )
+                out.append(problem(field, host.name, "not a DNS host name", "use e.g. fateboard.30000.fate.local"))
             elif host.name in hosts and hosts[host.name] != ui:
                 out.append(
                     problem(

@@ -184,6 +184,20 @@ def test_volume_claims_use_the_storage_class(harness):
         "whenDeleted"] == "Retain"
 
 
+def test_sub_paths_claim_names_and_mysql_port(harness):
+    deploy(harness, {**SEEDS, "python": {"subPath": "flow"}, "pulsar": {"type": "LoadBalancer", "subPath": "bk"},
+                     "mysql": {"claimName": "db", "port": 3307}})
+    flow = {m["mountPath"]: m for m in main_container(harness, STS, "python")["volumeMounts"]}
+    assert flow["/data/projects/fate/fate_flow/logs"]["subPath"] == "flow/logs"
+    pulsar = {m["mountPath"]: m for m in main_container(harness, STS, "pulsar")["volumeMounts"]}
+    assert pulsar["/pulsar/data"]["subPath"] == "bk"
+    mysql = harness.mocks.one(STS, "mysql").inputs["spec"]
+    assert mysql["volumeClaimTemplates"][0]["metadata"]["name"] == "db"
+    port = harness.mocks.one(SVC, "mysql").inputs["spec"]["ports"][0]
+    assert (port["port"], port["targetPort"]) == (3307, 3306)
+    assert "port: 3307" in config_file(harness, "python-config", "service_conf.yaml")
+
+
 def test_without_persistence_volumes_are_empty_dirs(harness):
     deploy(harness, {"partyId": 30000, "backend": "spark-pulsar"})
     python = harness.mocks.one(STS, "python").inputs["spec"]

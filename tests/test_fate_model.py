@@ -373,6 +373,16 @@ def test_storage_keys_without_persistence_are_errors():
     ]
 
 
+def test_existing_claim_shared_by_replicas_is_an_error():
+    assert one_problem({"partyId": 1, "backend": "eggroll", "persistence": True, "storageClass": "vsan",
+                        "nodemanager": {"existingClaim": "nm-data"}}) == (
+        "fate.nodemanager.existingClaim = 'nm-data': all 2 replicas would mount this one claim. Fix: leave it out "
+        "so each replica gets its own claim, or run one replica"
+    )
+    assert FateSpec.model_validate({"partyId": 1, "backend": "eggroll", "persistence": True, "storageClass": "vsan",
+                                    "nodemanager": {"existingClaim": "nm-data", "replicas": 1}})
+
+
 def test_keep_volumes_on_destroy_defaults_to_true():
     assert FateSpec.model_validate(BASE).keep_volumes_on_destroy is True
 

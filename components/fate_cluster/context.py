@@ -30,16 +30,12 @@ class BuildContext:
 
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         depends_on = [self.namespace, *kwargs.pop("depends_on", [])]
-        return pulumi.ResourceOptions(
-            parent=self.parent, provider=self.provider, depends_on=depends_on, **kwargs
-        )
+        return pulumi.ResourceOptions(parent=self.parent, provider=self.provider, depends_on=depends_on, **kwargs)
 
     def rname(self, kind: str, k8s_name: str) -> str:
         return f"{self.name}-{kind}-{k8s_name}"
 
-    def config_map(
-        self, k8s_name: str, module: str, data: pulumi.Input[dict[str, str]]
-    ) -> k8s.core.v1.ConfigMap:
+    def config_map(self, k8s_name: str, module: str, data: pulumi.Input[dict[str, str]]) -> k8s.core.v1.ConfigMap:
         return k8s.core.v1.ConfigMap(
             self.rname("cm", k8s_name),
             metadata=objects.metadata(self.spec, k8s_name, module),
@@ -98,8 +94,6 @@ class BuildContext:
                     "whenDeleted": "Retain" if keep else "Delete",
                     "whenScaled": "Retain",
                 }
-            return k8s.apps.v1.StatefulSet(
-                self.rname("sts", k8s_name), metadata=metadata, spec=body, opts=opts
-            )
+            return k8s.apps.v1.StatefulSet(self.rname("sts", k8s_name), metadata=metadata, spec=body, opts=opts)
         body["strategy"] = {"type": "Recreate"} if module in ("fateboard",) else {"type": "RollingUpdate"}
         return k8s.apps.v1.Deployment(self.rname("deploy", k8s_name), metadata=metadata, spec=body, opts=opts)

@@ -27,11 +27,9 @@ def build_mysql(ctx: BuildContext) -> None:
     the metadata schema comes from the eggroll image itself, so it always matches the eggroll version."""
     spec = ctx.spec
     db = mysql_settings(spec)
-    volumes, claims = o.data_volume(spec, "mysql", "mysql-data", "mysql")
-    sub_path = spec.mysql.sub_path if spec.mysql else None
-    mounts = [
-        {"name": "mysql-data", "mountPath": "/var/lib/mysql", **({"subPath": sub_path} if sub_path else {})}
-    ]
+    data = (spec.mysql.claim_name if spec.mysql else None) or "mysql-data"
+    volumes, claims = o.data_volume(spec, "mysql", data, "mysql")
+    mounts = [{"name": data, "mountPath": "/var/lib/mysql", **o.sub_path(spec, "mysql")}]
     init = []
     if spec.computing == "Eggroll":
         volumes.append({"name": "initdb", "emptyDir": {}})
@@ -46,8 +44,7 @@ def build_mysql(ctx: BuildContext) -> None:
                 command=[
                     "bash",
                     "-c",
-                    "cp ${EGGROLL_HOME:-/data/projects/fate/eggroll}/conf/"
-                    "create-eggroll-meta-tables.sql /initdb/",
+                    "cp ${EGGROLL_HOME:-/data/projects/fate/eggroll}/conf/create-eggroll-meta-tables.sql /initdb/",
                 ],
                 volumeMounts=[{"name": "initdb", "mountPath": "/initdb"}],
             )
@@ -71,18 +68,16 @@ def build_mysql(ctx: BuildContext) -> None:
     pod = o.pod_spec(spec, "mysql", [main], volumes, init)
     ctx.workload("StatefulSet", "mysql", "mysql", pod, {}, service_name="mysql", claim_templates=claims)
     m = spec.mysql
-    ctx.service(
+    body = o.service(
+        spec,
         "mysql",
         "mysql",
-        o.service(
-            spec,
-            "mysql",
-            "mysql",
-            [("tcp-mysql", 3306, None)],
-            m.type if m else None,
-            load_balancer_ip=m.load_balancer_ip if m else None,
-        ),
+        [("tcp-mysql", 3306, None)],
+        m.type if m else None,
+        load_balancer_ip=m.load_balancer_ip if m else None,
     )
+    body["ports"][0]["port"] = db["port"]  # clients use mysql.port; the server always listens on 3306
+    ctx.service("mysql", "mysql", body)
 
 
 def _fateflow_command(spec: Any) -> list[str]:
@@ -138,17 +133,15 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> 
     }
     ctx.config_map("python-config", "python", conf)
     files: dict[str, Any] = {f"python-config/{k}": v for k, v in conf.items()}
-    volumes, claims = o.data_volume(
-        spec, "python", (py.claim_name if py else None) or "python-data", "python"
-    )
+    volumes, claims = o.data_volume(spec, "python", (py.claim_name if py else None) or "python-data", "python")
     data = (py.claim_name if py else None) or "python-data"
     volumes.append({"name": "python-confs", "configMap": {"name": "python-config"}})
     mounts = [
         {"name": "python-confs", "mountPath": f"{o.FATE_HOME}/conf-tmp/"},
-        {"name": data, "mountPath": f"{FLOW}/logs", "subPath": "logs"},
-        {"name": data, "mountPath": f"{FLOW}/jobs", "subPath": "jobs"},
-        {"name": data, "mountPath": f"{FLOW}/model_local_cache", "subPath": "model-local-cache"},
-        {"name": data, "mountPath": f"{o.FATE_HOME}/llm", "subPath": "llm"},
+        {"name": data, "mountPath": f"{FLOW}/logs", **o.sub_path(spec, "python", "logs")},
+        {"name": data, "mountPath": f"{FLOW}/jobs", **o.sub_path(spec, "python", "jobs")},
+        {"name": data, "mountPath": f"{FLOW}/model_local_cache", **o.sub_path(spec, "python", "model-local-cache")},
+        {"name": data, "mountPath": f"{o.FATE_HOME}/llm", **o.sub_path(spec, "python", "llm")},
     ]
     env: list[dict[str, Any]] = [
         {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
@@ -177,9 +170,7 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> 
         files["eggroll-config/eggroll.properties"] = eggroll_props
         volumes.append({"name": "eggroll-confs", "configMap": {"name": "eggroll-config"}})
         mounts.append({"name": "eggroll-confs", "mountPath": f"{o.FATE_HOME}/eggroll/conf-tmp/"})
-        env.append(
-            o.secret_env("EGGROLL_DASHBOARD_PASSWORD", CREDENTIALS_SECRET, "eggroll-dashboard-password")
-        )
+        env.append(o.secret_env("EGGROLL_DASHBOARD_PASSWORD", CREDENTIALS_SECRET, "eggroll-dashboard-password"))
     db = mysql_settings(spec)
     wait_mysql = o.container(
         spec,
@@ -190,8 +181,7 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> 
         command=[
             "sh",
             "-c",
-            f"until mysqladmin ping -h {db['host']} -P {db['port']} --silent; do "
-            "echo waiting for mysql; sleep 2; done",
+            f"until mysqladmin ping -h {db['host']} -P {db['port']} --silent; do echo waiting for mysql; sleep 2; done",
         ],
     )
     main = o.container(
@@ -208,9 +198,7 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> 
     pod = o.pod_spec(
         spec, "python", [main], volumes, [wait_mysql], service_account=py.service_account_name if py else None
     )
-    all_files = (
-        pulumi.Output.all(**files) if any(isinstance(v, pulumi.Output) for v in files.values()) else files
-    )
+    all_files = pulumi.Output.all(**files) if any(isinstance(v, pulumi.Output) for v in files.values()) else files
     ctx.workload(
         "StatefulSet",
         "python",
@@ -224,9 +212,7 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> 
     ctx.service(
         "fateflow",
         "python",
-        o.service(
-            spec, "fateflow", "python", [("tcp-grpc", 9360, None), ("tcp-http", 9380, None)], headless=True
-        ),
+        o.service(spec, "fateflow", "python", [("tcp-grpc", 9360, None), ("tcp-http", 9380, None)], headless=True),
     )
     ctx.service(
         "fateflow-client",
@@ -270,9 +256,7 @@ def build_fateboard(ctx: BuildContext) -> None:
     pod = o.pod_spec(
         spec, "fateboard", [main], [{"name": "fateboard-confs", "configMap": {"name": "fateboard-config"}}]
     )
-    ctx.workload(
-        "Deployment", "fateboard", "fateboard", pod, {"fateboard-config/application.properties": props}
-    )
+    ctx.workload("Deployment", "fateboard", "fateboard", pod, {"fateboard-config/application.properties": props})
     fb = spec.fateboard
     ctx.service(
         "fateboard",
@@ -292,16 +276,8 @@ def build_client(ctx: BuildContext, has_notebook_password: bool) -> None:
     """Jupyter without ``--debug``; the hashed notebook password (if any) comes from the credentials
     Secret."""
     spec = ctx.spec
-    cl = spec.client
     volumes, claims = o.data_volume(spec, "client", "persistence", "client")
-    sub_path = cl.sub_path if cl else None
-    mounts = [
-        {
-            "name": "persistence",
-            "mountPath": f"{o.FATE_HOME}/persistence/",
-            **({"subPath": sub_path} if sub_path else {}),
-        }
-    ]
+    mounts = [{"name": "persistence", "mountPath": f"{o.FATE_HOME}/persistence/", **o.sub_path(spec, "client")}]
     serving = f"{spec.serving_ip}:{spec.serving_port}" if spec.serving_ip and spec.serving_port else ""
     env: list[dict[str, Any]] = [
         {"name": "partyId", "value": str(spec.party_id)},

@@ -27,13 +27,9 @@ def build_nginx(ctx: BuildContext, exchange: pulumi.Output[Any], extra_routes: p
     """route_table.yaml is read every 5 s from the directory mount (no subPath, §12.1); its text is still
     in the checksum because FATE's Lua cache never forgets a removed party until nginx restarts (§12.17)."""
     spec = ctx.spec
-    routes = pulumi.Output.all(exchange, extra_routes).apply(
-        lambda a: render_nginx_route_table(spec, a[0], a[1])
-    )
+    routes = pulumi.Output.all(exchange, extra_routes).apply(lambda a: render_nginx_route_table(spec, a[0], a[1]))
     conf = render_nginx_conf()
-    ctx.config_map(
-        "nginx-config", "nginx", routes.apply(lambda r: {"route_table.yaml": r, "nginx.conf": conf})
-    )
+    ctx.config_map("nginx-config", "nginx", routes.apply(lambda r: {"route_table.yaml": r, "nginx.conf": conf}))
     command = [
         "/bin/bash",
         "-c",
@@ -76,9 +72,7 @@ def build_nginx(ctx: BuildContext, exchange: pulumi.Output[Any], extra_routes: p
 
 
 def _pulsar_env(spec: Any) -> list[dict[str, Any]]:
-    env = [
-        {"name": e.name, "value": e.value or ""} for e in ((spec.pulsar.env if spec.pulsar else None) or ())
-    ]
+    env = [{"name": e.name, "value": e.value or ""} for e in ((spec.pulsar.env if spec.pulsar else None) or ())]
     if not any(e["name"] == "PULSAR_MEM" for e in env):
         env.append({"name": "PULSAR_MEM", "value": o.jvm_memory_flags(spec, "pulsar")})
     return env
@@ -90,7 +84,7 @@ def pulsar_pod(spec: Any, tls: bool) -> dict[str, Any]:
     volumes.append({"name": "pulsar-confs", "configMap": {"name": "pulsar-config"}})
     mounts = [
         {"name": "pulsar-confs", "mountPath": "/pulsar/conf/standalone.conf", "subPath": "standalone.conf"},
-        {"name": "pulsar-data", "mountPath": "/pulsar/data"},
+        {"name": "pulsar-data", "mountPath": "/pulsar/data", **o.sub_path(spec, "pulsar")},
     ]
     ports = {"tcp-pulsar": 6650, "tcp-pulsar-tls": 6651, "http-admin": 8080, "https-admin": 8081}
     checks = o.probes("tcp", 8080, liveness_delay=30)

@@ -66,9 +66,7 @@ def build_spark(ctx: BuildContext) -> None:
         volumeMounts=[{"name": "python-confs", "mountPath": f"{o.FATE_HOME}/conf/"}],
         **o.probes("http", 8081),
     )
-    pod = o.pod_spec(
-        spec, "spark.worker", [w_main], [{"name": "python-confs", "configMap": {"name": "python-config"}}]
-    )
+    pod = o.pod_spec(spec, "spark.worker", [w_main], [{"name": "python-confs", "configMap": {"name": "python-config"}}])
     ctx.workload(
         "Deployment",
         "spark-worker",
@@ -119,7 +117,7 @@ def build_hdfs(ctx: BuildContext) -> None:
         env=[{"name": "CLUSTER_NAME", "value": "fate"}],
         envFrom=[{"configMapRef": {"name": "namenode-env"}}],
         volumeMounts=[
-            {"name": "dfs", "mountPath": "/hadoop/dfs/name"},
+            {"name": "dfs", "mountPath": "/hadoop/dfs/name", **o.sub_path(spec, "hdfs.namenode")},
             {"name": "namenode-confs", "mountPath": "/etc/hadoop/core-site.xml", "subPath": "core-site.xml"},
         ],
         **o.probes("exec", 9870, "curl -f http://localhost:9870"),
@@ -155,7 +153,7 @@ def build_hdfs(ctx: BuildContext) -> None:
         {"fs": 9000, "web": 9864},
         env=[{"name": "SERVICE_PRECONDITION", "value": "namenode:9000"}],
         envFrom=[{"configMapRef": {"name": "datanode-env"}}],
-        volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/data"}],
+        volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/data", **o.sub_path(spec, "hdfs.datanode")}],
         **o.probes("exec", 9864, "curl -f http://localhost:9864"),
     )
     ctx.workload(

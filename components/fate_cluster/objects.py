@@ -24,9 +24,7 @@ def selector(spec: FateSpec, module: str) -> dict[str, str]:
     return selector_labels(spec.name, spec.party_id, module)
 
 
-def metadata(
-    spec: FateSpec, name: str, module: str, annotations: dict[str, str] | None = None
-) -> dict[str, Any]:
+def metadata(spec: FateSpec, name: str, module: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name, "namespace": spec.namespace, "labels": labels(spec, module)}
     if annotations:
         meta["annotations"] = annotations
@@ -114,6 +112,12 @@ def data_volume(spec: FateSpec, path: str, volume_name: str, module: str) -> tup
         },
     }
     return [], [template]
+
+
+def sub_path(spec: FateSpec, path: str, leaf: str | None = None) -> dict[str, str]:
+    """``subPath`` of a data mount: the module's ``subPath`` (a prefix on the volume), then ``leaf``."""
+    parts = [p.strip("/") for p in (spec.volume(path).sub_path, leaf) if p]
+    return {"subPath": "/".join(parts)} if parts else {}
 
 
 def service(

@@ -45,9 +45,7 @@ def computing_cores(spec: FateSpec) -> dict[str, int]:
             or (nm.session_processors_per_node if nm else None)
             or DEFAULT_SESSION_PROCESSORS
         )
-        out["eggroll_nodes"] = (
-            (cm.nodes if cm else None) or (nm.replicas if nm else None) or DEFAULT_NODEMANAGERS
-        )
+        out["eggroll_nodes"] = (cm.nodes if cm else None) or (nm.replicas if nm else None) or DEFAULT_NODEMANAGERS
     if spec.computing == "Spark":
         sp = py.spark if py else None
         worker = spec.spark.worker if spec.spark else None
@@ -151,9 +149,7 @@ def render_service_conf(spec: FateSpec) -> str:
         "authentication": {"client": False, "site": False, "permission": False},
         "model_store": {"engine": "file", "decrypt_key": None, "file": {"path": None}},
         "servings": {
-            "hosts": [f"{spec.serving_ip}:{spec.serving_port}"]
-            if spec.serving_ip and spec.serving_port
-            else []
+            "hosts": [f"{spec.serving_ip}:{spec.serving_port}"] if spec.serving_ip and spec.serving_port else []
         },
         "zookeeper": {
             "hosts": (
@@ -172,9 +168,7 @@ def render_spark_defaults(spec: FateSpec) -> str:
     """``fateflow`` in ``spark.driver.host`` is replaced by the pod IP at start-up, as upstream does."""
     sp = spec.python.spark if spec.python and spec.python.spark else None
     master = (
-        "local[*]"
-        if spec.computing == "Spark_local"
-        else ((sp.master if sp else None) or "spark://spark-master:7077")
+        "local[*]" if spec.computing == "Spark_local" else ((sp.master if sp else None) or "spark://spark-master:7077")
     )
     lines = [("spark.master", master), ("spark.driver.host", (sp.driver_host if sp else None) or "fateflow")]
     if sp and sp.driver_start_port:
