@@ -36,6 +36,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--max-passes", type=int, default=4, help="bound of the convergence loop (default 4)")
     p.add_argument("--parallel", type=int, default=4, help="party stacks run at once (default 4)")
     p.add_argument("--refresh", action="store_true", help="refresh each stack before up/preview")
+    p.add_argument("--expect-no-changes", action="store_true",
+                   help="preview: exit 3 when any stack would change (drift check, e.g. nightly CI)")
     p.add_argument("--yes", action="store_true", help="confirm destroy")
     p.add_argument("--verbose", action="store_true", help="stream Pulumi's output, prefixed by stack")
     return p.parse_args(argv)
@@ -125,6 +127,10 @@ def _dispatch(args: argparse.Namespace, fed: plan.Federation, runner: StackRunne
         out(format_results(None, results))
         out("note: parties are previewed against the exchange's current outputs; a first deployment needs "
             "`up` to converge")
+        drifted = [r.stack for r in results if r.changed]
+        if args.expect_no_changes and drifted:
+            out(f"changes expected in: {', '.join(drifted)}")
+            return 3
         return 0
     if args.command == "destroy":
         results = run_once(runner.destroy, plan.destroy_phases(fed), args.parallel)

@@ -229,3 +229,12 @@ def test_without_creating_stacks_first_the_engine_would_fail():
     fake = FakeFederation()
     with pytest.raises(RuntimeError, match="unknown stack"):
         fake.up("exchange")
+
+
+def test_cli_preview_expect_no_changes_is_a_drift_check(repo):
+    code, text, _, _ = run_cli(repo, "preview", "--expect-no-changes")
+    assert code == 3 and "changes expected in: exchange, party-30000, party-40000" in text
+    quiet = FakeFederation()
+    quiet.preview = lambda stack: StackResult(stack, "preview", {"same": 4})
+    quiet.existing = set(FED.all_stacks)
+    assert run_cli(repo, "preview", "--expect-no-changes", fake=quiet)[0] == 0
