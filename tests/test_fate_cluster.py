@@ -406,3 +406,50 @@ def test_eggroll_party_has_no_nginx_or_pulsar_endpoint(harness):
     fc = deploy(harness, {"partyId": 9999, "backend": "eggroll"}, lb={"ip": "192.0.2.10"})
     assert harness.value(fc.nginx_endpoint) is None and harness.value(fc.pulsar_endpoint) is None
     assert harness.value(fc.exchange_connected) is False
+
+
+# -- cluster YAML files and optional wiring -----------------------------------------------------------------------
+
+
+def test_kubefate_cluster_yaml_deploys_with_its_node_ports(harness):
+    from pathlib import Path
+
+    from models.kubefate_yaml import load_cluster_yaml
+
+    data = load_cluster_yaml(Path(__file__).parent / "fixtures" / "cluster-spark-pulsar.yaml")
+    fc = deploy(harness, data)
+    nginx = {p["port"]: p["nodePort"] for p in harness.mocks.one(SVC, "nginx").inputs["spec"]["ports"]}
+    assert nginx == {9300: 30093, 9310: 30098}
+    flow = {p["port"]: p["nodePort"] for p in harness.mocks.one(SVC, "fateflow-client").inputs["spec"]["ports"]}
+    assert flow == {9360: 30092, 9380: 30097}
+    routes = yaml.safe_load(config_file(harness, "nginx-config", "route_table.yaml"))
+    assert routes[10000]["fateflow"] == [{"host": "192.168.10.1", "http_port": 30103, "grpc_port": 30108}]
+    assert pod(harness, STS, "python")["imagePullSecrets"] == [{"name": "myregistrykey"}]
+    assert harness.value(fc.fateboard_url) == "http://party9999.fateboard.example.com/"
+    assert harness.value(fc.nginx_endpoint) is None  # NodePort: no load-balancer address to publish
+
+
+def test_spark_and_pulsar_ingresses_only_when_configured(harness):
+    deploy(harness, {**SEEDS, "ingress": {"spark": {"hosts": [{"name": "spark.30000.fate.local"}]}}})
+    assert names(harness, "kubernetes:networking.k8s.io/v1:Ingress") == {"fateboard", "client", "spark"}
+    rules = harness.mocks.one("kubernetes:networking.k8s.io/v1:Ingress", "spark").inputs["spec"]["rules"]
+    assert rules[0]["http"]["paths"][0]["backend"]["service"] == {"name": "spark-client", "port": {"number": 8080}}
+
+
+def test_direct_party_routes_reach_both_route_tables(harness):
+    direct = {40000: {"nginx": {"host": "192.0.2.40", "httpPort": 9300, "grpcPort": 9310},
+                      "pulsar": {"host": "192.0.2.41", "port": 6650, "sslPort": 6651}}}
+    deploy(harness, route_parties=direct)
+    nginx = yaml.safe_load(config_file(harness, "nginx-config", "route_table.yaml"))
+    assert nginx[40000]["proxy"] == [{"host": "192.0.2.40", "http_port": 9300, "grpc_port": 9310}]
+    pulsar = yaml.safe_load(config_file(harness, "pulsar-route-table", "pulsar_route_table.yaml"))
+    assert pulsar[40000] == {"host": "192.0.2.41", "port": 6650, "sslPort": 6651, "proxy": ""}
+
+
+def test_resource_requests_reach_the_containers(harness):
+    deploy(harness)
+    assert main_container(harness, DEPLOY, "spark-worker")["resources"] == {
+        "requests": {"cpu": "8", "memory": "16Gi"}}
+    pulsar = main_container(harness, STS, "pulsar")
+    assert pulsar["resources"]["requests"] == {"cpu": "4", "memory": "8Gi"}
+    assert {"name": "PULSAR_MEM", "value": "-Xms4096m -Xmx4096m -XX:MaxDirectMemorySize=2048m"} in pulsar["env"]

@@ -37,8 +37,8 @@ class FateClusterArgs:
     provider: k8s.Provider
     exchange: pulumi.Input[ExchangeEndpoint | None] = None
     pulsar_tls: pulumi.Input[PulsarTls | None] = None
-    route_parties: pulumi.Input[dict[int, dict[str, Any]] | None] = None
-    """Direct routes to other parties:
+    route_parties: pulumi.Input[dict[str, dict[str, Any]] | None] = None
+    """Direct routes to other parties, keyed by party id (string or int):
     ``{partyId: {"nginx": NginxEndpoint | None, "pulsar": PulsarEndpoint | None}}``."""
 
 
@@ -50,6 +50,11 @@ def namespace_labels(spec: FateSpec) -> dict[str, str]:
         labels[f"pod-security.kubernetes.io/{mode}"] = "baseline"
         labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
     return labels
+
+
+def _string_keys(value: Any) -> Any:
+    """Pulumi inputs are JSON-like (string keys); a plain dict keyed by int party ids is converted."""
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 class FateCluster(pulumi.ComponentResource):
@@ -72,7 +77,7 @@ class FateCluster(pulumi.ComponentResource):
         ctx = BuildContext(spec=spec, name=name, parent=self, provider=args.provider, namespace=ns)
         self._credentials(ctx)
         exchange = pulumi.Output.from_input(args.exchange)
-        routes = pulumi.Output.from_input(args.route_parties)
+        routes = pulumi.Output.from_input(_string_keys(args.route_parties))
         pulsar_routes = None
         if spec.federation == "Pulsar":
             pulsar_routes = pulumi.Output.all(exchange, routes).apply(

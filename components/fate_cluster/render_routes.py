@@ -4,9 +4,9 @@ data).
 ``exchange`` is the ExchangeEndpoint dict of components/contracts.py or None. With an exchange the default
 routes point at it (nginx -> exchange nginx, pulsar -> the exchange's SNI proxy); without one the party is
 "pending federation": no default route, so messages to unknown parties fail fast instead of looping back to
-the party itself, as upstream's self-pointing default did. ``extra_routes`` are direct routes to other parties
-(``{partyId: {"nginx": NginxEndpoint | None, "pulsar": PulsarEndpoint | None}}``), merged after the user's
-``route_table`` entries.
+the party itself, as upstream's self-pointing default did. ``extra_routes`` are direct routes to other
+parties (``{partyId: {"nginx": NginxEndpoint | None, "pulsar": PulsarEndpoint | None}}``, ids as ints or
+strings), merged after the user's ``route_table`` entries.
 """
 
 from __future__ import annotations
@@ -16,6 +16,11 @@ from typing import Any
 import yaml
 
 from models.fate import FateSpec
+
+
+def _by_party(extra_routes: dict[Any, dict[str, Any]] | None) -> list[tuple[int, dict[str, Any]]]:
+    """Party ids as ints whatever the keys were: values read back from Pulumi state have string keys."""
+    return sorted((int(party), eps) for party, eps in (extra_routes or {}).items())
 
 
 def _dump(table: dict[Any, Any]) -> str:
@@ -42,7 +47,7 @@ def nginx_route_table(
     }
     for party, route in ((spec.nginx.route_table if spec.nginx else None) or {}).items():
         table[party] = route.model_dump(by_alias=True, exclude_none=True)
-    for party, eps in sorted((extra_routes or {}).items()):
+    for party, eps in _by_party(extra_routes):
         ep = (eps or {}).get("nginx")
         if ep and party != spec.party_id and party not in table:
             hop = {"host": ep["host"], "http_port": int(ep["httpPort"]), "grpc_port": int(ep["grpcPort"])}
@@ -63,7 +68,7 @@ def pulsar_route_table(
     table: dict[Any, Any] = {spec.party_id: {"host": "pulsar", "port": 6650, "sslPort": 6651, "proxy": ""}}
     for party, route in ((spec.pulsar.route_table if spec.pulsar else None) or {}).items():
         table[party] = route.model_dump(by_alias=True, exclude_none=True)
-    for party, eps in sorted((extra_routes or {}).items()):
+    for party, eps in _by_party(extra_routes):
         ep = (eps or {}).get("pulsar")
         if ep and party not in table:
             table[party] = {
