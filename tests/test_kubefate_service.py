@@ -223,5 +223,5 @@ def test_pods_pass_pod_security_restricted(harness):
 def test_disabled_config_is_refused_by_the_component(harness):
     cfg = KubeFateServiceConfig.model_validate({"enabled": False})
     with pytest.raises(ValueError, match=r"kubefate\.enabled is false"):
-        harness.run(lambda: KubeFateService("kubefate", KubeFateServiceArgs(
-            cfg, k8s.Provider("workload", kubeconfig="fake"))))
+        harness.run(lambda: KubeFateService("kubefate", KubeFateServiceArgs(cfg, provider=None)))
+    assert harness.mocks.registered == []

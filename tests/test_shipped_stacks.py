@@ -30,7 +30,9 @@ def test_shipped_stack_runs_whole_under_mocks(stack, harness, monkeypatch):
     types = set(harness.mocks.types())
     assert "kubefate:index:TanzuWorkloadCluster" in types
     if values["role"] == "party":
-        assert {"kubefate:index:KubeFateService", "kubefate:index:FateCluster"} <= types
+        assert "kubefate:index:FateCluster" in types
+        wants_kubefate = (values.get("kubefate") or {}).get("enabled", True)
+        assert ("kubefate:index:KubeFateService" in types) == wants_kubefate
         assert harness.value(exports[contracts.PARTY_ID]) == int(values["partyId"])
     else:
         assert "kubefate:index:Exchange" in types

@@ -147,3 +147,20 @@ def test_fate_cluster_yaml_stack_deploys_the_files_cluster(harness, exports, tmp
 ])
 def test_federation_status(stack, connected, expected):
     assert federation_status(stack, connected) == expected
+
+
+def test_main_runs_the_program_and_reports_config_errors_without_a_traceback(harness, exports):
+    import runpy
+
+    import pulumi
+
+    from tests.stack_runner import ROOT, set_config
+
+    harness.run(lambda: (set_config(PARTY, {"kubeconfig": FAKE_SECRETS["kubeconfig"]}),
+                         runpy.run_path(str(ROOT / "__main__.py"))))
+    assert harness.mocks.of_type("kubefate:index:FateCluster")
+    with pytest.raises(pulumi.RunError) as exc:
+        harness.run(lambda: (set_config({**PARTY, "partyId": 0}, {"kubeconfig": "x"}),
+                             runpy.run_path(str(ROOT / "__main__.py"))))
+    assert "invalid stack configuration (kubefate-tanzu:*):\n  - partyId = 0: party ids are positive" in str(
+        exc.value)

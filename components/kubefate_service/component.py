@@ -33,11 +33,11 @@ class KubeFateService(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
 
     def __init__(self, name: str, args: KubeFateServiceArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("kubefate:index:KubeFateService", name, None, opts)
         cfg = args.config
         if not cfg.enabled or cfg.host is None or cfg.storage_class is None:
             raise ValueError("KubeFateService needs an enabled, validated config (host and storageClass "
                              "set); the stack skips it when kubefate.enabled is false")
+        super().__init__("kubefate:index:KubeFateService", name, None, opts)
         self._cfg, self._provider = cfg, args.provider
         keep = cfg.keep_database_on_destroy
         ns = k8s.core.v1.Namespace(
