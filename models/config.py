@@ -153,12 +153,15 @@ def parse_party(raw: dict[str, Any], project_dir: Path = PROJECT_DIR) -> tuple[P
     spec = None
     if isinstance(fate_data, dict):
         fate_data = dict(fate_data)
-        if "partyId" not in fate_data and raw.get("partyId") is not None:
+        inherited = "partyId" not in fate_data and raw.get("partyId") is not None
+        if inherited:
             fate_data["partyId"] = raw["partyId"]
         try:
             spec = parse_fate_spec(fate_data, prefix=prefix, source=SOURCE)
         except ConfigError as exc:
-            problems += _flatten(exc.problems)
+            # A bad inherited party id is reported once, at the key the user wrote.
+            problems += [p for p in _flatten(exc.problems)
+                         if not (inherited and p.startswith(f"{prefix}.partyId = "))]
     elif raw.get("fate") is not None and not isinstance(raw["fate"], dict):
         problems.append(problem("fate", raw["fate"], "not a mapping of cluster YAML keys",
                                 "write fate as a YAML mapping (name, modules, backend, ...)"))
