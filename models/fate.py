@@ -145,6 +145,16 @@ class FateSpec(Block):
             raise FieldProblems(problems)
         return data
 
+    @field_validator("party_id", mode="before")
+    @classmethod
+    def _no_bool_party_id(cls, value: Any, info: ValidationInfo) -> Any:
+        """YAML ``yes``/``true`` would otherwise become party 1."""
+        if isinstance(value, bool):
+            raise FieldProblem(
+                f"{_prefix(info)}.partyId", value, "a boolean is not a party id", "use the party's id, e.g. 30000"
+            )
+        return value
+
     @field_validator("registry")
     @classmethod
     def _normalise_registry(cls, value: str | None) -> str:
@@ -242,9 +252,7 @@ class FateSpec(Block):
         return sizing_findings(self, prefix)
 
 
-def parse_fate_spec(
-    data: dict[str, Any], prefix: str = "fate", source: str = "stack configuration"
-) -> FateSpec:
+def parse_fate_spec(data: dict[str, Any], prefix: str = "fate", source: str = "stack configuration") -> FateSpec:
     """Validate ``data``; every problem becomes one line of a ConfigError (pydantic's and ours alike)."""
     try:
         return FateSpec.model_validate(data, context={"prefix": prefix})

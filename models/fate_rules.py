@@ -625,6 +625,16 @@ def resources(spec: FateSpec, px: str) -> list[str]:
                             "use a Kubernetes quantity such as 4, 500m or 8Gi",
                         )
                     )
+        for key in parsed["requests"]:
+            if "/" in key and key not in parsed["limits"]:
+                out.append(
+                    problem(
+                        f"{px}.{path}.resources.requests.{key}",
+                        res.requests[key],
+                        "extended resources (GPUs and the like) must be set as limits",
+                        f"move it to resources.limits.{key}",
+                    )
+                )
         for key, req in parsed["requests"].items():
             lim = parsed["limits"].get(key)
             if lim is not None and req > lim:
@@ -668,6 +678,15 @@ def routes_and_ingress(spec: FateSpec, px: str) -> list[str]:
             out.append(problem(f"{px}.ingress.{ui}", "{...}", f"module {ui!r} is not deployed", f"remove ingress.{ui}"))
         for i, host in enumerate(cfg.hosts or ()):
             field = f"{px}.ingress.{ui}.hosts[{i}].name"
+            if host.path is not None and not host.path.startswith("/"):
+                out.append(
+                    problem(
+                        f"{px}.ingress.{ui}.hosts[{i}].path",
+                        host.path,
+                        "an Ingress path is absolute",
+                        f"use /{host.path}",
+                    )
+                )
             if not _HOST.match(host.name):
                 out.append(problem(field, host.name, "not a DNS host name", "use e.g. fateboard.30000.fate.local"))
             elif host.name in hosts and hosts[host.name] != ui:

@@ -51,6 +51,12 @@ def test_party_id_must_be_an_integer():
     assert one_problem(with_(partyId="bank")).startswith("fate.partyId = 'bank': Input should be a valid integer")
 
 
+def test_party_id_must_not_be_a_boolean():
+    assert one_problem(with_(partyId=True)) == (
+        "fate.partyId = True: a boolean is not a party id. Fix: use the party's id, e.g. 30000"
+    )
+
+
 def test_party_id_is_required():
     assert one_problem({"backend": "eggroll"}) == "fate.partyId = None: required key is missing. Fix: set it"
 
@@ -466,6 +472,14 @@ def test_resource_quantities_are_checked():
     ]
 
 
+def test_extended_resources_must_be_limits():
+    assert one_problem(with_(python={"resources": {"requests": {"nvidia.com/gpu": 1}}})) == (
+        "fate.python.resources.requests.nvidia.com/gpu = 1: extended resources (GPUs and the like) must be set as "
+        "limits. Fix: move it to resources.limits.nvidia.com/gpu"
+    )
+    assert FateSpec.model_validate(with_(python={"resources": {"limits": {"nvidia.com/gpu": 1}}}))
+
+
 def test_request_above_limit_is_an_error():
     assert one_problem(with_(python={"resources": {"requests": {"memory": "16Gi"}, "limits": {"memory": "8Gi"}}})) == (
         "fate.python.resources.requests.memory = '16Gi': request above its limit '8Gi'. Fix: lower the request or "
@@ -488,6 +502,12 @@ def test_duplicate_ingress_hosts_are_an_error():
         "fate.ingress.client.hosts[0].name = 'ui.example.com': host already used by ingress.fateboard. Fix: give "
         "every UI its own host"
     ]
+
+
+def test_ingress_path_must_be_absolute():
+    assert one_problem(with_(ingress={"fateboard": {"hosts": [{"name": "b.example.com", "path": "board"}]}})) == (
+        "fate.ingress.fateboard.hosts[0].path = 'board': an Ingress path is absolute. Fix: use /board"
+    )
 
 
 def test_ingress_host_format():

@@ -86,6 +86,7 @@ def _fateflow_command(spec: Any) -> list[str]:
     placeholder is substituted from the Secret-fed env var while the conf is copied into place."""
     lines = [
         "set -eu",
+        f"mkdir -p {o.FATE_HOME}/conf/",
         f"cp {o.FATE_HOME}/conf-tmp/service_conf.yaml {FLOW}/conf/service_conf.yaml",
         f'sed -i -e "s/host: fateflow_ip/host: ${{POD_IP}}/" '
         f'-e "s/{MYSQL_PASSWORD_PLACEHOLDER}/${{MYSQL_PASSWORD}}/"'
