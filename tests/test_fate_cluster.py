@@ -322,6 +322,13 @@ def test_pulsar_cert_secret_only_with_tls(harness):
     assert not any(v.get("name") == "pulsar-cert" for v in pod(harness, STS, "pulsar")["volumes"])
 
 
+def test_tls_output_resolving_to_none_keeps_pulsar_plain(harness):
+    fc = deploy(harness, exchange=pulumi.Output.from_input(EXCHANGE), pulsar_tls=pulumi.Output.from_input(None))
+    assert "pulsar-cert" not in names(harness, SECRET)
+    assert "tlsEnabled=false" in config_file(harness, "pulsar-config", "standalone.conf")
+    assert harness.value(fc.exchange_connected) is True
+
+
 def test_pulsar_tls_creates_the_cert_secret_and_turns_tls_on(harness):
     deploy(harness, pulsar_tls=pulumi.Output.secret(TLS))
     cert = harness.mocks.one(SECRET, "pulsar-cert").inputs
