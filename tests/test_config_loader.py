@@ -290,3 +290,11 @@ def test_invalid_config_registers_no_resource(harness):
     with pytest.raises(ConfigError):
         run_program(harness, with_(partyId=0), secrets=KUBECONFIG)
     assert harness.mocks.registered == []
+
+
+def test_stack_file_values_are_handed_over_like_the_engine_does():
+    from models.config import config_map_of
+
+    assert config_map_of({"partyId": 30000, "role": "party", "flag": True, "cluster": {"mode": "kubeconfig"},
+                          "list": [1, 2]}) == {"partyId": "30000", "role": "party", "flag": "true",
+                                               "cluster": '{"mode": "kubeconfig"}', "list": "[1, 2]"}

@@ -73,3 +73,15 @@ def test_party_stacks_do_not_share_hosts_or_names():
 def test_no_secret_is_kept_in_a_stack_file(stack):
     values = file_config(stack)
     assert not {"kubeconfig", "supervisorKubeconfig", "vspherePassword"} & set(values)
+
+
+def test_ci_entry_point_runs_make_test_and_fails_loudly():
+    import os
+
+    from tests.stack_runner import ROOT
+
+    script = ROOT / ".ci" / "run"
+    text = script.read_text()
+    assert os.access(script, os.X_OK)
+    assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
+    assert "make test" in text and 'exit "$status"' in text
