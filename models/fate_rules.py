@@ -155,6 +155,16 @@ def identity(spec: FateSpec, px: str) -> list[str]:
                 "use e.g. 2.0.0",
             )
         )
+    if (spec.serving_ip is None) != (spec.serving_port is None):
+        given, missing = ("servingIp", "servingPort") if spec.serving_port is None else ("servingPort", "servingIp")
+        out.append(
+            problem(
+                f"{px}.{missing}",
+                None,
+                f"{given} is set, but FATE-Serving needs both address and port",
+                f"set {missing} too, or remove {given}",
+            )
+        )
     if spec.serving_port is not None and not 1 <= spec.serving_port <= 65535:
         out.append(problem(f"{px}.servingPort", spec.serving_port, "not a TCP port", "use 1-65535"))
     return out

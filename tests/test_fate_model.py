@@ -88,6 +88,13 @@ def test_fate_version_format():
     )
 
 
+def test_serving_needs_address_and_port():
+    assert one_problem(with_(servingIp="10.1.1.1")) == (
+        "fate.servingPort = None: servingIp is set, but FATE-Serving needs both address and port. Fix: set "
+        "servingPort too, or remove servingIp"
+    )
+
+
 def test_unknown_keys_are_errors():
     assert one_problem(with_(pythn={})) == (
         "fate.pythn = {}: unknown key. Fix: remove it or check its spelling against the configuration reference "
