@@ -108,6 +108,36 @@ EOF
 		-o "$out/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes
 }
 
+# Terraform-bridged providers (random, tls): tools/bridged/<name>/main.go (the project's own small main
+# package) + pulumi-terraform-bridge + the upstream Terraform provider, all from the Go module proxy.
+build_bridged() { # out name label tf-module tf-version
+	local out=$1 name=$2 label=$3 tfmod=$4 tfver=$5
+	new_wrapper "pulumi-resource-$name"
+	# The upstream provider lives in an `internal` package; like upstream's ./shim, a local module whose
+	# import path sits under the provider's module path may import it and hand it to the bridge.
+	mkdir -p shim "cmd/pulumi-resource-$name"
+	printf 'module %s/shim\n\ngo 1.25\n' "$tfmod" >shim/go.mod
+	cat >shim/shim.go <<SHIM
+// Package shim exposes the upstream Terraform provider's internal constructor to the bridge.
+package shim
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	upstream "$tfmod/internal/provider"
+)
+
+func NewProvider() provider.Provider { return upstream.New() }
+SHIM
+	cp "$TOOLS_DIR/bridged/$name/main.go" "cmd/pulumi-resource-$name/"
+	go mod edit -replace="$tfmod/shim=./shim" -require="$tfmod/shim@v0.0.0" \
+		-replace="github.com/hashicorp/terraform-plugin-sdk/v2=github.com/pulumi/terraform-plugin-sdk/v2@$TF_PLUGIN_SDK_FORK"
+	go get "github.com/pulumi/pulumi-terraform-bridge/v3@$TF_BRIDGE_VERSION" "$tfmod@$tfver"
+	go mod tidy
+	gobuild -ldflags "-s -w -X main.version=$label" -o "$out/pulumi-resource-$name" "./cmd/pulumi-resource-$name"
+}
+build_random_provider() { build_bridged "$1" random "$RANDOM_PROVIDER_LABEL" "$RANDOM_TF_MODULE" "$RANDOM_TF_VERSION"; }
+build_tls_provider() { build_bridged "$1" tls "$TLS_PROVIDER_LABEL" "$TLS_TF_MODULE" "$TLS_TF_VERSION"; }
+
 build_kubernetes() { # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
 	local out=$1 v=$KUBERNETES_VERSION
 	local sv=v0.${v#v1.} minor
@@ -289,32 +319,46 @@ official_plugin() {
 	[ ! -x "$f" ] || echo "$f"
 }
 
-f=$(official_plugin kubernetes "$KUBERNETES_PROVIDER_LABEL")
-if [ -z "$f" ]; then
-	d=$KFT_CACHE/pulumi-resource-kubernetes/$KUBERNETES_PROVIDER_LABEL-src-v$KUBERNETES_PROVIDER_SOURCE_RELEASE
-	ensure pulumi-resource-kubernetes "$d" kubernetes_provider pulumi-resource-kubernetes
-	f=$d/pulumi-resource-kubernetes
-else
-	log "plugin kubernetes: using the official $f"
-fi
-register kubernetes "$KUBERNETES_PROVIDER_LABEL" "$f"
-
-# random, tls and vsphere: the Go module proxy serves none of their provider modules (docs/toolchain.md),
-# so they can only come from an official install. They are optional: the engine only needs a provider
-# plugin when a resource of that package is registered.
-for spec in "random $(grep -i '^pulumi-random==' "$TOOLS_DIR/../requirements.txt" 2>/dev/null | cut -d= -f3)" \
-	"tls $(grep -i '^pulumi-tls==' "$TOOLS_DIR/../requirements.txt" 2>/dev/null | cut -d= -f3)" \
-	"vsphere $(grep -i '^pulumi-vsphere==' "$TOOLS_DIR/../requirements.txt" 2>/dev/null | cut -d= -f3)"; do
-	set -- $spec
-	[ -n "${2:-}" ] || continue
-	if [ -x "$KFT_PULUMI_HOME/plugins/resource-$1-v$2/pulumi-resource-$1" ]; then
-		log "plugin $1 $2: registered"
-	elif f=$(official_plugin "$1" "$2") && [ -n "$f" ]; then
-		register "$1" "$2" "$f"
+# provider NAME LABEL RECIPE CACHE-DIR: an official plugin of exactly LABEL, else the cached/built one.
+provider() {
+	local name=$1 label=$2 recipe=$3 dest=$4 f
+	f=$(official_plugin "$name" "$label")
+	if [ -n "$f" ]; then
+		log "plugin $name $label: using the official $f"
 	else
-		log "plugin $1 $2: not available (not served by the Go module proxy; see docs/toolchain.md)"
+		ensure "pulumi-resource-$name" "$dest" "$recipe" "pulumi-resource-$name"
+		f=$dest/pulumi-resource-$name
 	fi
-done
+	register "$name" "$label" "$f"
+}
+provider kubernetes "$KUBERNETES_PROVIDER_LABEL" kubernetes_provider \
+	"$KFT_CACHE/pulumi-resource-kubernetes/$KUBERNETES_PROVIDER_LABEL-src-v$KUBERNETES_PROVIDER_SOURCE_RELEASE"
+provider random "$RANDOM_PROVIDER_LABEL" random_provider \
+	"$KFT_CACHE/pulumi-resource-random/$RANDOM_PROVIDER_LABEL-bridge-$TF_BRIDGE_VERSION-tf-$RANDOM_TF_VERSION"
+provider tls "$TLS_PROVIDER_LABEL" tls_provider \
+	"$KFT_CACHE/pulumi-resource-tls/$TLS_PROVIDER_LABEL-bridge-$TF_BRIDGE_VERSION-tf-$TLS_TF_VERSION"
+
+# vsphere: the Go module proxy serves no module of pulumi-vsphere's provider nor of
+# terraform-provider-vsphere (docs/toolchain.md), so it can only come from an official install. It is
+# optional: the engine needs a provider plugin only when a resource of that package is registered.
+if [ -x "$KFT_PULUMI_HOME/plugins/resource-vsphere-v$VSPHERE_PROVIDER_LABEL/pulumi-resource-vsphere" ]; then
+	log "plugin vsphere $VSPHERE_PROVIDER_LABEL: registered"
+elif f=$(official_plugin vsphere "$VSPHERE_PROVIDER_LABEL") && [ -n "$f" ]; then
+	register vsphere "$VSPHERE_PROVIDER_LABEL" "$f"
+else
+	log "plugin vsphere $VSPHERE_PROVIDER_LABEL: not available (cannot be built from the Go module proxy; see docs/toolchain.md)"
+fi
+
+# The labels must be what requirements.txt pins, or the engine looks for plugins nobody registered.
+if [ -f "$TOOLS_DIR/../requirements.txt" ]; then
+	for pair in "pulumi-kubernetes $KUBERNETES_PROVIDER_LABEL" "pulumi-random $RANDOM_PROVIDER_LABEL" \
+		"pulumi-tls $TLS_PROVIDER_LABEL" "pulumi-vsphere $VSPHERE_PROVIDER_LABEL"; do
+		set -- $pair
+		pin=$(grep -i "^$1==" "$TOOLS_DIR/../requirements.txt" | cut -d= -f3 || true)
+		[ -z "$pin" ] || [ "$pin" = "$2" ] ||
+			log "WARNING: requirements.txt pins $1==$pin but tools/versions.env registers $2; update versions.env"
+	done
+fi
 
 # --- env file ------------------------------------------------------------------------------------------
 ENV_FILE=$KFT_CACHE/env.sh

@@ -1,0 +1,81 @@
+# kubefate-tanzu developer targets. See docs/toolchain.md for what `tools` and `cluster-up` provide.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+KFT_CACHE ?= $(HOME)/.cache/kubefate-tanzu
+export KFT_CACHE
+ENV_FILE := $(KFT_CACHE)/env.sh
+# The e2e tests and the demo use a file backend; its secrets need a passphrase from the environment.
+# This default is for the throw-away local stacks only; set your own for anything else.
+PULUMI_CONFIG_PASSPHRASE ?= kft-local-e2e
+export PULUMI_CONFIG_PASSPHRASE
+# Tools from `make tools` first on PATH, then the virtualenv (the Python language host runs `python3`
+# from PATH when it is not told about the virtualenv).
+WITH_TOOLS := . $(ENV_FILE) && export PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" &&
+# Used when requirements.txt is missing (it is normally the source of truth).
+FALLBACK_REQUIREMENTS := pulumi==3.272.0 pulumi-kubernetes==4.34.2 pulumi-random==4.21.4 pulumi-tls==5.6.2 \
+	pulumi-vsphere==4.18.2 pydantic pyyaml pytest ruff
+
+.PHONY: help tools venv cluster-up cluster-down cluster-status test demo lint
+
+help:
+	@echo "make tools         Pulumi CLI + plugins + control-plane binaries (official installs or built from the Go module proxy)"
+	@echo "make venv          .venv with requirements.txt"
+	@echo "make cluster-up    local loopback Kubernetes control plane (kubeconfig: .local/cluster/kubeconfig)"
+	@echo "make cluster-down  stop it, leaving no process behind"
+	@echo "make test          tools + venv + cluster (if not running), pytest, then stop the cluster it started"
+	@echo "make demo          tools + venv + cluster, then python -m federation up"
+	@echo "make lint          ruff"
+
+tools:
+	tools/toolchain.sh
+
+venv: $(VENV)/.requirements-installed
+
+$(VENV)/.requirements-installed: $(wildcard requirements.txt)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+	if [ -f requirements.txt ]; then \
+		$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt; \
+	else \
+		$(VENV)/bin/python -m pip install -q --disable-pip-version-check $(FALLBACK_REQUIREMENTS); \
+	fi
+	touch $@
+
+cluster-up: tools
+	tools/cluster.sh up
+
+cluster-down:
+	tools/cluster.sh down
+
+cluster-status:
+	tools/cluster.sh status
+
+# The cluster is started only if it is not running, and then stopped again even when pytest fails;
+# pytest's exit status is the target's.
+test: tools venv
+	@started=; \
+	if ! tools/cluster.sh status >/dev/null 2>&1; then \
+		trap 'tools/cluster.sh down' EXIT; started=1; \
+		tools/cluster.sh up || exit 1; \
+	fi; \
+	export KFT_KUBECONFIG="$${KFT_CLUSTER_DIR:-$(CURDIR)/.local/cluster}/kubeconfig"; \
+	$(WITH_TOOLS) $(VENV)/bin/python -m pytest -q tests; rc=$$?; \
+	exit $$rc
+
+# The local federation (Pulumi.local-*.yaml, docs/e2e.md): random/tls stand-in plugins where no official ones
+# are installed, the kft-local volume provisioner beside the run, then the parties' endpoints, the exchange's
+# routes and who is federated. State: .pulumi-state/ (ignored); passphrase: PULUMI_CONFIG_PASSPHRASE above.
+demo: tools venv cluster-up
+	. $(ENV_FILE) && $(PYTHON) tools/pulumi-resource-local.py --install
+	$(WITH_TOOLS) $(VENV)/bin/python -m tests.e2e.local_provisioner --kubeconfig .local/cluster/kubeconfig -- \
+		$(VENV)/bin/python -m federation up --variant local
+	@$(WITH_TOOLS) $(VENV)/bin/python -m federation status --variant local
+	@$(WITH_TOOLS) export PULUMI_BACKEND_URL="$${PULUMI_BACKEND_URL:-file://$(CURDIR)/.pulumi-state}" && \
+	for out in nginxRouteTable sniRoutes; do \
+		echo "exchange $$out:"; pulumi stack output --stack local-exchange $$out --json; done
+
+lint:
+	@if [ -x $(VENV)/bin/ruff ]; then $(VENV)/bin/ruff check .; else ruff check .; fi
