@@ -118,7 +118,6 @@ class Federation:
 def federation_env(tool_env: dict[str, str], root: Path) -> dict[str, str]:
     env = dict(tool_env, PULUMI_BACKEND_URL=f"file://{root / '.pulumi-state'}")
     env.setdefault("PULUMI_CONFIG_PASSPHRASE", os.environ.get("PULUMI_CONFIG_PASSPHRASE", ""))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return env
 
 
