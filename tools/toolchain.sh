@@ -87,6 +87,9 @@ build_kubernetes_provider() {
 	new_wrapper pulumi-resource-kubernetes
 	# provider/go.mod's only replace is `sdk/v4 => ../sdk` (local): require a served sdk/v4 instead.
 	go get "$prov@$KUBERNETES_PROVIDER_MODULE" "github.com/pulumi/pulumi-kubernetes/sdk/v4@$KUBERNETES_PROVIDER_SDK"
+	# That sdk/v4 asks for a newer pulumi sdk/v3 than the provider's pkg/v3 compiles with: hold sdk/v3 at
+	# the version pkg/v3 itself requires (go.mod of the provider commit).
+	go mod edit -replace="github.com/pulumi/pulumi/sdk/v3=github.com/pulumi/pulumi/sdk/v3@$KUBERNETES_PROVIDER_PULUMI_SDK"
 	# main.go embeds schema-embed.json and terraform-mapping-embed.json, which upstream's `go generate`
 	# writes and git ignores, so the module zip lacks them: build a copy of the main package with them
 	# generated from the schema.json / terraform-mapping.json that the zip does carry.
