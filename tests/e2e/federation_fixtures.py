@@ -93,8 +93,8 @@ class Federation:
                               f"\n--- stderr\n{proc.stderr[-4000:]}")
         return proc
 
-    def stack(self, name: str) -> PulumiStack:
-        return PulumiStack(self.root, name, self.env)
+    def stack(self, name: str, **extra_env: str) -> PulumiStack:
+        return PulumiStack(self.root, name, {**self.env, **extra_env})
 
     def outputs(self, name: str) -> dict[str, Any]:
         return self.stack(name).outputs()
@@ -105,9 +105,9 @@ class Federation:
     def write_stack_config(self, name: str, doc: dict[str, Any]) -> None:
         (self.root / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
 
-    def preview_changes(self, name: str, *extra: str) -> dict[str, Any]:
+    def preview_changes(self, name: str, *extra: str, **extra_env: str) -> dict[str, Any]:
         """``pulumi preview --json``: the engine's change summary and steps for one stack."""
-        proc = self.stack(name).run("preview", "--json", *extra, check=False)
+        proc = self.stack(name, **extra_env).run("preview", "--json", *extra, check=False)
         try:
             return json.loads(proc.stdout)
         except json.JSONDecodeError:
@@ -116,7 +116,9 @@ class Federation:
 
 
 def federation_env(tool_env: dict[str, str], root: Path) -> dict[str, str]:
-    env = dict(tool_env, PULUMI_BACKEND_URL=f"file://{root / '.pulumi-state'}")
+    """The stacks are authoritative: server-side apply takes back fields another field manager (kubectl edit,
+    kubectl scale) took over, rather than stopping at the conflict (docs/e2e.md, "Drift")."""
+    env = dict(tool_env, PULUMI_BACKEND_URL=f"file://{root / '.pulumi-state'}", PULUMI_K8S_ENABLE_PATCH_FORCE="true")
     env.setdefault("PULUMI_CONFIG_PASSPHRASE", os.environ.get("PULUMI_CONFIG_PASSPHRASE", ""))
     return env
 
