@@ -56,7 +56,7 @@ def test_bad_configuration_fails_before_anything_is_registered(project_factory, 
     fed = project_factory("badconfig")
     fed.write_stack_config(STACK, _bad(edit))
     stack = fed.stack(STACK)
-    stack.run("stack", "init", STACK)
+    stack.run("stack", "init")
     proc = stack.run("up", "--yes", "--skip-preview", check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
