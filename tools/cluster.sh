@@ -212,7 +212,7 @@ cmd_up() {
 		--listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
 		--initial-cluster="kft=http://127.0.0.1:$ETCD_PEER_PORT" --listen-metrics-urls= \
 		--unsafe-no-fsync --quota-backend-bytes=2147483648 --log-level=warn
-	wait_for etcd 30 curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" >/dev/null ||
+	wait_for etcd 30 curl -fs --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" >/dev/null ||
 		die "etcd not healthy (log: $S/logs/etcd.log)"
 
 	start kube-apiserver kube-apiserver --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
@@ -236,9 +236,9 @@ cmd_up() {
 	start kwok kwok --kubeconfig="$KUBECONFIG_FILE" --config="$S/kwok.yaml" --manage-all-nodes=true \
 		--cidr="$POD_CIDR" --node-ip=127.0.0.1 --node-lease-duration-seconds=40 --v=INFO
 
-	wait_for controller-manager 60 curl -fsSk --max-time 2 "https://127.0.0.1:$KCM_PORT/healthz" >/dev/null ||
+	wait_for controller-manager 60 curl -fsk --max-time 2 "https://127.0.0.1:$KCM_PORT/healthz" >/dev/null ||
 		die "kube-controller-manager not healthy (log: $S/logs/kube-controller-manager.log)"
-	wait_for scheduler 60 curl -fsSk --max-time 2 "https://127.0.0.1:$SCHED_PORT/healthz" >/dev/null ||
+	wait_for scheduler 60 curl -fsk --max-time 2 "https://127.0.0.1:$SCHED_PORT/healthz" >/dev/null ||
 		die "kube-scheduler not healthy (log: $S/logs/kube-scheduler.log)"
 	nodes_yaml | kc apply -f - >/dev/null || die "could not create the kwok nodes"
 	kc wait --for=condition=Ready node --all --timeout=60s >/dev/null ||

@@ -1,7 +1,7 @@
 """The real engine and the kubernetes provider from `make tools`, against the local control plane.
 
-`pulumi up` of tests/e2e/smoke (a Deployment, a StatefulSet whose volumeClaimTemplate binds to a static
-PersistentVolume, a LoadBalancer Service) must converge with Pulumi's own readiness awaits, the
+`pulumi up` of tests/e2e/smoke (a Deployment, a StatefulSet whose volumeClaimTemplate's claim binds to a
+static PersistentVolume, a LoadBalancer Service) must converge with Pulumi's own readiness awaits, the
 LoadBalancer must get a loopback address, a `preview --expect-no-changes` right after must pass, and
 `destroy` must leave none of the objects behind.
 """
@@ -46,6 +46,7 @@ def test_up_preview_destroy_with_the_real_engine(pulumi_stack, local_cluster: Pa
 
     assert out["web_ready_replicas"] == 2
     assert out["db_ready_replicas"] == 1
+    assert out["claim_phase"] == "Bound"
     pvc = kube_api.get(f"/api/v1/namespaces/{ns}/persistentvolumeclaims/data-smoke-db-0")
     assert pvc["status"]["phase"] == "Bound"
     assert pvc["spec"]["volumeName"] == out["persistent_volume"]

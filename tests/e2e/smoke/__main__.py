@@ -4,9 +4,12 @@ Config: ``kubeconfigPath`` (the local cluster's kubeconfig). Everything lives in
 PersistentVolume, named after the stack, so stacks never collide.
 
 There is no storage provisioner on the local control plane (no kubelet, no CSI). The StatefulSet's
-volumeClaimTemplate therefore gets a statically provisioned PersistentVolume, pre-bound to the claim the
-StatefulSet controller will create (``<template>-<statefulset>-0``) through ``claimRef``; the
-controller-manager's PV binder binds them, the scheduler places the pod, kwok reports it Ready.
+volumeClaimTemplate is therefore served statically: the program creates the claim the StatefulSet
+controller would create (``<template>-<statefulset>-0``, which the controller then adopts) and a
+PersistentVolume, bound to each other through ``volumeName``/``claimRef``; the controller-manager's PV
+binder completes the binding (Pulumi awaits the claim Bound), the scheduler places the pod, kwok reports
+it Ready. Owning the claim also gives ``destroy`` the right order - StatefulSet, claim, volume - whereas a
+claim left to the StatefulSet controller holds its volume (pv-protection) until the namespace goes.
 """
 
 from __future__ import annotations
@@ -61,19 +64,29 @@ storage_class = k8s.storage.v1.StorageClass(
 
 db_labels = {"app": "smoke-db"}
 claim_name = "data-smoke-db-0"  # <volumeClaimTemplate name>-<statefulset name>-<ordinal>
+pv_name = f"kft-smoke-{stack}-data-0"
 pv = k8s.core.v1.PersistentVolume(
     "data",
-    metadata={"name": f"kft-smoke-{stack}-data-0"},
+    metadata={"name": pv_name},
     spec={
         "capacity": {"storage": "1Gi"},
         "accessModes": ["ReadWriteOnce"],
         "persistentVolumeReclaimPolicy": "Retain",
         "storageClassName": storage_class.metadata["name"],
-        "hostPath": {"path": f"/tmp/kft-smoke-{stack}-data-0"},
-        # A literal namespace, not ns's output: the PV must not depend on the Namespace, or `destroy` would
-        # wait for the PV (held by pv-protection until its claim is gone) before deleting the Namespace
-        # (which is what deletes the claim the StatefulSet controller created).
+        "hostPath": {"path": f"/tmp/{pv_name}"},
+        # Pre-bound to the claim below (which names this volume in volumeName).
         "claimRef": {"namespace": f"kft-smoke-{stack}", "name": claim_name},
+    },
+    opts=opts,
+)
+pvc = k8s.core.v1.PersistentVolumeClaim(
+    "data",
+    metadata={"name": claim_name, "namespace": namespace},
+    spec={
+        "accessModes": ["ReadWriteOnce"],
+        "storageClassName": storage_class.metadata["name"],
+        "volumeName": pv.metadata["name"],
+        "resources": {"requests": {"storage": "1Gi"}},
     },
     opts=opts,
 )
@@ -104,11 +117,12 @@ db = k8s.apps.v1.StatefulSet(
                      "resources": {"requests": {"storage": "1Gi"}}},
         }],
     },
-    opts=pulumi.ResourceOptions(provider=provider, depends_on=[pv]),
+    opts=pulumi.ResourceOptions(provider=provider, depends_on=[pvc]),
 )
 
 pulumi.export("namespace", namespace)
 pulumi.export("persistent_volume", pv.metadata["name"])
+pulumi.export("claim_phase", pvc.status.apply(lambda s: s.phase))
 pulumi.export("storage_class", storage_class.metadata["name"])
 pulumi.export("lb_ip", lb.status.apply(lambda s: s.load_balancer.ingress[0].ip))
 pulumi.export("db_ready_replicas", db.status.apply(lambda s: s.ready_replicas))
