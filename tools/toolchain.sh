@@ -137,6 +137,8 @@ SHIM
 	go get "github.com/pulumi/pulumi-terraform-bridge/v3@$TF_BRIDGE_VERSION" "$tfmod@$tfver"
 	go mod tidy
 	gobuild -ldflags "-s -w -X main.version=$label" -o "$out/pulumi-resource-$name" "./cmd/pulumi-resource-$name"
+	# Constructs the bridged provider without an engine: catches a provider that would not start.
+	"$out/pulumi-resource-$name" -get-provider-info >/dev/null
 }
 build_random_provider() { build_bridged "$1" random "$RANDOM_PROVIDER_LABEL" "$RANDOM_TF_MODULE" "$RANDOM_TF_VERSION"; }
 build_tls_provider() { build_bridged "$1" tls "$TLS_PROVIDER_LABEL" "$TLS_TF_MODULE" "$TLS_TF_VERSION"; }
@@ -336,10 +338,12 @@ provider() {
 }
 provider kubernetes "$KUBERNETES_PROVIDER_LABEL" kubernetes_provider \
 	"$KFT_CACHE/pulumi-resource-kubernetes/$KUBERNETES_PROVIDER_LABEL-src-v$KUBERNETES_PROVIDER_SOURCE_RELEASE"
+# The bridged ones are also keyed by their main.go, so editing it rebuilds them.
+main_hash() { sha256sum "$TOOLS_DIR/bridged/$1/main.go" | cut -c1-10; }
 provider random "$RANDOM_PROVIDER_LABEL" random_provider \
-	"$KFT_CACHE/pulumi-resource-random/$RANDOM_PROVIDER_LABEL-bridge-$TF_BRIDGE_VERSION-tf-$RANDOM_TF_VERSION"
+	"$KFT_CACHE/pulumi-resource-random/$RANDOM_PROVIDER_LABEL-bridge-$TF_BRIDGE_VERSION-tf-$RANDOM_TF_VERSION-main-$(main_hash random)"
 provider tls "$TLS_PROVIDER_LABEL" tls_provider \
-	"$KFT_CACHE/pulumi-resource-tls/$TLS_PROVIDER_LABEL-bridge-$TF_BRIDGE_VERSION-tf-$TLS_TF_VERSION"
+	"$KFT_CACHE/pulumi-resource-tls/$TLS_PROVIDER_LABEL-bridge-$TF_BRIDGE_VERSION-tf-$TLS_TF_VERSION-main-$(main_hash tls)"
 
 # vsphere: the Go module proxy serves no module of pulumi-vsphere's provider nor of
 # terraform-provider-vsphere (docs/toolchain.md), so it can only come from an official install. It is

@@ -44,6 +44,9 @@ func main() {
 		P:       pf.ShimProvider(shim.NewProvider()),
 		Name:    "random",
 		Version: version,
+		// The plugin-framework bridge refuses to start without bridge metadata. Upstream embeds the
+		// bridge-metadata.json its tfgen run writes (auto-aliasing history); an empty one means none.
+		MetadataInfo: tfbridge.NewProviderMetadata([]byte("{}")),
 		Resources: map[string]*tfbridge.ResourceInfo{
 			"random_bytes": {ComputeID: idFromBase64},
 		},

@@ -27,6 +27,9 @@ func main() {
 		P:       pf.ShimProvider(shim.NewProvider()),
 		Name:    "tls",
 		Version: version,
+		// The plugin-framework bridge refuses to start without bridge metadata. Upstream embeds the
+		// bridge-metadata.json its tfgen run writes (auto-aliasing history); an empty one means none.
+		MetadataInfo: tfbridge.NewProviderMetadata([]byte("{}")),
 		// As the published provider: a state without a schema version is read as version 0.
 		EnableZeroDefaultSchemaVersion: true,
 	}
