@@ -14,6 +14,8 @@ export PULUMI_CONFIG_PASSPHRASE
 # Tools from `make tools` first on PATH, then the virtualenv (the Python language host runs `python3`
 # from PATH when it is not told about the virtualenv).
 WITH_TOOLS := . $(ENV_FILE) && export PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" &&
+# What `make test` runs (e.g. make test PYTEST_ARGS="tests/e2e/test_toolchain_smoke.py -x").
+PYTEST_ARGS ?= tests
 # Used when requirements.txt is missing (it is normally the source of truth).
 FALLBACK_REQUIREMENTS := pulumi==3.272.0 pulumi-kubernetes==4.34.2 pulumi-random==4.21.4 pulumi-tls==5.6.2 \
 	pulumi-vsphere==4.18.2 pydantic pyyaml pytest ruff
@@ -62,7 +64,7 @@ test: tools venv
 		tools/cluster.sh up || exit 1; \
 	fi; \
 	export KFT_KUBECONFIG="$${KFT_CLUSTER_DIR:-$(CURDIR)/.local/cluster}/kubeconfig"; \
-	$(WITH_TOOLS) $(VENV)/bin/python -m pytest -q tests; rc=$$?; \
+	$(WITH_TOOLS) $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS); rc=$$?; \
 	exit $$rc
 
 # The local federation (Pulumi.local-*.yaml, docs/e2e.md): random/tls stand-in plugins where no official ones

@@ -61,10 +61,12 @@ leftovers() {
 	for d in /proc/[0-9]*; do
 		pid=${d#/proc/}
 		[ "$pid" != $$ ] || continue
-		if tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -qF -- "$S/"; then
-			# ignore this script and its callers (they mention the dir only as an argument of cluster.sh)
-			tr '\0' ' ' <"$d/cmdline" | grep -q 'cluster\.sh' || echo "$pid"
-		fi
+		local cmd
+		cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+		case "$cmd" in
+		*cluster.sh*) ;; # this script and its callers name the dir only as an argument
+		*"$S/"*) echo "$pid" ;;
+		esac
 	done
 }
 
