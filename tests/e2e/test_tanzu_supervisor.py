@@ -49,7 +49,10 @@ def stack_config() -> dict:
         "kubefate-tanzu:fate": {
             "backend": "spark-local-pulsar",
             "persistence": False,
-            **{m: {"resources": SMALL} for m in ("mysql", "python", "client", "fateboard", "nginx", "pulsar")},
+            # No ingress controller locally (docs/e2e.md): the UIs' Ingresses are not awaited.
+            "ingress": {ui: {"annotations": {"pulumi.com/skipAwait": "true"}} for ui in ("fateboard", "client")},
+            **{m: {"resources": SMALL} for m in ("mysql", "python", "client", "fateboard")},
+            **{m: {"type": "LoadBalancer", "resources": SMALL} for m in ("nginx", "pulsar")},
         },
     }}
 
