@@ -77,7 +77,7 @@ demo: tools venv cluster-up
 	@$(WITH_TOOLS) $(VENV)/bin/python -m federation status --variant local
 	@$(WITH_TOOLS) export PULUMI_BACKEND_URL="$${PULUMI_BACKEND_URL:-file://$(CURDIR)/.pulumi-state}" && \
 	for out in nginxRouteTable sniRoutes; do \
-		echo "exchange $$out:"; pulumi stack output --stack local-exchange $$out --json; done
+		echo "exchange $$out:"; pulumi stack output --stack local-exchange $$out; done
 
 lint:
 	@if [ -x $(VENV)/bin/ruff ]; then $(VENV)/bin/ruff check .; else ruff check .; fi
