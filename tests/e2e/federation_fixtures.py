@@ -28,7 +28,7 @@ import yaml
 
 from tests.e2e.conftest import PulumiError, PulumiStack
 from tests.e2e.kubeapi import KubeApi
-from tests.e2e.local_provisioner import LocalProvisioner
+from tests.e2e.local_provisioner import LocalProvisioner, delete_released
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_PARTS = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components", "models", "stacks", "federation")
@@ -129,6 +129,7 @@ def local_volumes(kube_api: KubeApi) -> Iterator[LocalProvisioner]:
     provisioner = LocalProvisioner(kube_api).start()
     yield provisioner
     provisioner.stop()
+    delete_released(kube_api)
 
 
 @pytest.fixture(scope="session")

@@ -59,6 +59,16 @@ def pending_claims(api: KubeApi, class_name: str = STORAGE_CLASS) -> list[dict]:
             and not c["metadata"].get("deletionTimestamp")]
 
 
+def delete_released(api: KubeApi) -> list[str]:
+    """Volumes of this provisioner whose claims are gone (Retain leaves them Released): test clean-up."""
+    gone = [pv["metadata"]["name"] for pv in api.items("/api/v1/persistentvolumes?labelSelector="
+                                                       "kubefate-tanzu.local/provisioned%3Dtrue")
+            if (pv.get("status") or {}).get("phase") == "Released"]
+    for name in gone:
+        api.delete(f"/api/v1/persistentvolumes/{name}")
+    return gone
+
+
 class LocalProvisioner:
     def __init__(self, api: KubeApi, class_name: str = STORAGE_CLASS, interval: float = 0.5):
         self.api = api
