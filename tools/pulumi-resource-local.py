@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Stand-ins for the ``random`` and ``tls`` provider plugins where the official binaries cannot be had.
+"""Stand-ins for the ``random`` and ``tls`` provider plugins, for machines that have neither the official
+plugins nor the bridged builds of tools/toolchain.sh (docs/toolchain.md).
 
-The Go module proxy serves neither provider (docs/toolchain.md), and this machine reaches no other host, so
-the end-to-end tests and ``make demo`` would stop at the first RandomPassword or PrivateKey. This one file
-speaks Pulumi's resource-provider gRPC protocol for exactly the resources the program uses (RandomPassword;
-PrivateKey, SelfSignedCert, CertRequest, LocallySignedCert), with the same property names as the real
-providers, so the program and its state are the same as with them. Every input change replaces the
+Without them the end-to-end tests and ``make demo`` would stop at the first RandomPassword or PrivateKey. This
+one file speaks Pulumi's resource-provider gRPC protocol for exactly the resources the program uses
+(RandomPassword; PrivateKey, SelfSignedCert, CertRequest, LocallySignedCert), with the same property names as
+the real providers, so the program and its state are the same as with them. Every input change replaces the
 resource, as with the real providers. Not for production: use the official plugins wherever they install.
 
 Install (registers it as random and tls at the versions of requirements.txt, in $PULUMI_HOME):
