@@ -48,10 +48,13 @@ class KubeApi:
         elif "certificate-authority" in cluster:
             context.load_verify_locations(cafile=cluster["certificate-authority"])
         if "client-certificate-data" in user:
-            tmp = Path(tempfile.mkdtemp(prefix="kubeapi-"))
-            (tmp / "c.crt").write_bytes(base64.b64decode(user["client-certificate-data"]))
-            (tmp / "c.key").write_bytes(base64.b64decode(user["client-key-data"]))
-            context.load_cert_chain(str(tmp / "c.crt"), str(tmp / "c.key"))
+            # ssl reads the pair from files only; they exist just for this call, so no key is left behind.
+            with tempfile.TemporaryDirectory(prefix="kubeapi-") as tmp:
+                crt, key = Path(tmp) / "c.crt", Path(tmp) / "c.key"
+                crt.write_bytes(base64.b64decode(user["client-certificate-data"]))
+                key.touch(mode=0o600)
+                key.write_bytes(base64.b64decode(user["client-key-data"]))
+                context.load_cert_chain(str(crt), str(key))
         elif "client-certificate" in user:
             context.load_cert_chain(user["client-certificate"], user["client-key"])
         return cls(cluster["server"].rstrip("/"), context, user.get("token"))
