@@ -15,8 +15,8 @@ import pulumi_tls as tls
 
 from components import contracts
 from components.exchange import Exchange, ExchangeArgs
-from components.tanzu import TanzuWorkloadCluster, TanzuWorkloadClusterArgs
 from models.exchange import ExchangeConfig, ExchangeStackConfig
+from stacks.cluster import workload_cluster
 from stacks.federation_links import read_party_endpoints
 
 if TYPE_CHECKING:
@@ -50,12 +50,6 @@ def _report_pending(pending: list[int]) -> None:
 
 
 def run_exchange(cfg: ExchangeStackConfig, secrets: StackSecrets) -> None:
-    cluster = TanzuWorkloadCluster("exchange-cluster", TanzuWorkloadClusterArgs(
-        config=cfg.cluster,
-        kubeconfig=secrets.kubeconfig,
-        supervisor_kubeconfig=secrets.supervisor_kubeconfig,
-        vsphere_password=secrets.vsphere_password,
-        workload_namespaces=[cfg.exchange.namespace],
-    ))
+    cluster = workload_cluster("exchange-cluster", cfg.cluster, secrets, [cfg.exchange.namespace])
     # depends_on the cluster component: its pod-security preparation must land before any exchange pod.
     deploy_exchange(cfg.exchange, cluster.provider, cluster.namespace_labels, depends_on=[cluster])

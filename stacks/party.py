@@ -13,9 +13,9 @@ import pulumi
 from components import contracts
 from components.fate_cluster import FateCluster, FateClusterArgs
 from components.kubefate_service import KubeFateService, KubeFateServiceArgs
-from components.tanzu import TanzuWorkloadCluster, TanzuWorkloadClusterArgs
 from models.config import StackSecrets
 from models.party import PartyConfig
+from stacks.cluster import workload_cluster
 from stacks.federation_links import read_exchange_for_party
 
 KUBEFATE_URL = "kubefateUrl"
@@ -31,13 +31,7 @@ def federation_status(exchange_stack: str | None, connected: bool) -> dict[str, 
 
 
 def run_party(cfg: PartyConfig, secrets: StackSecrets) -> None:
-    cluster = TanzuWorkloadCluster("cluster", TanzuWorkloadClusterArgs(
-        config=cfg.cluster,
-        kubeconfig=secrets.kubeconfig,
-        supervisor_kubeconfig=secrets.supervisor_kubeconfig,
-        vsphere_password=secrets.vsphere_password,
-        workload_namespaces=cfg.workload_namespaces,
-    ))
+    cluster = workload_cluster("cluster", cfg.cluster, secrets, cfg.workload_namespaces)
     # Pod-security preparation has to land before anything that creates pods.
     after_cluster = pulumi.ResourceOptions(depends_on=[cluster])
     kubefate = None

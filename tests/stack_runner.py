@@ -25,6 +25,16 @@ FAKE_SECRETS = {
     "supervisorKubeconfig": "apiVersion: v1\nkind: Config\n# supervisor (fake)\n",
     "vspherePassword": "fake-vsphere-password",
 }
+# A valid party stack config (adopt mode, seeds' backend) that tests vary with ``{**PARTY, ...}``; never mutate it.
+PARTY = {
+    "role": "party",
+    "partyId": 30000,
+    "cluster": {"mode": "kubeconfig"},
+    "kubefate": {"host": "kubefate.party-30000.fate.internal"},
+    "fate": {"backend": "spark-pulsar", "persistence": True, "storageClass": "standard",
+             "nginx": {"type": "LoadBalancer"}, "pulsar": {"type": "LoadBalancer"}},
+    "exchange": {"stack": "exchange"},
+}
 
 
 def stack_file(stack: str) -> Path:

@@ -11,18 +11,9 @@ from models.config import StackSecrets, load_stack_config, namespace_keys
 from models.errors import ConfigError
 from models.exchange import ExchangeStackConfig
 from models.party import PartyConfig
-from tests.stack_runner import FAKE_SECRETS, reset_config, run_program, set_config
+from tests.stack_runner import FAKE_SECRETS, PARTY, reset_config, run_program, set_config
 
 KUBECONFIG = {"kubeconfig": FAKE_SECRETS["kubeconfig"]}
-PARTY = {
-    "role": "party",
-    "partyId": 30000,
-    "cluster": {"mode": "kubeconfig"},
-    "kubefate": {"host": "kubefate.party-30000.fate.internal"},
-    "fate": {"backend": "spark-pulsar", "persistence": True, "storageClass": "standard",
-             "nginx": {"type": "LoadBalancer"}, "pulsar": {"type": "LoadBalancer"}},
-    "exchange": {"stack": "exchange"},
-}
 CLUSTER_YAML = """\
 name: fate-30000
 namespace: fate-30000

@@ -8,20 +8,11 @@ import pytest
 
 from components import contracts
 from stacks.party import KUBEFATE_CREDENTIALS, KUBEFATE_URL, federation_status
-from tests.stack_runner import FAKE_SECRETS, capture_exports, reset_config, run_program
+from tests.stack_runner import FAKE_SECRETS, PARTY, capture_exports, reset_config, run_program
 from tests.test_tanzu_support import capture_register_requests, unwrap
 
 KNOWN_PASSWORD = "S3cr3t-known"
 EXCHANGE_STACK = "organization/kubefate-tanzu/exchange"
-PARTY = {
-    "role": "party",
-    "partyId": 30000,
-    "cluster": {"mode": "kubeconfig"},
-    "kubefate": {"host": "kubefate.party-30000.fate.internal"},
-    "fate": {"backend": "spark-pulsar", "persistence": True, "storageClass": "standard",
-             "nginx": {"type": "LoadBalancer"}, "pulsar": {"type": "LoadBalancer"}},
-    "exchange": {"stack": "exchange"},
-}
 ENDPOINT = {"host": "10.0.0.9", "nginxHttpPort": 9300, "nginxGrpcPort": 9310, "atsHost": "10.0.0.10",
             "atsPort": 443, "domain": "fate.org"}
 TLS = {"certPem": "CERT", "keyPkcs8Pem": "KEY-PK8", "caPem": "CA"}
