@@ -67,11 +67,9 @@ test: tools venv
 	$(WITH_TOOLS) $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS); rc=$$?; \
 	exit $$rc
 
-# The local federation (Pulumi.local-*.yaml, docs/e2e.md): random/tls stand-in plugins where no official ones
-# are installed, the kft-local volume provisioner beside the run, then the parties' endpoints, the exchange's
+# The local federation (Pulumi.local-*.yaml, docs/e2e.md): the kft-local volume provisioner beside the run, then the parties' endpoints, the exchange's
 # routes and who is federated. State: .pulumi-state/ (ignored); passphrase: PULUMI_CONFIG_PASSPHRASE above.
 demo: tools venv cluster-up
-	. $(ENV_FILE) && $(PYTHON) tools/pulumi-resource-local.py --install
 	$(WITH_TOOLS) $(VENV)/bin/python -m tests.e2e.local_provisioner --kubeconfig .local/cluster/kubeconfig -- \
 		$(VENV)/bin/python -m federation up --variant local
 	@$(WITH_TOOLS) $(VENV)/bin/python -m federation status --variant local

@@ -64,8 +64,9 @@ def tool_env() -> dict[str, str]:
     if version.returncode != 0:
         pytest.fail(f"{pulumi} does not run: {version.stderr}")
     plugin = Path(env["PULUMI_HOME"]) / "plugins"
-    if not any(plugin.glob("resource-kubernetes-v*/pulumi-resource-kubernetes")):
-        pytest.fail(f"toolchain incomplete: no kubernetes provider plugin registered in {plugin}; run `make tools`")
+    for name in ("kubernetes", "random", "tls"):  # what the program registers; vsphere only when managed
+        if not any(plugin.glob(f"resource-{name}-v*/pulumi-resource-{name}")):
+            pytest.fail(f"toolchain incomplete: no {name} provider plugin registered in {plugin}; run `make tools`")
     return env
 
 

@@ -66,14 +66,6 @@ def copy_project(dest: Path, kubeconfig: Path) -> Path:
     return dest
 
 
-def install_local_plugins(env: dict[str, str]) -> None:
-    """random and tls stand-ins (tools/pulumi-resource-local.py) unless official plugins are registered."""
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "pulumi-resource-local.py"), "--install"],
-                          env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        pytest.fail(f"could not register the random/tls plugins:\n{proc.stdout}\n{proc.stderr}")
-
-
 @dataclass
 class Federation:
     """The copied project and how to drive it: the federation command, single stacks, stack files."""
@@ -136,7 +128,6 @@ def local_volumes(kube_api: KubeApi) -> Iterator[LocalProvisioner]:
 def project_factory(tool_env: dict[str, str], config_passphrase: str, local_cluster: Path, kube_api: KubeApi,
                     local_volumes: LocalProvisioner, tmp_path_factory: pytest.TempPathFactory):
     """``make(label)`` -> a fresh Federation over a new copy of the project (own state, own stack files)."""
-    install_local_plugins(tool_env)
 
     def make(label: str) -> Federation:
         root = copy_project(tmp_path_factory.mktemp(label) / "project", local_cluster)
