@@ -20,11 +20,12 @@ PYTEST_ARGS ?= tests
 FALLBACK_REQUIREMENTS := pulumi==3.272.0 pulumi-kubernetes==4.34.2 pulumi-random==4.21.4 pulumi-tls==5.6.2 \
 	pulumi-vsphere==4.18.2 pydantic pyyaml pytest ruff
 
-.PHONY: help tools venv cluster-up cluster-down cluster-status test demo lint
+.PHONY: help tools venv workload cluster-up cluster-down cluster-status test demo lint
 
 help:
 	@echo "make tools         Pulumi CLI + plugins + control-plane binaries (official installs or built from the Go module proxy)"
 	@echo "make venv          .venv with requirements.txt"
+	@echo "make workload      the real programs of the workload layer (Debian: trafficserver, nginx-extras)"
 	@echo "make cluster-up    local loopback Kubernetes control plane (kubeconfig: .local/cluster/kubeconfig)"
 	@echo "make cluster-down  stop it, leaving no process behind"
 	@echo "make test          tools + venv + cluster (if not running), pytest, then stop the cluster it started"
@@ -35,6 +36,9 @@ tools:
 	tools/toolchain.sh
 
 venv: $(VENV)/.requirements-installed
+
+workload:
+	tools/workload.sh
 
 $(VENV)/.requirements-installed: $(wildcard requirements.txt)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -57,7 +61,7 @@ cluster-status:
 
 # The cluster is started only if it is not running, and then stopped again even when pytest fails;
 # pytest's exit status is the target's.
-test: tools venv
+test: tools venv workload
 	@started=; \
 	if ! tools/cluster.sh status >/dev/null 2>&1; then \
 		trap 'tools/cluster.sh down' EXIT; started=1; \
