@@ -77,8 +77,20 @@ def test_records_config_lines():
     assert "CONFIG proxy.config.http.server_ports STRING 8080 8080:ipv6 443:ssl" in lines
     assert "CONFIG proxy.config.ssl.CA.cert.path STRING /opt/proxy" in lines
     assert "CONFIG proxy.config.ssl.servername.filename STRING sni/sni.yaml" in lines
+    # ssl_key_name is looked up here, not in the configuration directory (where no key is mounted)
+    assert "CONFIG proxy.config.ssl.server.private_key.path STRING /opt/proxy" in lines
     assert all(line.startswith("CONFIG ") for line in lines)
     assert "6650-6700" not in text
+
+
+def test_ats_pod_gives_the_certificate_secret_to_the_server_group():
+    from components.exchange import manifests
+    from models.exchange import TrafficServerConfig
+
+    spec = manifests.ats_pod_spec(TrafficServerConfig(imageTag="9.2"), "cfg", "sni", [])
+    cert = next(v for v in spec["volumes"] if v["name"] == "cert")["secret"]
+    assert spec["securityContext"]["fsGroup"] == ats_config.SERVER_GID == 65534
+    assert cert["defaultMode"] == 0o440  # group-readable: traffic_server runs as nobody/nogroup
 
 
 def test_ssl_multicert_names_the_secret_files():

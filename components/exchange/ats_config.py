@@ -21,6 +21,10 @@ KEY_FILE = "proxy.key.pem"
 CA_FILE = "ca.cert.pem"
 CONTAINER_TLS_PORT = 443
 CONTAINER_HTTP_PORT = 8080
+# traffic_manager starts as root and traffic_server drops to the user compiled into the image: the image is built
+# without --with-user, so that is `nobody`, group `nogroup` (65534). The certificate Secret must be readable by
+# that group (fsGroup + group-readable mode), not only by root.
+SERVER_GID = 65534
 
 
 def tunnel_target(endpoint: PulsarEndpoint) -> str:
@@ -79,6 +83,9 @@ def records_config(parties: Mapping[int | str, PulsarEndpoint | None]) -> str:
         ("proxy.config.ssl.CA.cert.filename", "STRING", CA_FILE),
         ("proxy.config.ssl.CA.cert.path", "STRING", CERT_DIR),
         ("proxy.config.ssl.server.cert.path", "STRING", CERT_DIR),
+        # ssl_multicert's ssl_key_name is resolved against this path, which defaults to the configuration
+        # directory: the key is in the Secret directory beside the certificate.
+        ("proxy.config.ssl.server.private_key.path", "STRING", CERT_DIR),
         ("proxy.config.ssl.servername.filename", "STRING", "sni/sni.yaml"),
     ]
     return "".join(f"CONFIG {key} {kind} {value}\n" for key, kind, value in settings)

@@ -57,11 +57,13 @@ def ats_pod_spec(cfg: TrafficServerConfig, config_map: Any, sni_map: Any, pull_s
     if cfg.resources:
         container["resources"] = cfg.resources
     return _with_pull_secrets({
+        # The kubelet gives the Secret's files to this group: traffic_server reads them after dropping root.
+        "securityContext": {"fsGroup": ats.SERVER_GID},
         "containers": [container],
         "volumes": [
             {"name": "config", "configMap": {"name": config_map}},
             {"name": "sni", "configMap": {"name": sni_map}},
-            {"name": "cert", "secret": {"secretName": ATS_CERT_SECRET, "defaultMode": 0o400}},
+            {"name": "cert", "secret": {"secretName": ATS_CERT_SECRET, "defaultMode": 0o440}},
         ],
     }, pull_secrets)
 
