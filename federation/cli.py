@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ STATE_DIR = ".pulumi-state"
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m federation", description=__doc__)
-    p.add_argument("command", choices=["up", "preview", "destroy", "status"])
+    p.add_argument("command", choices=["up", "preview", "destroy", "status", "check"])
     p.add_argument("--backend", help="Pulumi backend URL (default: $PULUMI_BACKEND_URL, else "
                                      f"file://<repo>/{STATE_DIR})")
     p.add_argument("--config-dir", type=Path, default=REPO_ROOT,
@@ -40,7 +41,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="preview: exit 3 when any stack would change (drift check, e.g. nightly CI)")
     p.add_argument("--yes", action="store_true", help="confirm destroy")
     p.add_argument("--verbose", action="store_true", help="stream Pulumi's output, prefixed by stack")
-    return p.parse_args(argv)
+    p.add_argument("--json", action="store_true", help="check: print one JSON document instead of the matrix")
+    p.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                   help="check: seconds each hop may take (default 5)")
+    args = p.parse_args(argv)
+    if args.timeout <= 0:
+        p.error("--timeout must be positive")
+    return args
 
 
 def qualified_key(key: str) -> str:
@@ -98,12 +105,19 @@ def main(argv: Sequence[str] | None = None,
         fed = plan.resolve(args.config_dir, args.exchange_stack, args.variant,
                            [s.strip() for s in args.stacks.split(",") if s.strip()] if args.stacks else None)
     except plan.PlanError as exc:
-        out(f"error: {exc}")
+        as_json = args.command == "check" and args.json
+        out(json.dumps({"ok": False, "error": str(exc), "rows": []}) if as_json else f"error: {exc}")
         return 2
     if args.command == "destroy" and not args.yes:
         out(f"destroy removes {', '.join(fed.all_stacks)}. Re-run with --yes to confirm.")
         return 2
     runner = make_runner(args, backend_env(args, dict(os.environ)))
+    if args.command == "check":  # its own report: --json output must be nothing but the document
+        from federation import check
+
+        if not args.json:
+            out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
+        return check.main(fed, runner.outputs, args.timeout, args.json, out)
     out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
     try:
         return _dispatch(args, fed, runner, out)

@@ -2,7 +2,7 @@
 tunnels every federated party's SNI name to that party's Pulsar TLS endpoint, follows Day 2 (a party joins,
 a party leaves) after the rollout a route change causes.
 
-One federation per module (converged once, like the e2e module); tests run in file order and build on it.
+One federation for the workload package (``workload_federation``); tests run in file order and build on it.
 """
 
 from __future__ import annotations
@@ -15,22 +15,20 @@ from collections.abc import Iterator
 import pytest
 from cryptography import x509
 
-from tests.e2e import federation_fixtures as ff
 from tests.e2e.federation_fixtures import EXCHANGE, PARTIES, Federation
 from tests.workload.netns import NetNs
 from tests.workload.standins import pulsar_cert
 from tests.workload.wire import DOMAIN, EXCHANGE_NS, Wire
 
 pytestmark = pytest.mark.workload
-local_volumes, project_factory, deployed_federation = ff.local_volumes, ff.project_factory, ff.deployed_federation
 
 DAY2_STACK = "local-party-50000"
 PARTY_IDS = [int(s.rsplit("-", 1)[1]) for s in PARTIES]
 
 
 @pytest.fixture(scope="module")
-def wire(deployed_federation, netns: NetNs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wire]:
-    fed: Federation = deployed_federation[0]
+def wire(workload_federation, netns: NetNs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wire]:
+    fed: Federation = workload_federation[0]
     w = Wire(fed.api, netns, tmp_path_factory.mktemp("wire"), fed.outputs(EXCHANGE)["caCert"])
     yield w
     w.stop_all()
@@ -67,8 +65,8 @@ def _set_parties(fed: Federation, stacks: list[str]) -> None:
     fed.write_stack_config(EXCHANGE, doc)
 
 
-def test_a_joining_party_is_tunnelled_after_the_rollout(wire: Wire, deployed_federation) -> None:
-    fed: Federation = deployed_federation[0]
+def test_a_joining_party_is_tunnelled_after_the_rollout(wire: Wire, workload_federation) -> None:
+    fed: Federation = workload_federation[0]
     before = wire.sni_routes()
     assert f"50000.{DOMAIN}" not in before
     _set_parties(fed, [*PARTIES, DAY2_STACK])
@@ -83,8 +81,8 @@ def test_a_joining_party_is_tunnelled_after_the_rollout(wire: Wire, deployed_fed
         assert wire.tunnel(f"{party_id}.{DOMAIN}").reply is not None
 
 
-def test_a_removed_party_is_no_longer_tunnelled(wire: Wire, deployed_federation) -> None:
-    fed: Federation = deployed_federation[0]
+def test_a_removed_party_is_no_longer_tunnelled(wire: Wire, workload_federation) -> None:
+    fed: Federation = workload_federation[0]
     _set_parties(fed, list(PARTIES))
     fed.command("up")
     wire.start_ats()
