@@ -58,6 +58,10 @@ def test_each_party_is_tunnelled_to_its_pulsar_tls_endpoint(wire: Wire, party_id
     assert standin.connections >= 1
 
 
+def ats_template(wire: Wire) -> dict:
+    return wire.api.get(f"/apis/apps/v1/namespaces/{EXCHANGE_NS}/deployments/traffic-server")["spec"]["template"]
+
+
 def _set_parties(fed: Federation, stacks: list[str]) -> None:
     doc = fed.stack_config(EXCHANGE)
     doc["config"]["kubefate-tanzu:exchange"]["parties"] = [
@@ -69,9 +73,11 @@ def test_a_joining_party_is_tunnelled_after_the_rollout(wire: Wire, workload_fed
     fed: Federation = workload_federation[0]
     before = wire.sni_routes()
     assert f"50000.{DOMAIN}" not in before
+    template = ats_template(wire)
     _set_parties(fed, [*PARTIES, DAY2_STACK])
     fed.command("up")
-    wire.start_ats()  # the route change rolled the Deployment out: a new pod on the new template
+    assert ats_template(wire) != template, "the route change did not change the pod template (no rollout)"
+    wire.start_ats()  # what the rollout does: a new pod on the new template
     assert f"50000.{DOMAIN}" in wire.sni_routes()
     wire.start_party(50000)
     result = wire.tunnel(f"50000.{DOMAIN}")
@@ -83,8 +89,10 @@ def test_a_joining_party_is_tunnelled_after_the_rollout(wire: Wire, workload_fed
 
 def test_a_removed_party_is_no_longer_tunnelled(wire: Wire, workload_federation) -> None:
     fed: Federation = workload_federation[0]
+    template = ats_template(wire)
     _set_parties(fed, list(PARTIES))
     fed.command("up")
+    assert ats_template(wire) != template, "removing a party did not roll the ATS Deployment out"
     wire.start_ats()
     assert f"50000.{DOMAIN}" not in wire.sni_routes()
     standin = wire.parties[50000]

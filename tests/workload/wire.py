@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,23 +131,10 @@ class Wire:
             context.verify_mode = ssl.CERT_NONE
         return context
 
-    def handshake(self, server_name: str, verify: bool = True, timeout: float = 10) -> str:
-        """Only the TLS handshake with the exchange's advertised ATS address; the presented certificate."""
-        address, port = lb_address(self.api, EXCHANGE_NS, "traffic-server"), self.ats_port()
-        context = self._context(verify)
-
-        def run() -> str:
-            with socket.create_connection((address, port), timeout=timeout) as raw, \
-                    context.wrap_socket(raw, server_hostname=server_name) as tls:
-                der = tls.getpeercert(binary_form=True)
-                assert der is not None
-                return ssl.DER_cert_to_PEM_cert(der)
-
-        return self.netns.call(run)
-
-    def tunnel(self, server_name: str, verify: bool = True, timeout: float = 10) -> TunnelResult:
-        """TLS to the exchange's advertised ATS address with ``server_name`` as SNI, verified against the
-        federation CA and the name (as a party's Pulsar client does), then a Pulsar CONNECT."""
+    def _connect(self, server_name: str, verify: bool, timeout: float,
+                 talk: Callable[[ssl.SSLSocket], pulsar_wire.Command | None] | None) -> TunnelResult:
+        """TLS to the exchange's advertised ATS address with ``server_name`` as SNI (verified against the
+        federation CA and the name when ``verify``, as a party's Pulsar client does), then ``talk``."""
         address, port = lb_address(self.api, EXCHANGE_NS, "traffic-server"), self.ats_port()
         context = self._context(verify)
 
@@ -155,16 +143,27 @@ class Wire:
                     context.wrap_socket(raw, server_hostname=server_name) as tls:
                 der = tls.getpeercert(binary_form=True)
                 assert der is not None
-                peer = ssl.DER_cert_to_PEM_cert(der)
-                tls.sendall(pulsar_wire.encode_connect("kubefate-tanzu-wire-test"))
-                buffer = b""
-                while True:
-                    chunk = tls.recv(4096)
-                    if not chunk:
-                        return TunnelResult(peer, None)
-                    buffer += chunk
-                    split = pulsar_wire.split_frame(buffer)
-                    if split is not None:
-                        return TunnelResult(peer, pulsar_wire.decode_command(split[0]))
+                return TunnelResult(ssl.DER_cert_to_PEM_cert(der), talk(tls) if talk else None)
 
         return self.netns.call(run)
+
+    def handshake(self, server_name: str, verify: bool = True, timeout: float = 10) -> str:
+        """Only the TLS handshake; the certificate presented."""
+        return self._connect(server_name, verify, timeout, None).peer_pem
+
+    def tunnel(self, server_name: str, verify: bool = True, timeout: float = 10) -> TunnelResult:
+        """The handshake, then a Pulsar CONNECT; ``reply`` is what came back (None if the peer closed)."""
+        return self._connect(server_name, verify, timeout, _pulsar_connect)
+
+
+def _pulsar_connect(tls: ssl.SSLSocket) -> pulsar_wire.Command | None:
+    tls.sendall(pulsar_wire.encode_connect("kubefate-tanzu-wire-test"))
+    buffer = b""
+    while True:
+        chunk = tls.recv(4096)
+        if not chunk:
+            return None
+        buffer += chunk
+        split = pulsar_wire.split_frame(buffer)
+        if split is not None:
+            return pulsar_wire.decode_command(split[0])
