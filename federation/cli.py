@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from federation import plan
-from federation.converge import NotConverged, PhaseFailed, StackRunner, converge, ensure_all, run_once
+from federation import plan, processes, recovery
+from federation.converge import Interrupted, NotConverged, PhaseFailed, StackRunner, converge, ensure_all, run_once
+from federation.interrupt import Interruption, NoProcesses
+from federation.interrupt import report as interrupt_report
 from federation.summary import format_results, format_status
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +45,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="preview: exit 3 when any stack would change (drift check, e.g. nightly CI)")
     p.add_argument("--yes", action="store_true", help="confirm destroy")
     p.add_argument("--verbose", action="store_true", help="stream Pulumi's output, prefixed by stack")
+    p.add_argument("--interrupt-timeout", type=float, default=120.0, metavar="S",
+                   help="after Ctrl-C/SIGTERM, seconds the running Pulumi operations get to stop gracefully "
+                        "before they are terminated (default 120)")
     p.add_argument("--json", action="store_true", help="check: print one JSON document instead of the matrix")
     p.add_argument("--timeout", type=float, default=5.0, metavar="S",
                    help="check: seconds each hop may take (default 5)")
@@ -93,13 +100,28 @@ def default_runner(args: argparse.Namespace, env: dict[str, str]) -> StackRunner
     def echo(stack: str, line: str) -> None:
         print(f"[{stack}] {line.rstrip()}", flush=True)
 
+    from federation.pulumi_command import ProcessTable
+
     return AutomationRunner(work_dir=args.config_dir, env=env, config=config_settings(args),
-                            refresh=args.refresh, on_output=echo if args.verbose else None)
+                            refresh=args.refresh, on_output=echo if args.verbose else None,
+                            processes=ProcessTable())
+
+
+def stop_leftovers() -> list[processes.ProcInfo]:
+    """Processes of earlier runs on this host that were killed before their watchdog could act."""
+    return processes.stop_leftovers(processes.hostname())
+
+
+def this_host() -> recovery.Host:
+    return recovery.Host(processes.hostname(), processes.started_at)
 
 
 def main(argv: Sequence[str] | None = None,
          make_runner: Callable[[argparse.Namespace, dict[str, str]], StackRunner] = default_runner,
-         out: Callable[[str], None] = lambda text: print(text, flush=True)) -> int:
+         out: Callable[[str], None] = lambda text: print(text, flush=True),
+         sweep: Callable[[], list[processes.ProcInfo]] = stop_leftovers,
+         host: Callable[[], recovery.Host] = this_host) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     try:
         fed = plan.resolve(args.config_dir, args.exchange_stack, args.variant,
@@ -112,32 +134,72 @@ def main(argv: Sequence[str] | None = None,
         out(f"destroy removes {', '.join(fed.all_stacks)}. Re-run with --yes to confirm.")
         return 2
     runner = make_runner(args, backend_env(args, dict(os.environ)))
-    if args.command == "check":  # its own report: --json output must be nothing but the document
-        from federation import check
-
-        if not args.json:
-            out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
-        return check.main(fed, runner.outputs, args.timeout, args.json, out)
-    out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
     try:
-        return _dispatch(args, fed, runner, out)
+        if args.command == "check":  # its own report: --json output must be nothing but the document
+            from federation import check
+
+            if not args.json:
+                out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
+            return check.main(fed, runner.outputs, args.timeout, args.json, out)
+        out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
+        if args.command == "status":
+            return _dispatch(args, fed, runner, out, None)
+        return _interruptible(args, argv, fed, runner, out, sweep, host)
+    finally:
+        getattr(runner, "close", lambda: None)()
+
+
+def _interruptible(args: argparse.Namespace, argv: list[str], fed: plan.Federation, runner: StackRunner,
+                   out: Callable[[str], None], sweep: Callable[[], list[processes.ProcInfo]],
+                   host: Callable[[], recovery.Host]) -> int:
+    """up, preview and destroy: recover what an earlier run left, run, and stop cleanly on Ctrl-C/SIGTERM."""
+    interruption = Interruption(getattr(runner, "processes", None) or NoProcesses(), out, args.interrupt_timeout)
+    rerun = shlex.join(["python", "-m", "federation", *argv])
+    try:
+        with interruption.install():
+            try:
+                _recover(args, fed, runner, out, sweep, host)
+                return _dispatch(args, fed, runner, out, interruption)
+            except Interrupted:
+                raise
+            except Exception as exc:
+                if interruption.is_set():  # e.g. the recovery's refresh, stopped by the signal
+                    raise Interrupted([], {"(recovery)": str(exc)}, list(fed.all_stacks)) from exc
+                raise
+    except Interrupted as exc:
+        out(interrupt_report(exc, args.command, rerun))
+        return interruption.exit_code
+    except recovery.Locked as exc:
+        out(f"error: {exc}")
+        return 1
     except (PhaseFailed, NotConverged) as exc:
         out(f"error: {exc}")
         return 1
 
 
+def _recover(args: argparse.Namespace, fed: plan.Federation, runner: StackRunner, out: Callable[[str], None],
+             sweep: Callable[[], list[processes.ProcInfo]], host: Callable[[], recovery.Host]) -> None:
+    left = sweep()
+    if left:
+        runs = sorted({str(p.run.pid) for p in left if p.run})
+        out(f"recovery: stopped {len(left)} process(es) left by earlier run(s) that were killed "
+            f"(pid {', '.join(runs)}): {', '.join(sorted({p.comm for p in left}))}")
+    if hasattr(runner, "export"):  # a StateAccess: locks and pending operations
+        recovery.recover(fed.all_stacks, runner, host(), out, fix_pending=args.command != "preview")
+
+
 def _dispatch(args: argparse.Namespace, fed: plan.Federation, runner: StackRunner,
-              out: Callable[[str], None]) -> int:
+              out: Callable[[str], None], cancel: Interruption | None) -> int:
     if args.command == "up":
         report = converge(runner, plan.up_phases(fed), max_passes=args.max_passes, parallel=args.parallel,
-                          report=lambda n, results: out(format_results(n, results)))
+                          report=lambda n, results: out(format_results(n, results)), cancel=cancel)
         out(f"converged after {report.passes} pass(es)")
         final = {r.stack: r.outputs for r in report.history[-1]}
         out(format_status(fed.exchange, final.get(fed.exchange)))
         return 0
     if args.command == "preview":
-        ensure_all(runner, plan.preview_phases(fed))
-        results = run_once(runner.preview, plan.preview_phases(fed), args.parallel)
+        ensure_all(runner, plan.preview_phases(fed), cancel)
+        results = run_once(runner.preview, plan.preview_phases(fed), args.parallel, cancel)
         out(format_results(None, results))
         out("note: parties are previewed against the exchange's current outputs; a first deployment needs "
             "`up` to converge")
@@ -147,7 +209,7 @@ def _dispatch(args: argparse.Namespace, fed: plan.Federation, runner: StackRunne
             return 3
         return 0
     if args.command == "destroy":
-        results = run_once(runner.destroy, plan.destroy_phases(fed), args.parallel)
+        results = run_once(runner.destroy, plan.destroy_phases(fed), args.parallel, cancel)
         out(format_results(None, results))
         return 0
     for stack in fed.all_stacks:

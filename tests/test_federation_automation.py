@@ -1,8 +1,11 @@
-"""AutomationRunner against a stand-in for ``pulumi.automation``: result mapping, secrets kept off argv."""
+"""AutomationRunner against a stand-in for ``pulumi.automation`` and the CLI: result mapping, secrets kept off
+argv, state export/import for recovery, Pulumi's lock error explained."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -53,20 +56,37 @@ def fake_auto(monkeypatch):
             return stacks.setdefault(stack_name, FakeStack(stack_name))
         return fn
 
-    fake = SimpleNamespace(create_or_select_stack=select(True), select_stack=select(False),
+    fake = SimpleNamespace(create_or_select_stack=select(True), select_stack=select(False), CommandError=RuntimeError,
                            StackNotFoundError=NotFound, LocalWorkspaceOptions=automation.auto.LocalWorkspaceOptions)
     monkeypatch.setattr(automation, "auto", fake)
-    runs: list[dict] = []
-    monkeypatch.setattr(automation.subprocess, "run", lambda argv, **kw: runs.append({"argv": argv, **kw}))
-    return SimpleNamespace(stacks=stacks, selected=selected, runs=runs)
+    return SimpleNamespace(stacks=stacks, selected=selected, command=FakeCommand())
 
 
-def runner(tmp_path, **kw) -> AutomationRunner:
-    return AutomationRunner(work_dir=tmp_path, env={"PULUMI_BACKEND_URL": "file:///x"}, **kw)
+class FakeCommand:
+    """TrackedPulumiCommand's ``run`` as the runner calls it for config, export and import."""
+
+    def __init__(self):
+        self.runs: list[dict] = []
+        self.exports: dict[str, str] = {}
+
+    def run(self, args, cwd, additional_env, on_output=None, on_error=None, stdin_text=None):
+        entry = {"argv": list(args), "cwd": cwd, "env": dict(additional_env), "input": stdin_text}
+        if args[:2] == ["stack", "import"]:
+            entry["file"] = Path(args[args.index("--file") + 1])
+            entry["content"] = json.loads(entry["file"].read_text())
+        self.runs.append(entry)
+        if args[:2] == ["stack", "export"]:
+            return SimpleNamespace(stdout=self.exports[args[-1]])
+        return SimpleNamespace(stdout="")
+
+
+def runner(tmp_path, fake_auto=None, **kw) -> AutomationRunner:
+    command = fake_auto.command if fake_auto else FakeCommand()
+    return AutomationRunner(work_dir=tmp_path, env={"PULUMI_BACKEND_URL": "file:///x"}, command=command, **kw)
 
 
 def test_up_maps_changes_and_hides_secret_outputs(fake_auto, tmp_path):
-    result = runner(tmp_path).up("exchange")
+    result = runner(tmp_path, fake_auto).up("exchange")
     assert result.changes == {"create": 2, "same": 3} and result.changed
     assert result.outputs == {"federatedParties": [30000]}
     assert fake_auto.selected[0] == ("create", "exchange", {"PULUMI_BACKEND_URL": "file:///x"})
@@ -74,7 +94,7 @@ def test_up_maps_changes_and_hides_secret_outputs(fake_auto, tmp_path):
 
 
 def test_preview_destroy_and_outputs(fake_auto, tmp_path):
-    r = runner(tmp_path)
+    r = runner(tmp_path, fake_auto)
     assert r.preview("party-30000").changes == {"update": 1}
     assert r.destroy("party-30000").changes == {"delete": 5}
     assert r.destroy("missing-stack").changes == {}
@@ -84,24 +104,61 @@ def test_preview_destroy_and_outputs(fake_auto, tmp_path):
 
 def test_secret_config_goes_through_stdin_never_argv(fake_auto, tmp_path):
     kubeconfig = "apiVersion: v1\nusers: [{name: admin, user: {token: s3cr3t}}]\n"
-    r = runner(tmp_path, config=[ConfigSetting("kubefate-tanzu:kubeconfig", kubeconfig, secret=True),
+    r = runner(tmp_path, fake_auto, config=[ConfigSetting("kubefate-tanzu:kubeconfig", kubeconfig, secret=True),
                                  ConfigSetting("kubefate-tanzu:sizing", "trial")])
     r.up("party-30000")
     r.up("party-30000")  # config is written once per stack and run
-    assert len(fake_auto.runs) == 2
-    secret_run, plain_run = fake_auto.runs
+    runs = fake_auto.command.runs
+    assert len(runs) == 2
+    secret_run, plain_run = runs
     assert "s3cr3t" not in " ".join(secret_run["argv"])
     assert secret_run["input"] == kubeconfig
-    assert secret_run["argv"][:4] == ["pulumi", "config", "set", "kubefate-tanzu:kubeconfig"]
+    assert secret_run["argv"][:3] == ["config", "set", "kubefate-tanzu:kubeconfig"]
     assert "--secret" in secret_run["argv"] and "--stack" in secret_run["argv"]
-    assert secret_run["cwd"] == tmp_path and secret_run["env"]["PULUMI_BACKEND_URL"] == "file:///x"
+    assert secret_run["cwd"] == str(tmp_path) and secret_run["env"]["PULUMI_BACKEND_URL"] == "file:///x"
     assert "--plaintext" in plain_run["argv"] and plain_run["input"] == "trial"
 
 
 def test_verbose_output_is_prefixed_by_stack(fake_auto, tmp_path):
     lines = []
-    r = runner(tmp_path, on_output=lambda stack, line: lines.append((stack, line)))
+    r = runner(tmp_path, fake_auto, on_output=lambda stack, line: lines.append((stack, line)))
     r.up("exchange")
     printer = fake_auto.stacks["exchange"].calls[0][1]["on_output"]
     printer("Updating...")
     assert lines == [("exchange", "Updating...")]
+
+
+def test_export_keeps_secrets_encrypted_and_import_uses_a_private_file_removed_after(fake_auto, tmp_path):
+    state = {"version": 3, "deployment": {"resources": [], "pending_operations": []}}
+    fake_auto.command.exports["party-30000"] = json.dumps(state)
+    r = runner(tmp_path, fake_auto)
+    assert r.export("party-30000") == state
+    export_run = fake_auto.command.runs[0]
+    assert export_run["argv"] == ["stack", "export", "--stack", "party-30000"]  # no --show-secrets
+    r.import_state("party-30000", state)
+    imported = fake_auto.command.runs[1]
+    assert imported["content"] == state and not imported["file"].exists()
+    assert imported["argv"][-2:] == ["--stack", "party-30000"]
+
+
+def test_a_lock_error_becomes_who_holds_it_and_what_to_do(fake_auto, tmp_path):
+    message = ("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end "
+               "or delete the lock file with `pulumi cancel`.\n  file:///s/.pulumi/locks/organization/kubefate-"
+               "tanzu/exchange/0a.json: created by ci@runner-7 (pid 4242) at 2026-01-02T03:04:05.123456789Z")
+
+    class Boom(Exception):
+        pass
+
+    automation.auto.CommandError = Boom  # the fake namespace of fake_auto
+
+    def locked_up(**_kwargs):
+        raise Boom(message)
+
+    stack = FakeStack("exchange")
+    stack.up = locked_up
+    fake_auto.stacks["exchange"] = stack
+    with pytest.raises(automation.StackLocked) as exc:
+        runner(tmp_path, fake_auto).up("exchange")
+    text = str(exc.value)
+    assert "ci@runner-7 (pid 4242)" in text and "another host" in text
+    assert "pulumi cancel --stack exchange --yes" in text and "Only if you know it is gone" in text

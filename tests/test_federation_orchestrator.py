@@ -154,7 +154,7 @@ def run_cli(repo: Path, *argv: str, fake=None, env=None, monkeypatch=None):
         seen_env.update(backend)
         return fake
 
-    code = cli.main([*argv, "--config-dir", str(repo)], make_runner=make_runner, out=lines.append)
+    code = cli.main([*argv, "--config-dir", str(repo)], make_runner=make_runner, out=lines.append, sweep=list)
     return code, "\n".join(lines), fake, seen_env
 
 
