@@ -7,7 +7,8 @@ import json
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.exchange import Exchange, ExchangeArgs
+from components.exchange import Exchange, ExchangeArgs, rollout
+from components.fate_cluster.render_nginx import render_exchange_nginx_conf
 from models.exchange import ExchangeConfig
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -212,3 +213,27 @@ def test_namespace_labels_from_the_stack_are_applied(harness):
     build(harness, config(), {}, namespace_labels={"pod-security.kubernetes.io/enforce": "privileged"})
     labels = harness.mocks.one("kubernetes:core/v1:Namespace").inputs["metadata"]["labels"]
     assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
+
+
+def test_nginx_renders_its_own_nginx_conf_mounted_over_the_images(harness):
+    build(harness, config(), {30000: endpoints(30000)})
+    conf = next(c for c in harness.mocks.of_type(CONFIGMAP) if "nginx.conf" in c.inputs["data"])
+    assert conf.inputs["data"] == {"nginx.conf": render_exchange_nginx_conf()}
+    assert conf.parent_type == "kubefate:index:ExchangeNginx"
+    pod = harness.mocks.one(DEPLOYMENT, "nginx").inputs["spec"]["template"]["spec"]
+    mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+    conf_mount = mounts["/data/projects/fate/proxy/nginx/conf/nginx.conf"]
+    assert conf_mount["subPath"] == "nginx.conf"
+    # the route table stays a directory mount (refreshed in place), from the other ConfigMap
+    routes_mount = mounts["/data/projects/fate/proxy/nginx/conf/modifiable"]
+    assert "subPath" not in routes_mount and routes_mount["name"] != conf_mount["name"]
+    assert {v["name"] for v in pod["volumes"]} == {conf_mount["name"], routes_mount["name"]}
+
+
+def test_nginx_checksum_covers_the_route_table_and_nginx_conf(harness):
+    build(harness, config(), {30000: endpoints(30000)})
+    routes = next(c for c in harness.mocks.of_type(CONFIGMAP) if "route_table.yaml" in c.inputs["data"])
+    annotations = _template(harness, "nginx")
+    assert annotations["checksum.kubefate.io/config"] == rollout.checksum(
+        routes.inputs["data"]["route_table.yaml"], render_exchange_nginx_conf())
+    assert annotations["checksum.kubefate.io/config"] != rollout.checksum(routes.inputs["data"]["route_table.yaml"])

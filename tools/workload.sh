@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real programs of the workload layer (tests/workload/, docs/workload.md), from Debian's packages:
-# Apache Traffic Server (the exchange's ATS) and nginx with the Lua module (FATE's OpenResty proxy).
+# Apache Traffic Server (the exchange's ATS) and nginx with the Lua module (FATE's OpenResty proxy; lua-yaml
+# for its stand-in route_table.lua), plus nftables for the wire tests' address translation.
 # Idempotent: installs only what is missing, never starts the packages' own services (the tests start the
 # programs themselves, in their own namespaces). Needs root, as apt does; `make test` runs it.
 set -euo pipefail
@@ -12,6 +13,8 @@ PACKAGES=(
 	"libnginx-mod-http-lua:"
 	"lua-resty-core:"
 	"lua-resty-lrucache:"
+	"lua-yaml:"
+	"nftables:nft"
 	"iproute2:ip"
 	"util-linux:nsenter"
 )

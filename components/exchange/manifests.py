@@ -14,7 +14,9 @@ from components.exchange.naming import ATS_CERT_SECRET, image_ref
 from models.exchange import NginxConfig, TrafficServerConfig
 
 NGINX_HOME = "/data/projects/fate/proxy"
+NGINX_CONF_FILE = f"{NGINX_HOME}/nginx/conf/nginx.conf"
 NGINX_ROUTE_DIR = f"{NGINX_HOME}/nginx/conf/modifiable"
+NGINX_CONF_KEY = "nginx.conf"
 NGINX_CONTAINER_HTTP = 9300
 NGINX_CONTAINER_GRPC = 9310
 # The image's Lua reads conf/route_table.yaml; point it at the directory-mounted ConfigMap (refreshed in
@@ -68,7 +70,11 @@ def ats_pod_spec(cfg: TrafficServerConfig, config_map: Any, sni_map: Any, pull_s
     }, pull_secrets)
 
 
-def nginx_pod_spec(cfg: NginxConfig, route_map: Any, pull_secrets: list[str]) -> dict[str, Any]:
+def nginx_pod_spec(cfg: NginxConfig, route_map: Any, conf_map: Any, pull_secrets: list[str]) -> dict[str, Any]:
+    """``conf_map`` holds the exchange's own ``nginx.conf`` (the image's logs to files inside the container and
+    is not reviewable here), mounted over the image's by subPath: a subPath file is never refreshed, so a change
+    reaches the pods through the checksum rollout. The route table stays a directory mount, which the kubelet
+    refreshes in place and FATE's Lua re-reads every 5 s."""
     container: dict[str, Any] = {
         "name": "nginx",
         "image": image_ref(cfg.image, cfg.image_tag),
@@ -80,13 +86,19 @@ def nginx_pod_spec(cfg: NginxConfig, route_map: Any, pull_secrets: list[str]) ->
         "readinessProbe": {"tcpSocket": {"port": NGINX_CONTAINER_HTTP}, "periodSeconds": 10},
         "livenessProbe": {"tcpSocket": {"port": NGINX_CONTAINER_HTTP}, "initialDelaySeconds": 30,
                           "periodSeconds": 20},
-        "volumeMounts": [{"name": "routes", "mountPath": NGINX_ROUTE_DIR}],
+        "volumeMounts": [
+            {"name": "conf", "mountPath": NGINX_CONF_FILE, "subPath": NGINX_CONF_KEY},
+            {"name": "routes", "mountPath": NGINX_ROUTE_DIR},
+        ],
     }
     if cfg.resources:
         container["resources"] = cfg.resources
     return _with_pull_secrets({
         "containers": [container],
-        "volumes": [{"name": "routes", "configMap": {"name": route_map}}],
+        "volumes": [
+            {"name": "conf", "configMap": {"name": conf_map}},
+            {"name": "routes", "configMap": {"name": route_map}},
+        ],
     }, pull_secrets)
 
 

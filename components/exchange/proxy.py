@@ -1,4 +1,5 @@
-"""nginx sub-part of the exchange: FATE's OpenResty proxy for control traffic, its route table and Service."""
+"""nginx sub-part of the exchange: FATE's OpenResty proxy for control traffic, its nginx.conf, route table and
+Service."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pulumi_kubernetes as k8s
 from components.contracts import NginxEndpoint
 from components.exchange import manifests, rollout, routes
 from components.exchange.naming import NGINX_MODULE, labels, selector
+from components.fate_cluster.render_nginx import render_exchange_nginx_conf
 from models.exchange import NginxConfig
 
 
@@ -24,7 +26,7 @@ class ExchangeNginxArgs:
 
 
 class ExchangeNginx(pulumi.ComponentResource):
-    """Outputs: ``service`` (the k8s Service) and ``route_table_yaml``."""
+    """Outputs: ``service`` (the k8s Service), ``route_table_yaml`` and ``nginx_conf``."""
 
     def __init__(self, name: str, args: ExchangeNginxArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("kubefate:index:ExchangeNginx", name, None, opts)
@@ -39,8 +41,19 @@ class ExchangeNginx(pulumi.ComponentResource):
             data={"route_table.yaml": self.route_table_yaml},
             opts=child,
         )
+        # The exchange renders its own nginx.conf, as upstream's exchange chart does (upstream placeholders that
+        # cannot lead back into this nginx: components/fate_cluster/render_nginx.py).
+        self.nginx_conf = render_exchange_nginx_conf()
+        conf = k8s.core.v1.ConfigMap(
+            f"{name}-conf",
+            metadata={"namespace": args.namespace, "labels": lbl},
+            data={manifests.NGINX_CONF_KEY: self.nginx_conf},
+            opts=child,
+        )
+        # nginx.conf is a subPath mount (never refreshed) and the Lua cache keeps removed parties: both files
+        # are in the checksum, so a change to either replaces the pods.
         annotations = pulumi.Output.all(args.routes, self.route_table_yaml).apply(
-            lambda v: rollout.pod_annotations(rollout.nginx_route_annotations(v[0]), v[1]))
+            lambda v: rollout.pod_annotations(rollout.nginx_route_annotations(v[0]), v[1], self.nginx_conf))
         sel = selector(args.party_id, NGINX_MODULE)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
@@ -51,7 +64,8 @@ class ExchangeNginx(pulumi.ComponentResource):
                 "selector": {"matchLabels": sel},
                 "template": {
                     "metadata": {"labels": lbl, "annotations": annotations},
-                    "spec": manifests.nginx_pod_spec(cfg, table.metadata.name, args.image_pull_secrets),
+                    "spec": manifests.nginx_pod_spec(cfg, table.metadata.name, conf.metadata.name,
+                                                     args.image_pull_secrets),
                 },
             },
             opts=child,
@@ -62,5 +76,5 @@ class ExchangeNginx(pulumi.ComponentResource):
             spec=manifests.service_spec(cfg.type, sel, manifests.nginx_ports(cfg), cfg.load_balancer_ip),
             opts=child,
         )
-        self.register_outputs({"routeTableYaml": self.route_table_yaml,
+        self.register_outputs({"routeTableYaml": self.route_table_yaml, "nginxConf": self.nginx_conf,
                                "service": self.service.metadata.name})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 Op = dict[str, Any]
@@ -99,7 +100,74 @@ TRAFFIC_SERVER = ImageProfile(
     ops=_ats_ops,
 )
 
-PROFILES: dict[str, ImageProfile] = {p.name: p for p in (TRAFFIC_SERVER,)}
+# --- FATE's OpenResty proxy (federatedai/nginx) --------------------------------------------------------------
+# Facts (docs/workload.md, "nginx (federatedai/nginx)"): OpenResty 1.17.8.2 built with
+# `--prefix=/data/projects/fate/proxy --with-http_v2_module --with-stream ...` on ubuntu:18.04, so the nginx
+# prefix is /data/projects/fate/proxy/nginx/ (sbin/nginx, conf/, html/, logs/) and bin/openresty launches it;
+# FATE's conf/ and lua/ are copied over OpenResty's stock conf/ (mime.types stays). WORKDIR
+# /data/projects/fate/proxy/, ENV PATH=$PATH:<proxy>/bin:<proxy>/nginx/sbin, CMD `openresty -g "daemon off;"`,
+# no USER (root; workers drop to the compiled-in nobody/nogroup, as Debian's build does).
+# Debian's nginx-extras 1.22.1 has prefix /usr/share/nginx, conf-path /etc/nginx/nginx.conf, and the Lua (with
+# its NDK) and stream modules as dynamic modules that only /etc/nginx's own nginx.conf loads.
+FATE_PROXY_HOME = "/data/projects/fate/proxy"
+FATE_NGINX_PREFIX = f"{FATE_PROXY_HOME}/nginx/"
+FATE_PROXY_STANDINS = Path(__file__).with_name("fate_proxy")
+DEBIAN_NGINX_MODULES = "/usr/lib/nginx/modules"
+FATE_NGINX_MODULES = ("ndk_http_module.so", "ngx_http_lua_module.so", "ngx_stream_module.so")  # NDK before Lua
+
+
+def _openresty_wrapper() -> str:
+    """Debian mapping 1: the image's launcher for Debian's binary. ``-p`` and ``-c`` give it the image's prefix
+    and compiled-in configuration file (the caller's own ``-p``/``-c`` come later and win, as with nginx).
+    Debian mapping 2: the modules are loaded through ``-g``, which nginx parses before the file; nginx keeps
+    only the last ``-g``, so the caller's (last) one is appended to the module directives in one ``-g``. Every
+    other argument (``-t``, ``-s reload``, ...) is passed through."""
+    loads = " ".join(f"load_module {DEBIAN_NGINX_MODULES}/{m};" for m in FATE_NGINX_MODULES)
+    return f"""#!/bin/bash
+# Stand-in for federatedai/nginx's OpenResty launcher (tests/workload/images.py, FATE_NGINX): Debian's nginx
+# with the image's prefix and conf path, and the dynamic modules the image has built in.
+user_g=
+args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -g) if [ $# -lt 2 ]; then args+=("$1"); shift; else user_g=$2; shift 2; fi ;;
+        -g?*) user_g=${{1#-g}}; shift ;;
+        *) args+=("$1"); shift ;;
+    esac
+done
+exec /usr/sbin/nginx -p {FATE_NGINX_PREFIX} -c conf/nginx.conf -g "{loads} $user_g" "${{args[@]}}"
+"""
+
+
+def _fate_nginx_ops() -> list[Op]:
+    home, prefix = FATE_PROXY_HOME, FATE_NGINX_PREFIX.rstrip("/")
+    ops: list[Op] = [{"op": "mkdir", "path": d} for d in (
+        f"{home}/bin", f"{prefix}/sbin", f"{prefix}/conf/vhost", f"{prefix}/lua", f"{prefix}/html",
+        f"{prefix}/logs")]
+    ops.append({"op": "write", "path": f"{prefix}/sbin/nginx", "content": _openresty_wrapper(), "mode": 0o755})
+    ops.append({"op": "symlink", "path": f"{home}/bin/openresty", "target": f"{prefix}/sbin/nginx"})
+    # Debian mapping 3: the stock mime.types the image's conf/ keeps is Debian's (same format, nginx's list).
+    ops.append({"op": "write", "path": f"{prefix}/conf/mime.types",
+                "content": Path("/etc/nginx/mime.types").read_text()})
+    # Stand-ins for FATE's files baked into the image (tests/workload/fate_proxy/README.md): the vhosts, the
+    # Lua they and the rendered nginx.conf name, and the stock 50x.html the vhosts' error_page serves.
+    for sub, dest in (("vhost", f"{prefix}/conf/vhost"), ("lua", f"{prefix}/lua"), ("html", f"{prefix}/html")):
+        for f in sorted((FATE_PROXY_STANDINS / sub).iterdir()):
+            ops.append({"op": "write", "path": f"{dest}/{f.name}", "content": f.read_text()})
+    return ops
+
+
+FATE_NGINX = ImageProfile(
+    name="federatedai/nginx",
+    user="root",
+    cmd=("openresty", "-g", "daemon off;"),
+    workdir=f"{FATE_PROXY_HOME}/",
+    env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+                 f":{FATE_PROXY_HOME}/bin:{FATE_PROXY_HOME}/nginx/sbin"},
+    ops=_fate_nginx_ops,
+)
+
+PROFILES: dict[str, ImageProfile] = {p.name: p for p in (TRAFFIC_SERVER, FATE_NGINX)}
 
 
 def profile_for(image: str) -> ImageProfile:

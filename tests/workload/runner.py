@@ -116,7 +116,10 @@ class PodRunner:
     @classmethod
     def from_api(cls, api: Any, namespace: str, kind: str, name: str, container: str, netns: NetNs,
                  scratch: Path, pod_ip: str = "127.0.0.1", service_addresses: Mapping[str, str] | None = None,
-                 pvc_root: Path | None = None, profile: ImageProfile | None = None) -> PodRunner:
+                 pvc_root: Path | None = None, profile: ImageProfile | None = None,
+                 argv: list[str] | None = None) -> PodRunner:
+        """``argv`` replaces the container's command and args (as ``kubectl debug --copy-to ... -- argv``
+        would), e.g. a program's configuration test on exactly what the pod mounts."""
         workload = read_workload(api, namespace, kind, name)
         template = workload["spec"]["template"]
         image = next(c["image"] for c in template["spec"]["containers"] if c["name"] == container)
@@ -125,6 +128,8 @@ class PodRunner:
         pod_name = f"{name}-0" if kind.lower() == "statefulset" else f"{name}-workload"
         plan = podspec.plan_container(template, container, prof, api_lookup(api, namespace), namespace, pod_name,
                                       pod_ip, services)
+        if argv is not None:
+            plan.argv = list(argv)
         hosts = cluster_hosts(services, namespace, service_addresses or {})
         return cls(plan, prof, netns, scratch, hosts, pvc_root)
 
@@ -196,6 +201,19 @@ class PodRunner:
         self._log.close()
         code = self.proc.returncode
         self.proc = None
+        return code
+
+    def wait(self, timeout: float = 60) -> int:
+        """Until the container exits by itself (a one-shot argv); its exit code."""
+        assert self.proc is not None, "not started"
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop(grace=0)
+            raise AssertionError(f"{self.plan.pod}/{self.plan.container} still running after {timeout}s; "
+                                 f"log:\n{self.log()}") from None
+        code = self.proc.returncode
+        self.stop()
         return code
 
     def restart(self) -> PodRunner:
