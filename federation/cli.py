@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from federation import plan, processes, recovery
+from federation import plan, processes, recovery, toy_job
 from federation.converge import Interrupted, NotConverged, PhaseFailed, StackRunner, converge, ensure_all, run_once
 from federation.interrupt import Interruption, NoProcesses
 from federation.interrupt import report as interrupt_report
@@ -19,11 +19,13 @@ from federation.summary import format_results, format_status
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = ".pulumi-state"
+CHECK_TIMEOUT = 5.0
+TOY_TIMEOUT, TOY_MIN_TIMEOUT = toy_job.DEFAULT_TIMEOUT, toy_job.MIN_TIMEOUT
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m federation", description=__doc__)
-    p.add_argument("command", choices=["up", "preview", "destroy", "status", "check"])
+    p.add_argument("command", choices=["up", "preview", "destroy", "status", "check", "toy"])
     p.add_argument("--backend", help="Pulumi backend URL (default: $PULUMI_BACKEND_URL, else "
                                      f"file://<repo>/{STATE_DIR})")
     p.add_argument("--config-dir", type=Path, default=REPO_ROOT,
@@ -48,12 +50,36 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--interrupt-timeout", type=float, default=120.0, metavar="S",
                    help="after Ctrl-C/SIGTERM, seconds the running Pulumi operations get to stop gracefully "
                         "before they are terminated (default 120)")
-    p.add_argument("--json", action="store_true", help="check: print one JSON document instead of the matrix")
-    p.add_argument("--timeout", type=float, default=5.0, metavar="S",
-                   help="check: seconds each hop may take (default 5)")
+    p.add_argument("--json", action="store_true",
+                   help="check, toy: print one JSON document instead of the matrix")
+    p.add_argument("--timeout", type=float, default=None, metavar="S",
+                   help=f"check: seconds each hop may take (default {CHECK_TIMEOUT:g}); toy: seconds the toy's "
+                        f"Job may run, its activeDeadlineSeconds (default {TOY_TIMEOUT}, at least "
+                        f"{TOY_MIN_TIMEOUT})")
+    p.add_argument("--guest", type=int, metavar="PARTY_ID",
+                   help="toy: the guest party, where the Job runs (default: the first of the exchange's "
+                        "federatedParties)")
+    p.add_argument("--host", type=int, metavar="PARTY_ID",
+                   help="toy: the host party (default: the next federated party)")
+    p.add_argument("--kubeconfig", type=Path, metavar="PATH",
+                   help="toy: kubeconfig of the guest's cluster (default: the guest stack's "
+                        "cluster.kubeconfigPath)")
+    p.add_argument("--keep", action="store_true", help="toy: keep the Job (and its pod's log) after the run")
     args = p.parse_args(argv)
+    if args.timeout is None:
+        args.timeout = TOY_TIMEOUT if args.command == "toy" else CHECK_TIMEOUT
     if args.timeout <= 0:
         p.error("--timeout must be positive")
+    if args.command == "toy" and args.timeout < TOY_MIN_TIMEOUT:
+        p.error(f"toy: --timeout must be at least {TOY_MIN_TIMEOUT} seconds (flow init, the submit and the "
+                "toy's own polling share it)")
+    toy_only = [o for o, v in (("--guest", args.guest), ("--host", args.host), ("--kubeconfig", args.kubeconfig),
+                               ("--keep", args.keep)) if v not in (None, False)]
+    if toy_only and args.command != "toy":
+        p.error(f"{', '.join(toy_only)}: only for the toy command")
+    for option, value in (("--guest", args.guest), ("--host", args.host)):
+        if value is not None and value <= 0:
+            p.error(f"{option} must be a positive party id")
     return args
 
 
@@ -127,7 +153,7 @@ def main(argv: Sequence[str] | None = None,
         fed = plan.resolve(args.config_dir, args.exchange_stack, args.variant,
                            [s.strip() for s in args.stacks.split(",") if s.strip()] if args.stacks else None)
     except plan.PlanError as exc:
-        as_json = args.command == "check" and args.json
+        as_json = args.command in ("check", "toy") and args.json
         out(json.dumps({"ok": False, "error": str(exc), "rows": []}) if as_json else f"error: {exc}")
         return 2
     if args.command == "destroy" and not args.yes:
@@ -141,6 +167,13 @@ def main(argv: Sequence[str] | None = None,
             if not args.json:
                 out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
             return check.main(fed, runner.outputs, args.timeout, args.json, out)
+        if args.command == "toy":  # reads outputs, runs one Job in the guest's cluster; no stack changes
+            from federation import toy
+
+            if not args.json:
+                out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
+            return toy.main(fed, runner.outputs, args.config_dir, args.guest, args.host, args.kubeconfig,
+                            args.timeout, args.keep, args.json, out)
         out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
         if args.command == "status":
             return _dispatch(args, fed, runner, out, None)
