@@ -87,7 +87,7 @@ def test_spark_pulsar_objects(harness):
                                    "spark-client", "spark-worker-1", "namenode", "datanode", "nginx", "pulsar"}
     assert names(harness, CM) == {"python-config", "pulsar-route-table", "fateboard-config", "nginx-config",
                                   "pulsar-config", "namenode-config", "namenode-env", "datanode-env"}
-    assert names(harness, SECRET) == {"fate-credentials"}
+    assert names(harness, SECRET) == {"fate-credentials", "mysql-tls"}
     assert names(harness, "kubernetes:networking.k8s.io/v1:Ingress") == {"fateboard", "client"}
     namespaced = [r for r in harness.mocks.registered if r.typ.startswith("kubernetes:") and "Namespace" not in r.typ
                   and r.typ != "pulumi:providers:kubernetes"]

@@ -16,6 +16,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.contracts import ExchangeEndpoint, PulsarTls
+from components.fate_cluster import mysql_tls
 from components.fate_cluster import objects as o
 from components.fate_cluster.context import CREDENTIALS_SECRET, BuildContext
 from components.fate_cluster.ingress import build_ingresses, ingress_url
@@ -24,6 +25,7 @@ from components.fate_cluster.modules_eggroll import build_clustermanager, build_
 from components.fate_cluster.modules_federation import build_nginx, build_pulsar
 from components.fate_cluster.modules_spark import build_hdfs, build_spark
 from components.fate_cluster.outputs import lb_endpoint, nginx_endpoint_of, pulsar_endpoint_of
+from components.fate_cluster.render_fateflow import mysql_settings
 from components.fate_cluster.render_routes import render_pulsar_route_table
 from components.labels import kubefate_labels
 from models.fate import FateSpec
@@ -83,8 +85,9 @@ class FateCluster(pulumi.ComponentResource):
             pulsar_routes = pulumi.Output.all(exchange, routes).apply(
                 lambda a: render_pulsar_route_table(spec, a[0], a[1])
             )
-        build_mysql(ctx)
-        build_python(ctx, pulsar_routes)
+        tls = self._mysql_tls(ctx)
+        build_mysql(ctx, tls)
+        build_python(ctx, pulsar_routes, tls)
         build_fateboard(ctx)
         build_client(ctx, bool(spec.client and spec.client.notebook_hashed_password))
         if spec.has("spark"):
@@ -117,6 +120,23 @@ class FateCluster(pulumi.ComponentResource):
                 "exchange_connected": self.exchange_connected,
             }
         )
+
+    def _mysql_tls(self, ctx: BuildContext) -> mysql_tls.MysqlTls:
+        """The party's MySQL CA and server certificate (components/fate_cluster/mysql_tls.py), in Secret
+        ``mysql-tls``: mysqld serves TLS with them and fateflow verifies the server against the CA."""
+        issued = mysql_tls.issue(ctx.name, ctx.spec, mysql_settings(ctx.spec)["host"], self)
+        k8s.core.v1.Secret(
+            ctx.rname("secret", mysql_tls.MYSQL_TLS_SECRET),
+            metadata=o.metadata(ctx.spec, mysql_tls.MYSQL_TLS_SECRET, "mysql"),
+            type="Opaque",
+            string_data=pulumi.Output.secret({
+                mysql_tls.CA_KEY: issued.ca_pem,
+                mysql_tls.CERT_KEY: issued.cert_pem,
+                mysql_tls.KEY_KEY: issued.key_pem,
+            }),
+            opts=ctx.opts(),
+        )
+        return issued
 
     def _credentials(self, ctx: BuildContext) -> None:
         """Alphanumeric passwords: they are substituted into config files with sed and embedded in JDBC URLs,

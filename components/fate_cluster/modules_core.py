@@ -6,7 +6,9 @@ from typing import Any
 
 import pulumi
 
+from components.fate_cluster import mysql_tls
 from components.fate_cluster import objects as o
+from components.fate_cluster import render_fateboard as fb_render
 from components.fate_cluster.context import CREDENTIALS_SECRET, BuildContext
 from components.fate_cluster.render_eggroll import DASHBOARD_PASSWORD_PLACEHOLDER, render_eggroll_properties
 from components.fate_cluster.render_fateboard import render_application_properties
@@ -22,14 +24,20 @@ from components.images import image_ref
 FLOW = f"{o.FATE_HOME}/fate_flow"
 
 
-def build_mysql(ctx: BuildContext) -> None:
+def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
     """Root gets a generated password too (upstream left it empty, MYSQL_ALLOW_EMPTY_PASSWORD). For eggroll
-    the metadata schema comes from the eggroll image itself, so it always matches the eggroll version."""
+    the metadata schema comes from the eggroll image itself, so it always matches the eggroll version.
+    mysqld serves TLS with the party's certificate (Secret ``mysql-tls``, readable by group mysql through
+    fsGroup); a new certificate rolls the pod (its checksum covers the certificates, not the key)."""
     spec = ctx.spec
     db = mysql_settings(spec)
     data = (spec.mysql.claim_name if spec.mysql else None) or "mysql-data"
     volumes, claims = o.data_volume(spec, "mysql", data, "mysql")
-    mounts = [{"name": data, "mountPath": "/var/lib/mysql", **o.sub_path(spec, "mysql")}]
+    volumes.append(mysql_tls.server_volume())
+    mounts = [
+        {"name": data, "mountPath": "/var/lib/mysql", **o.sub_path(spec, "mysql")},
+        {"name": mysql_tls.MYSQL_TLS_SECRET, "mountPath": mysql_tls.SERVER_TLS_DIR, "readOnly": True},
+    ]
     init = []
     if spec.computing == "Eggroll":
         volumes.append({"name": "initdb", "emptyDir": {}})
@@ -62,11 +70,17 @@ def build_mysql(ctx: BuildContext) -> None:
         "mysql",
         {"tcp-mysql": 3306},
         env=env,
+        args=mysql_tls.server_args(),
         volumeMounts=mounts,
         **o.probes("exec", 3306, "mysqladmin ping -h 127.0.0.1"),
     )
     pod = o.pod_spec(spec, "mysql", [main], volumes, init)
-    ctx.workload("StatefulSet", "mysql", "mysql", pod, {}, service_name="mysql", claim_templates=claims)
+    # OnRootMismatch: the data volume is walked once, not on every start.
+    pod["securityContext"] = {"fsGroup": mysql_tls.MYSQL_GID, "fsGroupChangePolicy": "OnRootMismatch"}
+    files = {f"{mysql_tls.MYSQL_TLS_SECRET}/{mysql_tls.CA_KEY}": tls.ca_pem,
+             f"{mysql_tls.MYSQL_TLS_SECRET}/{mysql_tls.CERT_KEY}": tls.cert_pem}
+    ctx.workload("StatefulSet", "mysql", "mysql", pod, pulumi.Output.all(**files), service_name="mysql",
+                 claim_templates=claims)
     m = spec.mysql
     body = o.service(
         spec,
@@ -125,7 +139,7 @@ def eggroll_env() -> list[dict[str, Any]]:
     ]
 
 
-def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> None:
+def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None, tls: mysql_tls.MysqlTls) -> None:
     spec = ctx.spec
     py = spec.python
     conf = {
@@ -134,11 +148,14 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> 
     }
     ctx.config_map("python-config", "python", conf)
     files: dict[str, Any] = {f"python-config/{k}": v for k, v in conf.items()}
+    files[f"{mysql_tls.MYSQL_TLS_SECRET}/{mysql_tls.CA_KEY}"] = tls.ca_pem
     volumes, claims = o.data_volume(spec, "python", (py.claim_name if py else None) or "python-data", "python")
     data = (py.claim_name if py else None) or "python-data"
     volumes.append({"name": "python-confs", "configMap": {"name": "python-config"}})
+    volumes.append(mysql_tls.client_volume())
     mounts = [
         {"name": "python-confs", "mountPath": f"{o.FATE_HOME}/conf-tmp/"},
+        {"name": mysql_tls.MYSQL_TLS_SECRET, "mountPath": mysql_tls.CLIENT_CA_DIR, "readOnly": True},
         {"name": data, "mountPath": f"{FLOW}/logs", **o.sub_path(spec, "python", "logs")},
         {"name": data, "mountPath": f"{FLOW}/jobs", **o.sub_path(spec, "python", "jobs")},
         {"name": data, "mountPath": f"{FLOW}/model_local_cache", **o.sub_path(spec, "python", "model-local-cache")},
@@ -233,13 +250,28 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None) -> 
 
 
 def build_fateboard(ctx: BuildContext) -> None:
+    """The login password reaches ``conf/application.properties`` only from the Secret, through an init
+    container writing an in-memory copy of the rendered file (render_fateboard.py says why)."""
     spec = ctx.spec
     props = render_application_properties(spec)
     ctx.config_map("fateboard-config", "fateboard", {"application.properties": props})
-    env = [o.secret_env("SERVER_BOARD_LOGIN_PASSWORD", CREDENTIALS_SECRET, "fateboard-password")]
+    password = o.secret_env(fb_render.PASSWORD_ENV, CREDENTIALS_SECRET, "fateboard-password")
+    conf_init = o.container(
+        spec,
+        "fateboard-conf",
+        image_ref(spec, "fateboard"),
+        None,
+        {},
+        command=fb_render.conf_command(),
+        env=[password],
+        volumeMounts=[
+            {"name": "fateboard-confs", "mountPath": fb_render.TEMPLATE_DIR, "readOnly": True},
+            {"name": "fateboard-conf", "mountPath": fb_render.CONF_DIR},
+        ],
+    )
     mounts = [
         {
-            "name": "fateboard-confs",
+            "name": "fateboard-conf",
             "mountPath": f"{o.FATE_HOME}/fateboard/conf/application.properties",
             "subPath": "application.properties",
         }
@@ -250,13 +282,15 @@ def build_fateboard(ctx: BuildContext) -> None:
         image_ref(spec, "fateboard"),
         "fateboard",
         {"tcp-fateboard": 8080},
-        env=env,
+        env=[password],   # the same value for whatever binds it through Spring's environment
         volumeMounts=mounts,
         **o.probes("http", 8080),
     )
-    pod = o.pod_spec(
-        spec, "fateboard", [main], [{"name": "fateboard-confs", "configMap": {"name": "fateboard-config"}}]
-    )
+    volumes = [
+        {"name": "fateboard-confs", "configMap": {"name": "fateboard-config"}},
+        {"name": "fateboard-conf", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
+    ]
+    pod = o.pod_spec(spec, "fateboard", [main], volumes, [conf_init])
     ctx.workload("Deployment", "fateboard", "fateboard", pod, {"fateboard-config/application.properties": props})
     fb = spec.fateboard
     ctx.service(

@@ -1,13 +1,38 @@
 """fateboard's ``application.properties``.
 
-The login password is not in the file: Spring Boot binds the env var ``SERVER_BOARD_LOGIN_PASSWORD`` (from the
-credentials Secret) to ``server.board.login.password`` and env vars override the properties file, so the
-ConfigMap never holds it.
+FATE-Board 2.0.0 reads ``server.board.login.password`` from ``conf/application.properties`` with
+``java.util.Properties`` (its UserService), not through Spring's environment, so an env var is never seen
+(issue 10). The ConfigMap still holds no password: an init container copies the rendered file into an
+in-memory emptyDir and appends the password line from ``SERVER_BOARD_LOGIN_PASSWORD`` (credentials Secret);
+fateboard mounts that copy, by subPath, where it reads the file. The generated password is alphanumeric, so
+the line needs no escaping for ``java.util.Properties``.
 """
 
 from __future__ import annotations
 
+import shlex
+
 from models.fate import FateSpec
+
+PASSWORD_KEY = "server.board.login.password"
+PASSWORD_ENV = "SERVER_BOARD_LOGIN_PASSWORD"
+PROPERTIES = "application.properties"
+TEMPLATE_DIR = "/conf-tmp"     # the ConfigMap, in the init container
+CONF_DIR = "/conf"             # the emptyDir, in the init container
+
+
+def conf_command(template_dir: str = TEMPLATE_DIR, conf_dir: str = CONF_DIR) -> list[str]:
+    """The init container's command (POSIX sh: the image is Alpine): the rendered file plus the password line,
+    readable by its owner (root, fateboard's user) only."""
+    src, dst = shlex.quote(f"{template_dir}/{PROPERTIES}"), shlex.quote(f"{conf_dir}/{PROPERTIES}")
+    script = (
+        "set -eu; umask 077; "
+        f'[ -n "${{{PASSWORD_ENV}:-}}" ] || {{ echo "{PASSWORD_ENV} is empty" >&2; exit 1; }}; '
+        f"cp {src} {dst}.tmp; "
+        f'printf "%s=%s\\n" {PASSWORD_KEY} "${PASSWORD_ENV}" >> {dst}.tmp; '
+        f"mv {dst}.tmp {dst}"
+    )
+    return ["sh", "-c", script]
 
 
 def render_application_properties(spec: FateSpec) -> str:

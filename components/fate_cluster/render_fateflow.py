@@ -4,6 +4,12 @@ The database password is not in the rendered file: it holds ``MYSQL_PASSWORD_PLA
 substitutes it from an env var fed by ``secretKeyRef`` when it copies the file into place (fateflow already
 copies its conf at start-up to patch in the pod IP, so one more substitution keeps the file a plain ConfigMap
 whose checksum drives rollouts, while the password only ever lives in the Secret).
+
+fateflow connects to MySQL over TLS, verifying the server against the party's MySQL CA
+(components/fate_cluster/mysql_tls.py): over plain TCP, ``caching_sha2_password`` needs the ``cryptography``
+package, which the FATE-Flow 2.0.0 image lacks. ``database.mysql`` is passed by FATE-Flow to peewee's
+``PooledMySQLDatabase`` and on to ``pymysql.connect``, so ``ssl: {ca: ...}`` is PyMySQL's own option (server
+certificate and host name verified).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from components.fate_cluster.mysql_tls import CLIENT_CA_PATH
 from models.fate import FateSpec
 
 MYSQL_PASSWORD_PLACEHOLDER = "__FATE_MYSQL_PASSWORD__"
@@ -96,6 +103,7 @@ def render_service_conf(spec: FateSpec) -> str:
                 "port": db["port"],
                 "max_connections": 100,
                 "stale_timeout": 30,
+                "ssl": {"ca": CLIENT_CA_PATH},
             },
             "sqlite": {"path": None},
         },
