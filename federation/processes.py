@@ -7,6 +7,11 @@ every plugin, and plugins to the programs they run. So every Pulumi process of a
 ``KFT_FEDERATION_RUN=<host>:<pid>:<start ticks>`` naming the run's Python process, and whatever carries the
 marker of a run whose process no longer exists is a leftover that may be stopped. ``/proc`` is read through
 a root directory so tests can fake it.
+
+A zombie (state ``Z``) counts as gone: it has exited and holds nothing, but its ``/proc/<pid>/stat`` stays,
+with the same start time, until its parent reaps it. After a ``kill -9`` the CLIs' parent is dead and they are
+reaped by init, which in containers (this machine's PID 1 among them) may take seconds: read as alive, a
+killed CLI would keep its stack's lock "held by a process still running on this host".
 """
 
 from __future__ import annotations
@@ -62,6 +67,15 @@ def parse_stat(text: str) -> tuple[str, int, int, int]:
     return comm, int(fields[1]), int(fields[2]), int(fields[19])
 
 
+def parse_state(text: str) -> str:
+    """The state letter (field 3) of ``/proc/<pid>/stat``: R, S, D, T, Z (zombie), X (dead)..."""
+    tail = text.rpartition(")")[2].split()
+    return tail[0] if tail else "?"
+
+
+EXITED = ("Z", "X")
+
+
 def parse_environ(data: bytes) -> dict[str, str]:
     env = {}
     for item in data.split(b"\0"):
@@ -72,11 +86,14 @@ def parse_environ(data: bytes) -> dict[str, str]:
 
 
 def read_proc(pid: int, root: Path = PROC) -> ProcInfo | None:
-    """One process, or None when it is gone (or not ours to read: its environment then stays unknown)."""
+    """One process, or None when it is gone or a zombie (its environment stays unknown when not ours to read)."""
     base = root / str(pid)
     try:
-        comm, ppid, pgid, start = parse_stat((base / "stat").read_text())
+        text = (base / "stat").read_text()
+        comm, ppid, pgid, start = parse_stat(text)
     except (OSError, ValueError, IndexError):
+        return None
+    if parse_state(text) in EXITED:
         return None
     try:
         marker = parse_environ((base / "environ").read_bytes()).get(MARKER)
@@ -169,10 +186,15 @@ def stop_leftovers(host: str, root: Path = PROC, grace: float = 10.0,
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline and any(read_proc(p.pid, root) for p in cli):
             sleep(0.2)
+    killed: list[ProcInfo] = []
     for _ in range(3):  # a language host may have started a program while we looked
         rest = [p for p in scan(root) if p.run in runs]
         if not rest:
             break
-        kill(rest, signal.SIGKILL, send, root)
+        killed += kill(rest, signal.SIGKILL, send, root)
         sleep(0.2)
+    # Return only once they have exited: the caller judges the locks they held next (by their pids).
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(start_ticks(p.pid, root) == p.start for p in [*cli, *killed]):
+        sleep(0.1)
     return found

@@ -54,8 +54,7 @@ def wait_until(predicate, timeout: float = 10.0) -> bool:
 
 
 def gone(pid: int) -> bool:
-    info = processes.read_proc(pid)
-    return info is None or open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[0] == "Z"
+    return processes.read_proc(pid) is None  # a zombie counts as gone
 
 
 # --- /proc parsing and the leftover rule ----------------------------------------------------------------------
@@ -66,10 +65,10 @@ def test_stat_parsing_survives_spaces_and_parentheses_in_the_name():
     assert processes.parse_stat(line) == ("pulumi (lang) x", 4200, 4242, 98765)
 
 
-def fake_proc(root: Path, pid: int, comm: str, start: int, marker: str | None = None) -> None:
+def fake_proc(root: Path, pid: int, comm: str, start: int, marker: str | None = None, state: str = "S") -> None:
     d = root / str(pid)
     d.mkdir(parents=True)
-    fields = ["S", "1", str(pid), "1", "0", "-1", "0"] + ["0"] * 12 + [str(start), "0", "0"]
+    fields = [state, "1", str(pid), "1", "0", "-1", "0"] + ["0"] * 12 + [str(start), "0", "0"]
     (d / "stat").write_text(f"{pid} ({comm}) {' '.join(fields)}\n")
     env = b"PATH=/bin\0" + (f"{processes.MARKER}={marker}\0".encode() if marker else b"")
     (d / "environ").write_bytes(env)
@@ -87,6 +86,25 @@ def test_only_processes_of_dead_runs_on_this_host_are_leftovers(tmp_path):
     assert sorted(p.pid for p in left) == [200, 201]
     assert processes.RunId.parse("vm:100:5000") == processes.RunId("vm", 100, 5000)
     assert processes.RunId.parse("garbage") is None
+
+
+def test_a_zombie_counts_as_gone_so_the_lock_of_a_killed_cli_is_stale(tmp_path):
+    (tmp_path / "stat").write_text("cpu 0\nbtime 1000\n")
+    fake_proc(tmp_path, 300, "pulumi", 6100, "vm:150:4000", state="Z")  # killed, not yet reaped by init
+    fake_proc(tmp_path, 301, "pulumi", 6200, "vm:150:4000")
+    assert processes.parse_state((tmp_path / "300" / "stat").read_text()) == "Z"
+    assert processes.read_proc(300, tmp_path) is None and processes.started_at(300, tmp_path) is None
+    assert [p.pid for p in processes.scan(tmp_path)] == [301]
+    assert processes.started_at(301, tmp_path) is not None
+
+
+def test_a_real_zombie_reads_as_gone():
+    proc = subprocess.Popen(["sleep", "0.1"])
+    assert wait_until(lambda: processes.parse_state(Path(f"/proc/{proc.pid}/stat").read_text()) == "Z")
+    try:
+        assert processes.read_proc(proc.pid) is None and processes.started_at(proc.pid) is None
+    finally:
+        proc.wait()
 
 
 def test_stop_leftovers_asks_a_leftover_cli_to_stop_then_kills_the_rest(tmp_path):

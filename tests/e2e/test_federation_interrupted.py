@@ -9,8 +9,11 @@ One federation for the module, built by runs that are stopped on purpose, in ord
 3. SIGKILL during the exchange's route update (the next run recovers, then is killed in its last phase),
 4. ``federation up`` converges.
 
-After each SIGKILL no process carrying the run's marker survives (the watchdog), and the next run removes the
-stale lock the killed update left, with a message. At the end: no stack has pending operations, every object
+Each kill comes while the stack's update holds its lock (the lock file exists and an operation is in flight),
+not after a fixed delay: on the local control plane an update can end within a second or two. After each
+SIGKILL no process carrying the run's marker survives (the watchdog), and the next run removes the stale lock
+the killed update left, with a message. A run a failed test leaves running is killed when that test ends, so
+one failure does not lock the stacks of the tests after it. At the end: no stack has pending operations, every object
 in the federation's namespaces belongs to some stack's state (no orphans), ``preview --expect-no-changes``
 passes, and ``destroy`` leaves nothing. The kill points are recognised in ``--verbose`` output: Pulumi's
 ``<type> <name> creating|updating|replacing`` lines, prefixed by the stack.
@@ -70,6 +73,9 @@ class Run:
             time.sleep(0.2)
 
 
+STARTED: list[Run] = []
+
+
 def start(fed: Federation, *args: str) -> Run:
     cmd = [sys.executable, "-m", "federation", "up", "--verbose", "--variant", "local", "--config-dir",
            str(fed.root), "--parallel", ff.FEDERATION_PARALLEL, *args]
@@ -82,7 +88,21 @@ def start(fed: Federation, *args: str) -> Run:
             run.lines.append(line.rstrip())
 
     threading.Thread(target=pump, daemon=True).start()
+    STARTED.append(run)
     return run
+
+
+@pytest.fixture(autouse=True)
+def no_run_outlives_its_test() -> Iterator[None]:
+    yield
+    while STARTED:
+        run = STARTED.pop()
+        if run.proc.poll() is None:
+            os.killpg(run.proc.pid, signal.SIGKILL)
+            run.proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while leftovers(run) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
 def in_flight(stack: str, after: int = 0) -> Callable[[list[str]], bool]:
@@ -111,12 +131,25 @@ def assert_nothing_left(run: Run, timeout: float = 20) -> None:
 
 def sigkill(run: Run) -> None:
     os.killpg(run.proc.pid, signal.SIGKILL)
+    killed = time.monotonic()
     run.proc.wait(timeout=30)
     assert_nothing_left(run)
+    print(f"SIGKILL: the watchdog left no process of the run after {time.monotonic() - killed:.1f}s")
 
 
-def lock_files(fed: Federation) -> list[Path]:
-    return sorted((fed.root / ".pulumi-state" / ".pulumi" / "locks").rglob("*.json"))
+def lock_files(fed: Federation, stack: str | None = None) -> list[Path]:
+    base = fed.root / ".pulumi-state" / ".pulumi" / "locks"
+    return sorted(p for p in base.rglob("*.json") if stack is None or p.parent.name == stack)
+
+
+def updating(fed: Federation, stack: str, after: Callable[[list[str]], int | None] = lambda _lines: 0
+             ) -> Callable[[list[str]], bool]:
+    """``stack``'s update is under way: it holds its lock and an operation of it is in flight (after the line
+    ``after`` returns, None: not yet)."""
+    def check(lines: list[str]) -> bool:
+        start = after(lines)
+        return start is not None and in_flight(stack, start)(lines) and bool(lock_files(fed, stack))
+    return check
 
 
 def state(fed: Federation, stack: str) -> dict:
@@ -157,31 +190,30 @@ def test_sigint_during_the_exchanges_first_update_stops_gracefully(fed) -> None:
 
 def test_sigkill_during_the_exchanges_first_update(fed) -> None:
     run = start(fed)
-    run.wait_for("the exchange's update", in_flight(EXCHANGE))
-    time.sleep(2)
+    run.wait_for("the exchange's update", updating(fed, EXCHANGE))
     sigkill(run)
-    assert lock_files(fed), "a killed update leaves its lock (what the next run must recover from)"
+    assert lock_files(fed, EXCHANGE), "a killed update leaves its lock (what the next run must recover from)"
 
 
 def test_next_run_recovers_and_is_killed_during_the_party_updates(fed) -> None:
     run = start(fed)
-    run.wait_for("both party updates", lambda lines: all(in_flight(p)(lines) for p in PARTIES))
+    run.wait_for("both party updates", lambda lines: all(updating(fed, p)(lines) for p in PARTIES))
     stale_lock_removed(run, [EXCHANGE])
-    time.sleep(3)
     sigkill(run)
+    assert all(lock_files(fed, p) for p in PARTIES), lock_files(fed)
 
 
 def test_next_run_recovers_and_is_killed_during_the_exchanges_route_update(fed) -> None:
     run = start(fed)
 
-    def route_update(lines: list[str]) -> bool:
+    def parties_done(lines: list[str]) -> int | None:
         done = [finished(p)(lines) for p in PARTIES]
-        return all(i is not None for i in done) and in_flight(EXCHANGE, after=max(done) + 1)(lines)
+        return max(done) + 1 if all(i is not None for i in done) else None
 
-    run.wait_for("the exchange's route update", route_update)
+    run.wait_for("the exchange's route update", updating(fed, EXCHANGE, after=parties_done))
     stale_lock_removed(run, list(PARTIES))
-    time.sleep(1)
     sigkill(run)
+    assert lock_files(fed, EXCHANGE), lock_files(fed)
 
 
 def test_next_run_converges_and_leaves_no_orphans_nor_pending_operations(fed) -> None:
