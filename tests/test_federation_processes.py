@@ -29,9 +29,11 @@ FAKE_PULUMI = """\
 if [ "$1" = "version" ]; then echo v3.274.0; exit 0; fi
 if [ -n "$FAKE_PLUGIN_PIDFILE" ]; then setsid sleep 300 & echo $! > "$FAKE_PLUGIN_PIDFILE"; fi
 if [ -n "$FAKE_READ_STDIN" ]; then read -r line; echo "stdin:$line"; exit 0; fi
-echo "running $*"
 trap 'echo "^C received; cancelling"; exit 8' INT
-while true; do sleep 0.05; done
+echo "running $*"
+# `wait` returns as soon as a trapped signal arrives; a foreground `sleep` would leave the trap to bash's
+# wait-and-cooperative-exit rules, which skip it when the child happened to exit normally (flaky under load).
+while true; do sleep 0.05 & wait $!; done
 """
 
 
