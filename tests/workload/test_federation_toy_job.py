@@ -1,5 +1,8 @@
 """``python -m federation toy`` against the federation deployed on the local control plane.
 
+It lives in the workload package only to share that package's converged federation (``workload_federation``,
+one converge less in ``make test``); it runs no program itself and keeps the ``e2e`` marker.
+
 What this proves: the command reads the stacks' outputs (federatedParties, fateNamespace) and the guest stack's
 kubeconfigPath, reads the live StatefulSet ``python`` of the guest party, creates the toy Job in the guest's
 namespace with exactly that image and the hardened pod spec, waits for it within the bound, reports what it
@@ -27,12 +30,10 @@ from typing import Any
 import pytest
 
 from federation import toy_job as tj
-from tests.e2e import federation_fixtures as ff
 from tests.e2e.federation_fixtures import Federation, wait_for
 from tests.e2e.kubeapi import ApiError
 
 pytestmark = pytest.mark.e2e
-local_volumes, project_factory, deployed_federation = ff.local_volumes, ff.project_factory, ff.deployed_federation
 
 GUEST, HOST, NS = 30000, 40000, "fate-30000"
 JOBS = f"/apis/batch/v1/namespaces/{NS}/jobs"
@@ -59,8 +60,8 @@ def toy_jobs(fed: Federation) -> list[dict[str, Any]]:
     return fed.api.items(f"{JOBS}?labelSelector={tj.LABEL_GUEST}%3D{GUEST}")
 
 
-def test_the_toy_job_runs_the_live_fateflow_image_in_the_guest_namespace(deployed_federation):
-    fed, _, _ = deployed_federation
+def test_the_toy_job_runs_the_live_fateflow_image_in_the_guest_namespace(workload_federation):
+    fed, _ = workload_federation
     sts = fed.api.get(f"/apis/apps/v1/namespaces/{NS}/statefulsets/python")
     live = next(c["image"] for c in sts["spec"]["template"]["spec"]["containers"] if c["name"] == "fateflow")
     proc, doc, elapsed = toy(fed, "--timeout", "120", "--keep")
@@ -103,8 +104,8 @@ def test_the_toy_job_runs_the_live_fateflow_image_in_the_guest_namespace(deploye
     wait_for(lambda: not toy_jobs(fed), 60, what="the kept toy Job to be deleted")
 
 
-def test_a_pod_that_cannot_start_times_out_within_the_bound_and_the_job_is_deleted(deployed_federation):
-    fed, _, _ = deployed_federation
+def test_a_pod_that_cannot_start_times_out_within_the_bound_and_the_job_is_deleted(workload_federation):
+    fed, _ = workload_federation
     quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "kft-toy-test-no-pods"},
              "spec": {"hard": {"pods": "0"}}}
     quotas = f"/api/v1/namespaces/{NS}/resourcequotas"
