@@ -82,6 +82,10 @@ class ProcessTable:
             if self.closed:
                 raise RuntimeError("the run was interrupted; no new Pulumi operation is started")
             self._ensure_reaper()
+            # A child inherits the signal mask of the thread that starts it. The Automation API runs stacks in
+            # worker threads, whose mask can have SIGINT/SIGTERM blocked (libraries block them in threads they
+            # create); a CLI started so would never see the graceful cancel. Unblock them in this thread.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
             proc = subprocess.Popen(argv, process_group=0, **popen)
             self._live[proc.pid] = Running(proc.pid, stack, tuple(argv[1:]))
         return proc
