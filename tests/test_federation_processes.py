@@ -7,18 +7,15 @@ A shell script stands in for the Pulumi CLI: it answers ``version``, starts a "p
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from pulumi.automation.errors import CommandError
 
 from federation import processes
 from federation.pulumi_command import ProcessTable, TrackedPulumiCommand, stack_of
@@ -146,60 +143,6 @@ def test_stack_is_read_from_the_arguments():
     assert stack_of(["up", "--yes", "--stack", "party-30000"]) == "party-30000"
     assert stack_of(["stack", "export", "--stack=exchange"]) == "exchange"
     assert stack_of(["version"]) is None
-
-
-def test_a_cli_started_from_a_thread_with_sigint_blocked_still_gets_the_cancel(fake_root):
-    """Seen in CI: the worker thread had SIGINT blocked, the CLI inherited the mask and never cancelled."""
-    table = ProcessTable(reaper=False)
-    command = TrackedPulumiCommand(table, root=str(fake_root), skip_version_check=True)
-    lines: list[str] = []
-    done = threading.Event()
-
-    def run():
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        with contextlib.suppress(BaseException):
-            command.run(["up", "--stack", "party-30000"], str(fake_root), {}, on_output=lines.append)
-        done.set()
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    try:
-        assert wait_until(lambda: table.running() and lines)
-        table.signal(signal.SIGINT)
-        assert done.wait(timeout=10), "the CLI never saw the SIGINT"
-    finally:  # a CLI that missed the signal must not outlive the test (it would hold CI's output open)
-        table.signal(signal.SIGKILL)
-    worker.join(timeout=5)
-
-
-def test_a_tracked_cli_leads_its_group_carries_the_marker_and_stops_on_sigint(fake_root):
-    table = ProcessTable(reaper=False)
-    command = TrackedPulumiCommand(table, root=str(fake_root), skip_version_check=True)
-    lines: list[str] = []
-    errors: list[BaseException] = []
-
-    def run():
-        try:
-            command.run(["up", "--stack", "party-30000"], str(fake_root), {}, on_output=lines.append)
-        except BaseException as exc:  # the CLI's exit code 8 after the cancel
-            errors.append(exc)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    try:
-        assert wait_until(lambda: table.running() and lines)
-        (running,) = table.running()
-        assert running.stack == "party-30000" and running.operation == "up"
-        info = processes.read_proc(running.pid)
-        assert info.pgid == running.pid and info.pgid != os.getpgid(0)
-        assert info.run == table.run
-        assert lines[0].startswith("running --non-interactive up --stack party-30000")
-        assert [r.pid for r in table.signal(signal.SIGINT)] == [running.pid]
-        worker.join(timeout=10)
-        assert not worker.is_alive() and table.running() == []
-    finally:  # a CLI that missed the signal must not outlive the test (it would hold CI's output open)
-        table.signal(signal.SIGKILL)
-    assert isinstance(errors[0], CommandError) and "cancelling" in str(errors[0])
 
 
 def test_secrets_reach_the_cli_on_stdin(fake_root):
