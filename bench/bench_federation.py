@@ -24,8 +24,10 @@ PARTY_COUNTS = (10, 50, 200)
 
 def _endpoints(i: int) -> dict:
     host = f"10.{i // 250}.{i % 250}.1"
-    return {"nginx": {"host": host, "httpPort": 9300, "grpcPort": 9310},
-            "pulsar": {"host": host, "port": 6650, "sslPort": 6651}}
+    return {
+        "nginx": {"host": host, "httpPort": 9300, "grpcPort": 9310},
+        "pulsar": {"host": host, "port": 6650, "sslPort": 6651},
+    }
 
 
 def _ids(n: int) -> list[int]:
@@ -34,17 +36,23 @@ def _ids(n: int) -> list[int]:
 
 def _exchange_program(n: int):
     ids = _ids(n)
-    cfg = ExchangeConfig.model_validate({
-        "trafficServer": {"imageTag": "9.2.5"},
-        "parties": [{"partyId": p, "stack": f"party-{p}"} for p in ids],
-    })
+    cfg = ExchangeConfig.model_validate(
+        {
+            "trafficServer": {"imageTag": "9.2.5"},
+            "parties": [{"partyId": p, "stack": f"party-{p}"} for p in ids],
+        }
+    )
     parties = {p: _endpoints(i) for i, p in enumerate(ids)}
 
     def run():
         new_event_loop()
         harness = Harness(stack="exchange")
-        harness.run(lambda: Exchange("exchange", ExchangeArgs(
-            config=cfg, provider=k8s.Provider("k8s", kubeconfig="{}"), parties=parties)))
+        harness.run(
+            lambda: Exchange(
+                "exchange", ExchangeArgs(config=cfg, provider=k8s.Provider("k8s", kubeconfig="{}"), parties=parties)
+            )
+        )
+
     return run
 
 
@@ -61,23 +69,40 @@ def _fate_program(backend: str):
     def run():
         new_event_loop()
         harness = Harness()
-        harness.run(lambda: FateCluster("fate", FateClusterArgs(
-            spec=spec, provider=k8s.Provider("k8s", kubeconfig="{}"))))
+        harness.run(
+            lambda: FateCluster("fate", FateClusterArgs(spec=spec, provider=k8s.Provider("k8s", kubeconfig="{}")))
+        )
+
     return run
 
 
 def main() -> int:
     base = measure("exchange, 1 party", _exchange_program(1), repeats=3)
-    print(report("Exchange under mocks (ratios vs 1 party)", base,
-                 [measure(f"exchange, {n} parties", _exchange_program(n), repeats=3) for n in PARTY_COUNTS]))
+    print(
+        report(
+            "Exchange under mocks (ratios vs 1 party)",
+            base,
+            [measure(f"exchange, {n} parties", _exchange_program(n), repeats=3) for n in PARTY_COUNTS],
+        )
+    )
     print()
     base = measure("route tables, 1 party", _render(1))
-    print(report("Pure route-table rendering (ratios vs 1 party)", base,
-                 [measure(f"route tables, {n} parties", _render(n)) for n in PARTY_COUNTS]))
+    print(
+        report(
+            "Pure route-table rendering (ratios vs 1 party)",
+            base,
+            [measure(f"route tables, {n} parties", _render(n)) for n in PARTY_COUNTS],
+        )
+    )
     print()
     base = measure("FateCluster spark-local-pulsar", _fate_program("spark-local-pulsar"), repeats=3)
-    print(report("FateCluster under mocks (ratios vs slim backend)", base,
-                 [measure(f"FateCluster {b}", _fate_program(b), repeats=3) for b in ("spark-pulsar", "eggroll")]))
+    print(
+        report(
+            "FateCluster under mocks (ratios vs slim backend)",
+            base,
+            [measure(f"FateCluster {b}", _fate_program(b), repeats=3) for b in ("spark-pulsar", "eggroll")],
+        )
+    )
     return 0
 
 

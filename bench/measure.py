@@ -17,8 +17,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Sample:
     label: str
-    seconds: float       # median of the repeats
-    peak_bytes: int      # peak traced allocation of one run
+    seconds: float  # median of the repeats
+    peak_bytes: int  # peak traced allocation of one run
 
     def ratio_to(self, base: Sample) -> tuple[float, float]:
         return self.seconds / base.seconds, self.peak_bytes / max(base.peak_bytes, 1)

@@ -10,17 +10,17 @@ from typing import TypedDict
 
 # --- party stack outputs (read by the exchange stack) ---------------------------------------------------------
 PARTY_ID = "partyId"
-NGINX_ENDPOINT = "nginxEndpoint"      # NginxEndpoint
-PULSAR_ENDPOINT = "pulsarEndpoint"    # PulsarEndpoint
+NGINX_ENDPOINT = "nginxEndpoint"  # NginxEndpoint
+PULSAR_ENDPOINT = "pulsarEndpoint"  # PulsarEndpoint
 FATEBOARD_URL = "fateboardUrl"
 NOTEBOOK_URL = "notebookUrl"
-FEDERATION_STATUS = "federation"      # {"exchange": "connected" | "pending", ...}
+FEDERATION_STATUS = "federation"  # {"exchange": "connected" | "pending", ...}
 
 # --- exchange stack outputs (read by party stacks) ------------------------------------------------------------
 EXCHANGE_ENDPOINT = "exchangeEndpoint"  # ExchangeEndpoint
-CA_CERT = "caCert"                      # PEM, public
+CA_CERT = "caCert"  # PEM, public
 FEDERATED_PARTIES = "federatedParties"  # list[int]: parties whose endpoints are in the route tables
-PENDING_PARTIES = "pendingParties"      # list[int]: configured but no endpoints yet
+PENDING_PARTIES = "pendingParties"  # list[int]: configured but no endpoints yet
 
 
 def party_tls_output(party_id: int) -> str:
@@ -29,29 +29,29 @@ def party_tls_output(party_id: int) -> str:
 
 
 class NginxEndpoint(TypedDict):
-    host: str        # load-balancer address (IP or DNS name) of the party's nginx
-    httpPort: int    # 9300 unless overridden
-    grpcPort: int    # 9310 unless overridden
+    host: str  # load-balancer address (IP or DNS name) of the party's nginx
+    httpPort: int  # 9300 unless overridden
+    grpcPort: int  # 9310 unless overridden
 
 
 class PulsarEndpoint(TypedDict):
-    host: str        # load-balancer address of the party's pulsar
-    port: int        # 6650 (plain)
-    sslPort: int     # 6651 (TLS, what the exchange's SNI proxy tunnels to)
+    host: str  # load-balancer address of the party's pulsar
+    port: int  # 6650 (plain)
+    sslPort: int  # 6651 (TLS, what the exchange's SNI proxy tunnels to)
 
 
 class ExchangeEndpoint(TypedDict):
-    host: str            # address of the exchange nginx (nginx.exchange.ip on the party side)
+    host: str  # address of the exchange nginx (nginx.exchange.ip on the party side)
     nginxHttpPort: int
     nginxGrpcPort: int
-    atsHost: str         # address of the exchange ATS (pulsar.exchange.ip); its own LB, may differ
-    atsPort: int         # SNI proxy (TLS) port, 443 by default
-    domain: str          # parties are <partyId>.<domain>
+    atsHost: str  # address of the exchange ATS (pulsar.exchange.ip); its own LB, may differ
+    atsPort: int  # SNI proxy (TLS) port, 443 by default
+    domain: str  # parties are <partyId>.<domain>
 
 
 class PulsarTls(TypedDict):
     """What a party installs as Secret ``pulsar-cert`` (keys as Pulsar's standalone.conf expects them)."""
 
-    certPem: str        # broker.cert.pem
-    keyPkcs8Pem: str    # broker.key-pk8.pem
-    caPem: str          # ca.cert.pem
+    certPem: str  # broker.cert.pem
+    keyPkcs8Pem: str  # broker.key-pk8.pem
+    caPem: str  # ca.cert.pem

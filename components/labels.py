@@ -9,8 +9,9 @@ from __future__ import annotations
 MANAGED_BY = "pulumi-kubefate-tanzu"
 
 
-def kubefate_labels(cluster_name: str, party_id: int | str, module: str, cluster_kind: str = "fate",
-                    version: str | None = None) -> dict[str, str]:
+def kubefate_labels(
+    cluster_name: str, party_id: int | str, module: str, cluster_kind: str = "fate", version: str | None = None
+) -> dict[str, str]:
     labels = {
         "name": cluster_name,
         "partyId": str(party_id),

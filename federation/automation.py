@@ -35,7 +35,7 @@ class StackLocked(Exception):
 
 @dataclass(frozen=True)
 class ConfigSetting:
-    key: str            # fully qualified, e.g. kubefate-tanzu:kubeconfig
+    key: str  # fully qualified, e.g. kubefate-tanzu:kubeconfig
     value: str
     secret: bool = False
 
@@ -46,9 +46,9 @@ class AutomationRunner:
     env: Mapping[str, str] = field(default_factory=dict)
     config: list[ConfigSetting] = field(default_factory=list)
     refresh: bool = False
-    on_output: Callable[[str, str], None] | None = None   # (stack, line) for --verbose
+    on_output: Callable[[str, str], None] | None = None  # (stack, line) for --verbose
     processes: ProcessTable | None = None
-    command: Any = None   # a TrackedPulumiCommand, made on first use (it runs `pulumi version`)
+    command: Any = None  # a TrackedPulumiCommand, made on first use (it runs `pulumi version`)
     _configured: set[str] = field(default_factory=set, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -72,8 +72,9 @@ class AutomationRunner:
             return self.command
 
     def _options(self) -> auto.LocalWorkspaceOptions:
-        return auto.LocalWorkspaceOptions(work_dir=str(self.work_dir), env_vars=dict(self.env),
-                                          pulumi_command=self._command())
+        return auto.LocalWorkspaceOptions(
+            work_dir=str(self.work_dir), env_vars=dict(self.env), pulumi_command=self._command()
+        )
 
     def _run(self, args: list[str], stdin_text: str | None = None):
         return self._command().run(args, str(self.work_dir), dict(self.env), stdin_text=stdin_text)
@@ -82,8 +83,10 @@ class AutomationRunner:
         text = str(exc)
         advice = locks.explain_error(stack, text, processes.hostname(), processes.started_at)
         if advice is None and locks.is_cloud_conflict(text):
-            advice = (f"stack {stack} is locked by an update in progress on the backend. Fix: wait for it; "
-                      f"`pulumi cancel --stack {stack}` only if you know it is dead")
+            advice = (
+                f"stack {stack} is locked by an update in progress on the backend. Fix: wait for it; "
+                f"`pulumi cancel --stack {stack}` only if you know it is dead"
+            )
         return StackLocked(advice) if advice else exc
 
     def _stack(self, name: str, create: bool) -> auto.Stack:

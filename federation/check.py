@@ -104,6 +104,7 @@ def run_steps(name: str, party: int | None, stack: str, steps: list[Step]) -> Ro
 
 # --- stack outputs -> what to probe (pure) ---------------------------------------------------------------------
 
+
 def _port(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON numbers from state may come back as floats
@@ -153,28 +154,46 @@ def parse_sni_routes(value: Any) -> tuple[list[dict[str, Any]] | None, str | Non
 
 def exchange_view(stack: str, outputs: Outputs | None, error: str | None = None) -> ExchangeView:
     if error is not None:
-        return ExchangeView(stack, f"reading the outputs of {stack} failed: {error}",
-                            "check the backend and its passphrase (--backend, PULUMI_CONFIG_PASSPHRASE_FILE)")
+        return ExchangeView(
+            stack,
+            f"reading the outputs of {stack} failed: {error}",
+            "check the backend and its passphrase (--backend, PULUMI_CONFIG_PASSPHRASE_FILE)",
+        )
     if outputs is None:
         return ExchangeView(stack, f"stack {stack} has no outputs (not deployed)", UP)
     ep = outputs.get(contracts.EXCHANGE_ENDPOINT)
     if not isinstance(ep, dict):
-        return ExchangeView(stack, f"{stack} exports no {contracts.EXCHANGE_ENDPOINT} (null until the exchange's "
-                                   "load balancers have addresses)",
-                            "check the exchange's Services traffic-server and nginx have an external address "
-                            f"(kubectl -n <exchange namespace, default fate-exchange> get svc), then {UP}")
+        return ExchangeView(
+            stack,
+            f"{stack} exports no {contracts.EXCHANGE_ENDPOINT} (null until the exchange's "
+            "load balancers have addresses)",
+            "check the exchange's Services traffic-server and nginx have an external address "
+            f"(kubectl -n <exchange namespace, default fate-exchange> get svc), then {UP}",
+        )
     host, ats_host, domain = _host(ep.get("host")), _host(ep.get("atsHost")), _host(ep.get("domain"))
     http, grpc, ats = _port(ep.get("nginxHttpPort")), _port(ep.get("nginxGrpcPort")), _port(ep.get("atsPort"))
     if None in (host, ats_host, domain, http, grpc, ats):
-        return ExchangeView(stack, f"{stack} exports a malformed {contracts.EXCHANGE_ENDPOINT}: {ep}",
-                            f"{UP} (the exchange stack renders it; an older program version may differ)")
+        return ExchangeView(
+            stack,
+            f"{stack} exports a malformed {contracts.EXCHANGE_ENDPOINT}: {ep}",
+            f"{UP} (the exchange stack renders it; an older program version may differ)",
+        )
     ca = outputs.get(contracts.CA_CERT)
     routes, sni_problem = parse_sni_routes(outputs.get("sniRoutes"))
     pending = outputs.get(contracts.PENDING_PARTIES) or []
-    return ExchangeView(stack, host=host, http_port=http, grpc_port=grpc, ats_host=ats_host, ats_port=ats,
-                        domain=domain, ca_pem=ca if isinstance(ca, str) and ca.strip() else None,
-                        sni_routes=routes, sni_problem=sni_problem,
-                        pending=tuple(int(p) for p in pending if isinstance(p, (int, float))))
+    return ExchangeView(
+        stack,
+        host=host,
+        http_port=http,
+        grpc_port=grpc,
+        ats_host=ats_host,
+        ats_port=ats,
+        domain=domain,
+        ca_pem=ca if isinstance(ca, str) and ca.strip() else None,
+        sni_routes=routes,
+        sni_problem=sni_problem,
+        pending=tuple(int(p) for p in pending if isinstance(p, (int, float))),
+    )
 
 
 @dataclass(frozen=True)
@@ -188,8 +207,11 @@ class PartyView:
 
 def party_view(stack: str, outputs: Outputs | None, error: str | None = None) -> PartyView:
     if error is not None:
-        return PartyView(stack, problem=f"reading the outputs of {stack} failed: {error}",
-                         fix="check the backend and its passphrase (--backend, PULUMI_CONFIG_PASSPHRASE_FILE)")
+        return PartyView(
+            stack,
+            problem=f"reading the outputs of {stack} failed: {error}",
+            fix="check the backend and its passphrase (--backend, PULUMI_CONFIG_PASSPHRASE_FILE)",
+        )
     if outputs is None:
         return PartyView(stack, problem=f"stack {stack} has no outputs (not deployed)", fix=UP)
     raw_id = outputs.get(contracts.PARTY_ID)
@@ -199,9 +221,13 @@ def party_view(stack: str, outputs: Outputs | None, error: str | None = None) ->
     pulsar = parse_pulsar_endpoint(outputs.get(contracts.PULSAR_ENDPOINT))
     if pulsar is None:
         namespace = outputs.get("fateNamespace") or f"fate-{party_id}"
-        return PartyView(stack, party_id, problem=f"{stack} exports no usable {contracts.PULSAR_ENDPOINT} "
-                                                  f"(got {outputs.get(contracts.PULSAR_ENDPOINT)!r})",
-                         fix=f"check Service pulsar in namespace {namespace} has an external address, then {UP}")
+        return PartyView(
+            stack,
+            party_id,
+            problem=f"{stack} exports no usable {contracts.PULSAR_ENDPOINT} "
+            f"(got {outputs.get(contracts.PULSAR_ENDPOINT)!r})",
+            fix=f"check Service pulsar in namespace {namespace} has an external address, then {UP}",
+        )
     return PartyView(stack, party_id, pulsar)
 
 
@@ -214,8 +240,9 @@ def route_result(exchange: ExchangeView, party: PartyView) -> ProbeResult:
     routed = [e for e in exchange.sni_routes if str(e.get("fqdn", "")).lower() == fqdn.lower()]
     if not routed:
         pending = " (the exchange lists it in pendingParties)" if party.party_id in exchange.pending else ""
-        return ProbeResult(False, f"{fqdn} is missing from the exchange's sniRoutes{pending}; the party's "
-                                  f"Pulsar is {want}")
+        return ProbeResult(
+            False, f"{fqdn} is missing from the exchange's sniRoutes{pending}; the party's Pulsar is {want}"
+        )
     got = str(routed[-1].get("tunnel_route", ""))
     if got != want:
         return ProbeResult(False, f"sniRoutes sends {fqdn} to {got}, but the party's Pulsar is {want}")
@@ -224,32 +251,59 @@ def route_result(exchange: ExchangeView, party: PartyView) -> ProbeResult:
 
 # --- rows ------------------------------------------------------------------------------------------------------
 
+
 def _outputs_step(problem: str | None, fix: str, detail: str) -> Step:
     result = ProbeResult(problem is None, problem or detail)
     return Step("outputs", probe=lambda _r: result, fix=lambda _r: fix)
 
 
-NGINX_ROWS = (("exchange-nginx-http", "http", probes.http_status, "an HTTP/1.1 status line"),
-              ("exchange-nginx-grpc", "grpc", probes.h2_settings, "an HTTP/2 SETTINGS frame (gRPC)"))
+NGINX_ROWS = (
+    ("exchange-nginx-http", "http", probes.http_status, "an HTTP/1.1 status line"),
+    ("exchange-nginx-grpc", "grpc", probes.h2_settings, "an HTTP/2 SETTINGS frame (gRPC)"),
+)
 
 
-def nginx_row(ex: ExchangeView, name: str, kind: str, protocol: Callable[[str, int, float], ProbeResult],
-              answer: str, timeout: float) -> Row:
+def nginx_row(
+    ex: ExchangeView,
+    name: str,
+    kind: str,
+    protocol: Callable[[str, int, float], ProbeResult],
+    answer: str,
+    timeout: float,
+) -> Row:
     port = ex.http_port if kind == "http" else ex.grpc_port
     target = hostport(ex.host, port)
     steps = [_outputs_step(ex.problem, ex.fix, f"{ex.stack}: nginx {kind} {target}")]
     if ex.problem is None:
         steps += [
-            Step("dns", ex.host, lambda _r: probes.resolve(ex.host, port, timeout),
-                 lambda _r: f"publish a DNS record for {ex.host} (the exchange nginx's load balancer), or set "
-                            "exchange.advertisedHost to an address this machine resolves"),
-            Step("tcp", target, lambda _r: probes.tcp_connect(ex.host, port, timeout),
-                 lambda _r: f"check the exchange's nginx Service has an address and exposes its {kind} port, "
-                            f"and that firewalls let {target} through"),
-            Step("protocol", target, lambda _r: protocol(ex.host, port, timeout),
-                 lambda _r: f"something other than the exchange nginx answers on {target}: check the nginx "
-                            "pods in the exchange namespace (default fate-exchange) are running and answer "
-                            f"{answer} there"),
+            Step(
+                "dns",
+                ex.host,
+                lambda _r: probes.resolve(ex.host, port, timeout),
+                lambda _r: (
+                    f"publish a DNS record for {ex.host} (the exchange nginx's load balancer), or set "
+                    "exchange.advertisedHost to an address this machine resolves"
+                ),
+            ),
+            Step(
+                "tcp",
+                target,
+                lambda _r: probes.tcp_connect(ex.host, port, timeout),
+                lambda _r: (
+                    f"check the exchange's nginx Service has an address and exposes its {kind} port, "
+                    f"and that firewalls let {target} through"
+                ),
+            ),
+            Step(
+                "protocol",
+                target,
+                lambda _r: protocol(ex.host, port, timeout),
+                lambda _r: (
+                    f"something other than the exchange nginx answers on {target}: check the nginx "
+                    "pods in the exchange namespace (default fate-exchange) are running and answer "
+                    f"{answer} there"
+                ),
+            ),
         ]
     return run_steps(name, None, ex.stack, steps)
 
@@ -269,26 +323,58 @@ def party_row(ex: ExchangeView, party: PartyView, timeout: float) -> Row:
     tunnel = f"{ats} with SNI {fqdn}"
     steps = [
         _outputs_step(None, "", f"{ex.stack}, {party.stack}: party {party.party_id}, Pulsar {pulsar}"),
-        Step("route", f"{fqdn} -> {pulsar}", lambda _r: route_result(ex, party),
-             lambda _r: f"{UP}: the exchange's next pass renders sni.yaml from the parties' current endpoints"),
-        Step("dns", ex.ats_host, lambda _r: probes.resolve(ex.ats_host, ex.ats_port, timeout),
-             lambda _r: f"publish a DNS record for {ex.ats_host} (the exchange ATS's load balancer), or set "
-                        "exchange.advertisedHost to an address this machine resolves"),
-        Step("tcp", ats, lambda _r: probes.tcp_connect(ex.ats_host, ex.ats_port, timeout),
-             lambda _r: "check the exchange's traffic-server Service has an address and that firewalls let "
-                        f"{ats} through"),
-        Step("tls", tunnel, lambda _r: probes.tls_handshake(ex.ats_host, ex.ats_port, fqdn, timeout),
-             lambda _r: f"check the exchange's sni.yaml has {fqdn} -> {pulsar} and that port "
-                        f"{party.pulsar['sslPort']} is in proxy.config.http.connect_ports; then that the "
-                        f"party's Pulsar answers TLS on {pulsar} from the exchange"),
-        Step("cert", tunnel, lambda r: probes.verify_chain(r["tls"].peer_chain, ex.ca_pem, fqdn),
-             lambda _r: f"the server behind {fqdn} must present the party's certificate from the exchange "
-                        f"output pulsarTls{party.party_id} (Secret pulsar-cert in the party's FATE namespace): "
-                        f"{UP}, and check the tunnel ends at the party's own Pulsar ({pulsar})"),
-        Step("protocol", tunnel, lambda _r: probes.pulsar_connect(ex.ats_host, ex.ats_port, fqdn, timeout,
-                                                                  ex.ca_pem),
-             lambda _r: f"the tunnel to {pulsar} does not end at a working Pulsar broker: check the party's "
-                        "pulsar pod is running with TLS on its sslPort (brokerServicePortTls) and its logs"),
+        Step(
+            "route",
+            f"{fqdn} -> {pulsar}",
+            lambda _r: route_result(ex, party),
+            lambda _r: f"{UP}: the exchange's next pass renders sni.yaml from the parties' current endpoints",
+        ),
+        Step(
+            "dns",
+            ex.ats_host,
+            lambda _r: probes.resolve(ex.ats_host, ex.ats_port, timeout),
+            lambda _r: (
+                f"publish a DNS record for {ex.ats_host} (the exchange ATS's load balancer), or set "
+                "exchange.advertisedHost to an address this machine resolves"
+            ),
+        ),
+        Step(
+            "tcp",
+            ats,
+            lambda _r: probes.tcp_connect(ex.ats_host, ex.ats_port, timeout),
+            lambda _r: (
+                f"check the exchange's traffic-server Service has an address and that firewalls let {ats} through"
+            ),
+        ),
+        Step(
+            "tls",
+            tunnel,
+            lambda _r: probes.tls_handshake(ex.ats_host, ex.ats_port, fqdn, timeout),
+            lambda _r: (
+                f"check the exchange's sni.yaml has {fqdn} -> {pulsar} and that port "
+                f"{party.pulsar['sslPort']} is in proxy.config.http.connect_ports; then that the "
+                f"party's Pulsar answers TLS on {pulsar} from the exchange"
+            ),
+        ),
+        Step(
+            "cert",
+            tunnel,
+            lambda r: probes.verify_chain(r["tls"].peer_chain, ex.ca_pem, fqdn),
+            lambda _r: (
+                f"the server behind {fqdn} must present the party's certificate from the exchange "
+                f"output pulsarTls{party.party_id} (Secret pulsar-cert in the party's FATE namespace): "
+                f"{UP}, and check the tunnel ends at the party's own Pulsar ({pulsar})"
+            ),
+        ),
+        Step(
+            "protocol",
+            tunnel,
+            lambda _r: probes.pulsar_connect(ex.ats_host, ex.ats_port, fqdn, timeout, ex.ca_pem),
+            lambda _r: (
+                f"the tunnel to {pulsar} does not end at a working Pulsar broker: check the party's "
+                "pulsar pod is running with TLS on its sslPort (brokerServicePortTls) and its logs"
+            ),
+        ),
     ]
     return run_steps(name, party.party_id, party.stack, steps)
 
@@ -300,8 +386,9 @@ def _read(outputs: Callable[[str], Outputs | None], stack: str) -> tuple[Outputs
         return None, str(exc) or type(exc).__name__
 
 
-def run_check(fed: plan.Federation, outputs: Callable[[str], Outputs | None], timeout: float = 5.0,
-              parallel: int = 8) -> list[Row]:
+def run_check(
+    fed: plan.Federation, outputs: Callable[[str], Outputs | None], timeout: float = 5.0, parallel: int = 8
+) -> list[Row]:
     """Every row, probed concurrently (each row's hops stay in order); rows come back in report order."""
     ex = exchange_view(fed.exchange, *_read(outputs, fed.exchange))
     parties = [party_view(stack, *_read(outputs, stack)) for stack in fed.parties]
@@ -313,12 +400,12 @@ def run_check(fed: plan.Federation, outputs: Callable[[str], Outputs | None], ti
 
 # --- reports ---------------------------------------------------------------------------------------------------
 
+
 def format_matrix(rows: list[Row]) -> str:
     header = ["row", *HOPS]
     table = [header] + [[r.name, *(CELLS[h.status] for h in r.hops)] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-                     for line in table)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in table)
 
 
 def failure_line(row: Row) -> str:
@@ -340,8 +427,13 @@ def to_json(rows: list[Row]) -> str:
     return json.dumps({"ok": all(r.ok for r in rows), "rows": [asdict(r) for r in rows]}, indent=2)
 
 
-def main(fed: plan.Federation, outputs: Callable[[str], Outputs | None], timeout: float, as_json: bool,
-         out: Callable[[str], None]) -> int:
+def main(
+    fed: plan.Federation,
+    outputs: Callable[[str], Outputs | None],
+    timeout: float,
+    as_json: bool,
+    out: Callable[[str], None],
+) -> int:
     rows = run_check(fed, outputs, timeout)
     out(to_json(rows) if as_json else format_report(rows))
     return 0 if all(r.ok for r in rows) else 1

@@ -26,44 +26,84 @@ TOY_TIMEOUT, TOY_MIN_TIMEOUT = toy_job.DEFAULT_TIMEOUT, toy_job.MIN_TIMEOUT
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m federation", description=__doc__)
     p.add_argument("command", choices=["up", "preview", "destroy", "status", "check", "toy"])
-    p.add_argument("--backend", help="Pulumi backend URL (default: $PULUMI_BACKEND_URL, else "
-                                     f"file://<repo>/{STATE_DIR})")
-    p.add_argument("--config-dir", type=Path, default=REPO_ROOT,
-                   help="directory holding Pulumi.yaml and the Pulumi.<stack>.yaml files (default: the repo)")
+    p.add_argument(
+        "--backend", help=f"Pulumi backend URL (default: $PULUMI_BACKEND_URL, else file://<repo>/{STATE_DIR})"
+    )
+    p.add_argument(
+        "--config-dir",
+        type=Path,
+        default=REPO_ROOT,
+        help="directory holding Pulumi.yaml and the Pulumi.<stack>.yaml files (default: the repo)",
+    )
     p.add_argument("--exchange-stack", default="exchange", help="the exchange's stack (default: exchange)")
-    p.add_argument("--variant", help="use Pulumi.<variant>-<exchange-stack>.yaml, e.g. 'local' for local "
-                                     "trials; the parties are the ones that file lists")
+    p.add_argument(
+        "--variant",
+        help="use Pulumi.<variant>-<exchange-stack>.yaml, e.g. 'local' for local "
+        "trials; the parties are the ones that file lists",
+    )
     p.add_argument("--stacks", help="comma-separated party stacks, instead of the exchange config's list")
-    p.add_argument("--kubeconfig-file", type=Path, help="set this file as every stack's secret "
-                                                        "kubefate-tanzu:kubeconfig (adopt-mode trials)")
-    p.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
-                   help="plain config for every stack (namespace kubefate-tanzu: unless given)")
-    p.add_argument("--secret-file", action="append", default=[], metavar="KEY=PATH",
-                   help="secret config for every stack, read from a file (never from the command line)")
+    p.add_argument(
+        "--kubeconfig-file",
+        type=Path,
+        help="set this file as every stack's secret kubefate-tanzu:kubeconfig (adopt-mode trials)",
+    )
+    p.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="plain config for every stack (namespace kubefate-tanzu: unless given)",
+    )
+    p.add_argument(
+        "--secret-file",
+        action="append",
+        default=[],
+        metavar="KEY=PATH",
+        help="secret config for every stack, read from a file (never from the command line)",
+    )
     p.add_argument("--max-passes", type=int, default=4, help="bound of the convergence loop (default 4)")
     p.add_argument("--parallel", type=int, default=4, help="party stacks run at once (default 4)")
     p.add_argument("--refresh", action="store_true", help="refresh each stack before up/preview")
-    p.add_argument("--expect-no-changes", action="store_true",
-                   help="preview: exit 3 when any stack would change (drift check, e.g. nightly CI)")
+    p.add_argument(
+        "--expect-no-changes",
+        action="store_true",
+        help="preview: exit 3 when any stack would change (drift check, e.g. nightly CI)",
+    )
     p.add_argument("--yes", action="store_true", help="confirm destroy")
     p.add_argument("--verbose", action="store_true", help="stream Pulumi's output, prefixed by stack")
-    p.add_argument("--interrupt-timeout", type=float, default=120.0, metavar="S",
-                   help="after Ctrl-C/SIGTERM, seconds the running Pulumi operations get to stop gracefully "
-                        "before they are terminated (default 120)")
-    p.add_argument("--json", action="store_true",
-                   help="check, toy: print one JSON document instead of the matrix")
-    p.add_argument("--timeout", type=float, default=None, metavar="S",
-                   help=f"check: seconds each hop may take (default {CHECK_TIMEOUT:g}); toy: seconds the toy's "
-                        f"Job may run, its activeDeadlineSeconds (default {TOY_TIMEOUT}, at least "
-                        f"{TOY_MIN_TIMEOUT})")
-    p.add_argument("--guest", type=int, metavar="PARTY_ID",
-                   help="toy: the guest party, where the Job runs (default: the first of the exchange's "
-                        "federatedParties)")
-    p.add_argument("--host", type=int, metavar="PARTY_ID",
-                   help="toy: the host party (default: the next federated party)")
-    p.add_argument("--kubeconfig", type=Path, metavar="PATH",
-                   help="toy: kubeconfig of the guest's cluster (default: the guest stack's "
-                        "cluster.kubeconfigPath)")
+    p.add_argument(
+        "--interrupt-timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="after Ctrl-C/SIGTERM, seconds the running Pulumi operations get to stop gracefully "
+        "before they are terminated (default 120)",
+    )
+    p.add_argument("--json", action="store_true", help="check, toy: print one JSON document instead of the matrix")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help=f"check: seconds each hop may take (default {CHECK_TIMEOUT:g}); toy: seconds the toy's "
+        f"Job may run, its activeDeadlineSeconds (default {TOY_TIMEOUT}, at least "
+        f"{TOY_MIN_TIMEOUT})",
+    )
+    p.add_argument(
+        "--guest",
+        type=int,
+        metavar="PARTY_ID",
+        help="toy: the guest party, where the Job runs (default: the first of the exchange's federatedParties)",
+    )
+    p.add_argument(
+        "--host", type=int, metavar="PARTY_ID", help="toy: the host party (default: the next federated party)"
+    )
+    p.add_argument(
+        "--kubeconfig",
+        type=Path,
+        metavar="PATH",
+        help="toy: kubeconfig of the guest's cluster (default: the guest stack's cluster.kubeconfigPath)",
+    )
     p.add_argument("--keep", action="store_true", help="toy: keep the Job (and its pod's log) after the run")
     args = p.parse_args(argv)
     if args.timeout is None:
@@ -71,10 +111,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.timeout <= 0:
         p.error("--timeout must be positive")
     if args.command == "toy" and args.timeout < TOY_MIN_TIMEOUT:
-        p.error(f"toy: --timeout must be at least {TOY_MIN_TIMEOUT} seconds (flow init, the submit and the "
-                "toy's own polling share it)")
-    toy_only = [o for o, v in (("--guest", args.guest), ("--host", args.host), ("--kubeconfig", args.kubeconfig),
-                               ("--keep", args.keep)) if v not in (None, False)]
+        p.error(
+            f"toy: --timeout must be at least {TOY_MIN_TIMEOUT} seconds (flow init, the submit and the "
+            "toy's own polling share it)"
+        )
+    toy_only = [
+        o
+        for o, v in (
+            ("--guest", args.guest),
+            ("--host", args.host),
+            ("--kubeconfig", args.kubeconfig),
+            ("--keep", args.keep),
+        )
+        if v not in (None, False)
+    ]
     if toy_only and args.command != "toy":
         p.error(f"{', '.join(toy_only)}: only for the toy command")
     for option, value in (("--guest", args.guest), ("--host", args.host)):
@@ -112,8 +162,10 @@ def backend_env(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, 
         Path(url.removeprefix("file://")).expanduser().mkdir(parents=True, exist_ok=True)
         has_passphrase = "PULUMI_CONFIG_PASSPHRASE" in environ or environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")
         if not has_passphrase:
-            raise SystemExit("a file backend encrypts secrets with a passphrase. Fix: export "
-                             "PULUMI_CONFIG_PASSPHRASE_FILE=<file> (or PULUMI_CONFIG_PASSPHRASE)")
+            raise SystemExit(
+                "a file backend encrypts secrets with a passphrase. Fix: export "
+                "PULUMI_CONFIG_PASSPHRASE_FILE=<file> (or PULUMI_CONFIG_PASSPHRASE)"
+            )
     return {"PULUMI_BACKEND_URL": url}
 
 
@@ -128,9 +180,14 @@ def default_runner(args: argparse.Namespace, env: dict[str, str]) -> StackRunner
 
     from federation.pulumi_command import ProcessTable
 
-    return AutomationRunner(work_dir=args.config_dir, env=env, config=config_settings(args),
-                            refresh=args.refresh, on_output=echo if args.verbose else None,
-                            processes=ProcessTable())
+    return AutomationRunner(
+        work_dir=args.config_dir,
+        env=env,
+        config=config_settings(args),
+        refresh=args.refresh,
+        on_output=echo if args.verbose else None,
+        processes=ProcessTable(),
+    )
 
 
 def stop_leftovers() -> list[processes.ProcInfo]:
@@ -142,16 +199,22 @@ def this_host() -> recovery.Host:
     return recovery.Host(processes.hostname(), processes.started_at)
 
 
-def main(argv: Sequence[str] | None = None,
-         make_runner: Callable[[argparse.Namespace, dict[str, str]], StackRunner] = default_runner,
-         out: Callable[[str], None] = lambda text: print(text, flush=True),
-         sweep: Callable[[], list[processes.ProcInfo]] = stop_leftovers,
-         host: Callable[[], recovery.Host] = this_host) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    make_runner: Callable[[argparse.Namespace, dict[str, str]], StackRunner] = default_runner,
+    out: Callable[[str], None] = lambda text: print(text, flush=True),
+    sweep: Callable[[], list[processes.ProcInfo]] = stop_leftovers,
+    host: Callable[[], recovery.Host] = this_host,
+) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     try:
-        fed = plan.resolve(args.config_dir, args.exchange_stack, args.variant,
-                           [s.strip() for s in args.stacks.split(",") if s.strip()] if args.stacks else None)
+        fed = plan.resolve(
+            args.config_dir,
+            args.exchange_stack,
+            args.variant,
+            [s.strip() for s in args.stacks.split(",") if s.strip()] if args.stacks else None,
+        )
     except plan.PlanError as exc:
         as_json = args.command in ("check", "toy") and args.json
         out(json.dumps({"ok": False, "error": str(exc), "rows": []}) if as_json else f"error: {exc}")
@@ -172,8 +235,18 @@ def main(argv: Sequence[str] | None = None,
 
             if not args.json:
                 out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
-            return toy.main(fed, runner.outputs, args.config_dir, args.guest, args.host, args.kubeconfig,
-                            args.timeout, args.keep, args.json, out)
+            return toy.main(
+                fed,
+                runner.outputs,
+                args.config_dir,
+                args.guest,
+                args.host,
+                args.kubeconfig,
+                args.timeout,
+                args.keep,
+                args.json,
+                out,
+            )
         out(f"federation: exchange {fed.exchange}; parties {', '.join(fed.parties) or '(none)'}")
         if args.command == "status":
             return _dispatch(args, fed, runner, out, None)
@@ -182,9 +255,15 @@ def main(argv: Sequence[str] | None = None,
         getattr(runner, "close", lambda: None)()
 
 
-def _interruptible(args: argparse.Namespace, argv: list[str], fed: plan.Federation, runner: StackRunner,
-                   out: Callable[[str], None], sweep: Callable[[], list[processes.ProcInfo]],
-                   host: Callable[[], recovery.Host]) -> int:
+def _interruptible(
+    args: argparse.Namespace,
+    argv: list[str],
+    fed: plan.Federation,
+    runner: StackRunner,
+    out: Callable[[str], None],
+    sweep: Callable[[], list[processes.ProcInfo]],
+    host: Callable[[], recovery.Host],
+) -> int:
     """up, preview and destroy: recover what an earlier run left, run, and stop cleanly on Ctrl-C/SIGTERM."""
     interruption = Interruption(getattr(runner, "processes", None) or NoProcesses(), out, args.interrupt_timeout)
     rerun = shlex.join(["python", "-m", "federation", *argv])
@@ -210,22 +289,41 @@ def _interruptible(args: argparse.Namespace, argv: list[str], fed: plan.Federati
         return 1
 
 
-def _recover(args: argparse.Namespace, fed: plan.Federation, runner: StackRunner, out: Callable[[str], None],
-             sweep: Callable[[], list[processes.ProcInfo]], host: Callable[[], recovery.Host]) -> None:
+def _recover(
+    args: argparse.Namespace,
+    fed: plan.Federation,
+    runner: StackRunner,
+    out: Callable[[str], None],
+    sweep: Callable[[], list[processes.ProcInfo]],
+    host: Callable[[], recovery.Host],
+) -> None:
     left = sweep()
     if left:
         runs = sorted({str(p.run.pid) for p in left if p.run})
-        out(f"recovery: stopped {len(left)} process(es) left by earlier run(s) that were killed "
-            f"(pid {', '.join(runs)}): {', '.join(sorted({p.comm for p in left}))}")
+        out(
+            f"recovery: stopped {len(left)} process(es) left by earlier run(s) that were killed "
+            f"(pid {', '.join(runs)}): {', '.join(sorted({p.comm for p in left}))}"
+        )
     if hasattr(runner, "export"):  # a StateAccess: locks and pending operations
         recovery.recover(fed.all_stacks, runner, host(), out, fix_pending=args.command != "preview")
 
 
-def _dispatch(args: argparse.Namespace, fed: plan.Federation, runner: StackRunner,
-              out: Callable[[str], None], cancel: Interruption | None) -> int:
+def _dispatch(
+    args: argparse.Namespace,
+    fed: plan.Federation,
+    runner: StackRunner,
+    out: Callable[[str], None],
+    cancel: Interruption | None,
+) -> int:
     if args.command == "up":
-        report = converge(runner, plan.up_phases(fed), max_passes=args.max_passes, parallel=args.parallel,
-                          report=lambda n, results: out(format_results(n, results)), cancel=cancel)
+        report = converge(
+            runner,
+            plan.up_phases(fed),
+            max_passes=args.max_passes,
+            parallel=args.parallel,
+            report=lambda n, results: out(format_results(n, results)),
+            cancel=cancel,
+        )
         out(f"converged after {report.passes} pass(es)")
         final = {r.stack: r.outputs for r in report.history[-1]}
         out(format_status(fed.exchange, final.get(fed.exchange)))
@@ -234,8 +332,10 @@ def _dispatch(args: argparse.Namespace, fed: plan.Federation, runner: StackRunne
         ensure_all(runner, plan.preview_phases(fed), cancel)
         results = run_once(runner.preview, plan.preview_phases(fed), args.parallel, cancel)
         out(format_results(None, results))
-        out("note: parties are previewed against the exchange's current outputs; a first deployment needs "
-            "`up` to converge")
+        out(
+            "note: parties are previewed against the exchange's current outputs; a first deployment needs "
+            "`up` to converge"
+        )
         drifted = [r.stack for r in results if r.changed]
         if args.expect_no_changes and drifted:
             out(f"changes expected in: {', '.join(drifted)}")

@@ -43,9 +43,11 @@ class NotConverged(Exception):
     def __init__(self, history: list[list[StackResult]]):
         self.history = history
         still = sorted({r.stack for r in history[-1] if r.changed}) if history else []
-        super().__init__(f"no convergence after {len(history)} passes; still changing: {still}. "
-                         "Fix: run `python -m federation preview` and look for a resource that changes on "
-                         "every run")
+        super().__init__(
+            f"no convergence after {len(history)} passes; still changing: {still}. "
+            "Fix: run `python -m federation preview` and look for a resource that changes on "
+            "every run"
+        )
 
 
 class Interrupted(Exception):
@@ -55,8 +57,10 @@ class Interrupted(Exception):
         self.completed = completed
         self.interrupted = interrupted
         self.not_started = not_started
-        super().__init__(f"interrupted; completed {[r.stack for r in completed]}, interrupted "
-                         f"{sorted(interrupted)}, not started {not_started}")
+        super().__init__(
+            f"interrupted; completed {[r.stack for r in completed]}, interrupted "
+            f"{sorted(interrupted)}, not started {not_started}"
+        )
 
 
 class _NotStarted(Exception):
@@ -73,8 +77,9 @@ class Report:
     history: list[list[StackResult]] = field(default_factory=list)
 
 
-def run_phase(operation: Callable[[str], StackResult], stacks: list[str], parallel: int,
-              cancel: Cancel | None = None) -> list[StackResult]:
+def run_phase(
+    operation: Callable[[str], StackResult], stacks: list[str], parallel: int, cancel: Cancel | None = None
+) -> list[StackResult]:
     """All stacks of a phase, concurrently; every stack finishes before failures are raised together.
     Once ``cancel`` is set no further stack starts, and the phase ends with Interrupted."""
     if not stacks:
@@ -105,8 +110,9 @@ def run_phase(operation: Callable[[str], StackResult], stacks: list[str], parall
     return ordered
 
 
-def run_once(operation: Callable[[str], StackResult], phases: list[list[str]], parallel: int,
-             cancel: Cancel | None = None) -> list[StackResult]:
+def run_once(
+    operation: Callable[[str], StackResult], phases: list[list[str]], parallel: int, cancel: Cancel | None = None
+) -> list[StackResult]:
     results: list[StackResult] = []
     for i, phase in enumerate(phases):
         if _cancelled(cancel):
@@ -114,8 +120,11 @@ def run_once(operation: Callable[[str], StackResult], phases: list[list[str]], p
         try:
             results += run_phase(operation, phase, parallel, cancel)
         except Interrupted as exc:
-            raise Interrupted(results + exc.completed, exc.interrupted,
-                              exc.not_started + [s for later in phases[i + 1:] for s in later]) from None
+            raise Interrupted(
+                results + exc.completed,
+                exc.interrupted,
+                exc.not_started + [s for later in phases[i + 1 :] for s in later],
+            ) from None
     return results
 
 
@@ -132,13 +141,18 @@ def ensure_all(runner: StackRunner, phases: list[list[str]], cancel: Cancel | No
             runner.ensure(stack)
         except Exception as exc:
             if _cancelled(cancel):
-                raise Interrupted([], {stack: str(exc)}, seen[i + 1:]) from None
+                raise Interrupted([], {stack: str(exc)}, seen[i + 1 :]) from None
             raise
 
 
-def converge(runner: StackRunner, phases: list[list[str]], max_passes: int = 4, parallel: int = 4,
-             report: Callable[[int, list[StackResult]], None] = lambda _n, _r: None,
-             cancel: Cancel | None = None) -> Report:
+def converge(
+    runner: StackRunner,
+    phases: list[list[str]],
+    max_passes: int = 4,
+    parallel: int = 4,
+    report: Callable[[int, list[StackResult]], None] = lambda _n, _r: None,
+    cancel: Cancel | None = None,
+) -> Report:
     if max_passes < 1:
         raise ValueError("max_passes must be at least 1")
     ensure_all(runner, phases, cancel)

@@ -50,8 +50,9 @@ def _stacks(running: list[Any]) -> str:
 class Interruption:
     """Set ``requested`` on the first signal and drive the escalation; ``install`` hooks SIGINT and SIGTERM."""
 
-    def __init__(self, processes: Signaller, out: Callable[[str], None], timeout: float = 120.0,
-                 force_after: float = 15.0):
+    def __init__(
+        self, processes: Signaller, out: Callable[[str], None], timeout: float = 120.0, force_after: float = 15.0
+    ):
         self.processes = processes
         self.out = out
         self.timeout = timeout
@@ -82,15 +83,19 @@ class Interruption:
         if level == 1:
             self.requested.set()
             sent = self.processes.signal(signal.SIGINT)
-            self.out(f"{name} received: no further stack is started; asking the running Pulumi operation(s) "
-                     f"({_stacks(sent)}) to stop gracefully, as Pulumi's own Ctrl-C does. Waiting up to "
-                     f"{self.timeout:.0f}s; Ctrl-C again stops them at once")
+            self.out(
+                f"{name} received: no further stack is started; asking the running Pulumi operation(s) "
+                f"({_stacks(sent)}) to stop gracefully, as Pulumi's own Ctrl-C does. Waiting up to "
+                f"{self.timeout:.0f}s; Ctrl-C again stops them at once"
+            )
             threading.Thread(target=self._deadline, daemon=True).start()
         elif level == 2:
             sent = self.processes.signal(signal.SIGINT)
             if sent:
-                self.out(f"terminating the Pulumi operation(s) still running ({_stacks(sent)}); what they leave "
-                         "pending the next `federation up` resolves. Ctrl-C again kills them")
+                self.out(
+                    f"terminating the Pulumi operation(s) still running ({_stacks(sent)}); what they leave "
+                    "pending the next `federation up` resolves. Ctrl-C again kills them"
+                )
         elif level == 3:
             killed = self.processes.kill_all()
             if killed:
@@ -139,6 +144,8 @@ def report(exc: Interrupted, command: str, rerun: str) -> str:
         lines.append(f"   interrupted  {stack}: {reason(why)}")
     for stack in exc.not_started:
         lines.append(f"   not started  {stack}")
-    lines.append(f"next: run `{rerun}` again. It clears what this run left (stale locks, pending operations; "
-                 "docs/federation.md, \"When a run was interrupted\") and carries on from the current state")
+    lines.append(
+        f"next: run `{rerun}` again. It clears what this run left (stale locks, pending operations; "
+        'docs/federation.md, "When a run was interrupted") and carries on from the current state'
+    )
     return "\n".join(lines)

@@ -73,8 +73,9 @@ class KubeClient:
         return cls.from_kubeconfig_text(text, context, source=str(path), base=path.parent)
 
     @classmethod
-    def from_kubeconfig_text(cls, text: str, context: str | None = None, source: str = "kubeconfig",
-                             base: Path | None = None) -> KubeClient:
+    def from_kubeconfig_text(
+        cls, text: str, context: str | None = None, source: str = "kubeconfig", base: Path | None = None
+    ) -> KubeClient:
         base = base or Path.cwd()
         try:
             cfg = yaml.safe_load(text)
@@ -93,7 +94,8 @@ class KubeClient:
             raise KubeconfigError(
                 f"{source}: user {ctx.get('user')!r} uses an exec/auth-provider plugin, which this command does "
                 "not run. Fix: pass --kubeconfig with a token or client-certificate kubeconfig (e.g. a "
-                "service-account token kubeconfig, or the workload cluster's admin kubeconfig Secret)")
+                "service-account token kubeconfig, or the workload cluster's admin kubeconfig Secret)"
+            )
         tls = ssl.create_default_context()
         if cluster.get("insecure-skip-tls-verify"):
             tls.check_hostname = False
@@ -114,11 +116,13 @@ class KubeClient:
                     key.write_bytes(base64.b64decode(user.get("client-key-data") or ""))
                     tls.load_cert_chain(str(crt), str(key))
             elif "client-certificate" in user:
-                tls.load_cert_chain(str(_path(user["client-certificate"], base)),
-                                    str(_path(user.get("client-key") or "", base)))
+                tls.load_cert_chain(
+                    str(_path(user["client-certificate"], base)), str(_path(user.get("client-key") or "", base))
+                )
         except (ValueError, OSError, ssl.SSLError):
-            raise KubeconfigError(f"{source}: user {ctx.get('user')!r} has an unusable client certificate or "
-                                  "key") from None
+            raise KubeconfigError(
+                f"{source}: user {ctx.get('user')!r} has an unusable client certificate or key"
+            ) from None
         token = user.get("token")
         if not token and user.get("tokenFile"):
             try:
@@ -129,8 +133,14 @@ class KubeClient:
 
     # --- requests --------------------------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, body: Any = None, query: Mapping[str, str] | None = None,
-              accept: str = "application/json") -> bytes:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: Mapping[str, str] | None = None,
+        accept: str = "application/json",
+    ) -> bytes:
         url = self.server + path + (f"?{urllib.parse.urlencode(query)}" if query else "")
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(url, data=data, method=method)
@@ -155,8 +165,9 @@ class KubeClient:
             reason = getattr(exc, "reason", exc)
             raise KubeError(0, "", f"{self.server}: {reason}") from None
 
-    def request(self, method: str, path: str, body: Any = None,
-                query: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def request(
+        self, method: str, path: str, body: Any = None, query: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         raw = self._send(method, path, body, query)
         return json.loads(raw) if raw else {}
 
@@ -177,8 +188,9 @@ class KubeClient:
     def delete(self, path: str, propagation: str = "Background") -> None:
         """Delete; an object already gone is not an error."""
         try:
-            self.request("DELETE", path, {"kind": "DeleteOptions", "apiVersion": "v1",
-                                          "propagationPolicy": propagation})
+            self.request(
+                "DELETE", path, {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+            )
         except KubeError as exc:
             if exc.status != 404:
                 raise

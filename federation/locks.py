@@ -22,14 +22,17 @@ from pathlib import Path
 
 LOCKED = "the stack is currently locked"
 # "  file:///…/locks/organization/kubefate-tanzu/x/<uuid>.json: created by root@vm (pid 15053) at 2025-…Z"
-_HOLDER = re.compile(r"^\s*(?P<where>\S+): created by (?P<user>[^@\s]*)@(?P<host>\S+) \(pid (?P<pid>\d+)\) "
-                     r"at (?P<ts>\S+)\s*$", re.MULTILINE)
+_HOLDER = re.compile(
+    r"^\s*(?P<where>\S+): created by (?P<user>[^@\s]*)@(?P<host>\S+) \(pid (?P<pid>\d+)\) "
+    r"at (?P<ts>\S+)\s*$",
+    re.MULTILINE,
+)
 CLOCK_SLACK = 2.0  # seconds: a holder starts before it writes its lock; allow for clock granularity
 
 
 @dataclass(frozen=True)
 class Lock:
-    where: str             # the lock file (path on a file backend, URL in Pulumi's message)
+    where: str  # the lock file (path on a file backend, URL in Pulumi's message)
     pid: int
     username: str
     hostname: str
@@ -61,8 +64,13 @@ def parse_timestamp(text: str) -> datetime | None:
 def lock_from_json(where: str, text: str) -> Lock | None:
     try:
         doc = json.loads(text)
-        return Lock(where, int(doc["pid"]), str(doc.get("username", "")), str(doc.get("hostname", "")),
-                    parse_timestamp(str(doc.get("timestamp", ""))))
+        return Lock(
+            where,
+            int(doc["pid"]),
+            str(doc.get("username", "")),
+            str(doc.get("hostname", "")),
+            parse_timestamp(str(doc.get("timestamp", ""))),
+        )
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -71,8 +79,9 @@ def locks_from_error(text: str) -> list[Lock]:
     """The holders Pulumi lists under "the stack is currently locked by N lock(s)" (any diy backend)."""
     if LOCKED not in text:
         return []
-    return [Lock(m["where"], int(m["pid"]), m["user"], m["host"], parse_timestamp(m["ts"]))
-            for m in _HOLDER.finditer(text)]
+    return [
+        Lock(m["where"], int(m["pid"]), m["user"], m["host"], parse_timestamp(m["ts"])) for m in _HOLDER.finditer(text)
+    ]
 
 
 def state_root(backend_url: str) -> Path | None:
@@ -114,16 +123,23 @@ def remove(lock: Lock) -> None:
 def judge(lock: Lock, host: str, started_at: Callable[[int], float | None]) -> Verdict:
     """``started_at(pid)``: the wall-clock start of a process on this host, None when there is none."""
     if lock.hostname != host:
-        return Verdict(lock, False, f"held by {lock.holder()} on another host; a lock from elsewhere is never "
-                                    "broken from here", remote=True)
+        return Verdict(
+            lock,
+            False,
+            f"held by {lock.holder()} on another host; a lock from elsewhere is never broken from here",
+            remote=True,
+        )
     if lock.pid <= 0:
         return Verdict(lock, False, f"{lock.where} is unreadable, so its holder is unknown")
     start = started_at(lock.pid)
     if start is None:
         return Verdict(lock, True, f"written by {lock.holder()}; that process no longer exists on this host")
     if lock.timestamp is not None and start > lock.timestamp.timestamp() + CLOCK_SLACK:
-        return Verdict(lock, True, f"written by {lock.holder()}; pid {lock.pid} now belongs to a process "
-                                   "started after the lock was written")
+        return Verdict(
+            lock,
+            True,
+            f"written by {lock.holder()}; pid {lock.pid} now belongs to a process started after the lock was written",
+        )
     return Verdict(lock, False, f"held by {lock.holder()}, a process still running on this host")
 
 
@@ -133,15 +149,21 @@ def advice(stack: str, verdicts: list[Verdict]) -> str:
     lines = [f"stack {stack} is locked:"]
     lines += [f"  - {v.reason} ({v.lock.where})" for v in verdicts]
     if all(v.stale for v in verdicts):
-        lines.append(f"  Fix: no holder is alive; run `pulumi cancel --stack {stack} --yes` (it removes every lock "
-                     "of the stack), then re-run the command")
+        lines.append(
+            f"  Fix: no holder is alive; run `pulumi cancel --stack {stack} --yes` (it removes every lock "
+            "of the stack), then re-run the command"
+        )
     elif any(v.remote for v in verdicts):
-        lines.append("  Fix: wait for that run to finish. Only if you know it is gone (its machine was lost or "
-                     f"shut down): `pulumi cancel --stack {stack} --yes`, then re-run the command")
+        lines.append(
+            "  Fix: wait for that run to finish. Only if you know it is gone (its machine was lost or "
+            f"shut down): `pulumi cancel --stack {stack} --yes`, then re-run the command"
+        )
     else:
         pids = ", ".join(str(v.lock.pid) for v in verdicts if not v.stale)
-        lines.append(f"  Fix: wait for that run to finish, or stop it gracefully (Ctrl-C in its terminal, or "
-                     f"`kill -INT {pids}`), then re-run the command")
+        lines.append(
+            f"  Fix: wait for that run to finish, or stop it gracefully (Ctrl-C in its terminal, or "
+            f"`kill -INT {pids}`), then re-run the command"
+        )
     return "\n".join(lines)
 
 
@@ -151,8 +173,10 @@ def explain_error(stack: str, text: str, host: str, started_at: Callable[[int], 
         return None
     verdicts = [judge(lock, host, started_at) for lock in locks_from_error(text)]
     if not verdicts:
-        return f"stack {stack} is locked by an update in progress. Fix: wait for it; `pulumi cancel --stack " \
-               f"{stack}` only if you know it is dead"
+        return (
+            f"stack {stack} is locked by an update in progress. Fix: wait for it; `pulumi cancel --stack "
+            f"{stack}` only if you know it is dead"
+        )
     return advice(stack, verdicts)
 
 

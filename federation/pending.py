@@ -35,7 +35,7 @@ CREATE_KINDS = ("creating", "importing")
 @dataclass(frozen=True)
 class PendingOp:
     urn: str
-    kind: str            # creating | updating | deleting | reading | importing
+    kind: str  # creating | updating | deleting | reading | importing
     type: str
 
     def describe(self) -> str:
@@ -44,10 +44,10 @@ class PendingOp:
 
 @dataclass
 class Resolution:
-    deployment: dict[str, Any]          # the state to import (pending operations resolved)
-    imported: list[tuple[PendingOp, str]] = field(default_factory=list)   # creates adopted under an ID
-    cleared: list[PendingOp] = field(default_factory=list)                # creates dropped
-    refreshed: list[PendingOp] = field(default_factory=list)              # updates/deletes, re-read
+    deployment: dict[str, Any]  # the state to import (pending operations resolved)
+    imported: list[tuple[PendingOp, str]] = field(default_factory=list)  # creates adopted under an ID
+    cleared: list[PendingOp] = field(default_factory=list)  # creates dropped
+    refreshed: list[PendingOp] = field(default_factory=list)  # updates/deletes, re-read
     refresh_targets: list[str] = field(default_factory=list)
 
     @property
@@ -94,7 +94,7 @@ def resolve(deployment: dict[str, Any]) -> Resolution:
         resource = copy.deepcopy(op["resource"])
         pending = PendingOp(resource["urn"], op.get("type", "?"), resource.get("type", "?"))
         if pending.kind not in CREATE_KINDS:
-            out.refreshed.append(pending)   # the resource is in the state; the refresh re-reads it
+            out.refreshed.append(pending)  # the resource is in the state; the refresh re-reads it
             if pending.urn in known:
                 out.refresh_targets.append(pending.urn)
             continue

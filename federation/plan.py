@@ -49,37 +49,44 @@ def parties_from_config(config: dict[str, Any], source: str) -> list[str]:
     exchange = settings.get(f"{PROJECT_NAMESPACE}:exchange")
     role = settings.get(f"{PROJECT_NAMESPACE}:role")
     if role not in (None, "exchange"):
-        raise PlanError(f"{source}: role is {role!r}, not 'exchange'. Fix: point --exchange-stack at the "
-                        "exchange's stack")
+        raise PlanError(
+            f"{source}: role is {role!r}, not 'exchange'. Fix: point --exchange-stack at the exchange's stack"
+        )
     if not isinstance(exchange, dict):
-        raise PlanError(f"{source}: no {PROJECT_NAMESPACE}:exchange object. Fix: add the exchange config "
-                        "(docs/config-exchange.md)")
+        raise PlanError(
+            f"{source}: no {PROJECT_NAMESPACE}:exchange object. Fix: add the exchange config (docs/config-exchange.md)"
+        )
     parties = exchange.get("parties") or []
     names = []
     for i, entry in enumerate(parties):
         if not isinstance(entry, dict) or not isinstance(entry.get("stack"), str):
-            raise PlanError(f"{source}: exchange.parties[{i}] has no stack name. Fix: give each party "
-                            "{partyId, stack}")
+            raise PlanError(
+                f"{source}: exchange.parties[{i}] has no stack name. Fix: give each party {{partyId, stack}}"
+            )
         names.append(entry["stack"])
     return names
 
 
-def resolve(root: Path, exchange: str = "exchange", variant: str | None = None,
-            stacks: list[str] | None = None) -> Federation:
+def resolve(
+    root: Path, exchange: str = "exchange", variant: str | None = None, stacks: list[str] | None = None
+) -> Federation:
     """The federation to run; ``stacks`` (from --stacks) overrides the party list of the exchange file."""
     exchange_name = exchange_stack_name(exchange, variant)
     path = stack_file(root, exchange_name)
     if not path.is_file():
-        raise PlanError(f"{path}: no such stack file. Fix: create it (see docs/federation.md) or pass "
-                        "--exchange-stack/--variant")
+        raise PlanError(
+            f"{path}: no such stack file. Fix: create it (see docs/federation.md) or pass --exchange-stack/--variant"
+        )
     if stacks:
         parties = [s for s in stacks if short_name(s) != short_name(exchange_name)]
     else:
         parties = parties_from_config(yaml.safe_load(path.read_text()), str(path))
     missing = [str(stack_file(root, s)) for s in parties if not stack_file(root, s).is_file()]
     if missing:
-        raise PlanError(f"party stack files missing: {', '.join(missing)}. Fix: add them, or remove the "
-                        "parties from exchange.parties")
+        raise PlanError(
+            f"party stack files missing: {', '.join(missing)}. Fix: add them, or remove the "
+            "parties from exchange.parties"
+        )
     duplicates = sorted({s for s in parties if parties.count(s) > 1})
     if duplicates:
         raise PlanError(f"stacks listed twice: {duplicates}. Fix: list each party once")

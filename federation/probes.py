@@ -37,8 +37,8 @@ HTTP_STATUS_LINE = re.compile(rb"^HTTP/\d(?:\.\d)? [1-5]\d\d(?: [^\r\n]*)?$")
 @dataclass(frozen=True)
 class ProbeResult:
     ok: bool
-    detail: str                              # what was seen, for the report
-    peer_chain: tuple[bytes, ...] = ()       # DER certificates presented, leaf first (tls_handshake only)
+    detail: str  # what was seen, for the report
+    peer_chain: tuple[bytes, ...] = ()  # DER certificates presented, leaf first (tls_handshake only)
 
 
 def hostport(host: str, port: int) -> str:
@@ -67,6 +67,7 @@ def describe_error(exc: BaseException, timeout: float) -> str:
 
 
 # --- DNS and TCP -----------------------------------------------------------------------------------------------
+
 
 def resolve(host: str, port: int, timeout: float) -> ProbeResult:
     """IP literals pass without a lookup (still reported, so the matrix has no hole); getaddrinfo has no
@@ -121,6 +122,7 @@ def _recv_until(sock: socket.socket, done: Callable[[bytes], bool], limit: int =
 
 # --- TLS and certificates --------------------------------------------------------------------------------------
 
+
 def _unverified_context() -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -141,8 +143,10 @@ def _presented_chain(tls: ssl.SSLSocket) -> tuple[bytes, ...]:
 def tls_handshake(host: str, port: int, server_name: str, timeout: float) -> ProbeResult:
     """A handshake with ``server_name`` as SNI, certificate accepted as presented (verify_chain judges it)."""
     try:
-        with _connect(host, port, timeout) as raw, \
-                _unverified_context().wrap_socket(raw, server_hostname=server_name) as tls:
+        with (
+            _connect(host, port, timeout) as raw,
+            _unverified_context().wrap_socket(raw, server_hostname=server_name) as tls,
+        ):
             chain = _presented_chain(tls)
             detail = f"{tls.version()} {tls.cipher()[0]}"
         if not chain:
@@ -171,8 +175,7 @@ def _subject_name(name: str) -> x509.GeneralName:
         return x509.DNSName(name)
 
 
-def verify_chain(chain: Sequence[bytes], ca_pem: str, name: str,
-                 now: dt.datetime | None = None) -> ProbeResult:
+def verify_chain(chain: Sequence[bytes], ca_pem: str, name: str, now: dt.datetime | None = None) -> ProbeResult:
     """The presented chain against the federation CA and ``name``, as a TLS client verifies it.
 
     Pure (no network): cryptography's verifier decides, and on failure the detail names the presented
@@ -214,8 +217,8 @@ def verify_chain(chain: Sequence[bytes], ca_pem: str, name: str,
 
 # --- protocols -------------------------------------------------------------------------------------------------
 
-def pulsar_connect(host: str, port: int, server_name: str, timeout: float,
-                   ca_pem: str | None = None) -> ProbeResult:
+
+def pulsar_connect(host: str, port: int, server_name: str, timeout: float, ca_pem: str | None = None) -> ProbeResult:
     """CONNECT over TLS (verified against ``ca_pem`` when given, as a Pulsar client does), expect CONNECTED."""
     try:
         ctx = ssl.create_default_context(cadata=ca_pem) if ca_pem else _unverified_context()
@@ -248,8 +251,9 @@ def _has_frame(buffer: bytes) -> bool:
 
 def http_status(host: str, port: int, timeout: float) -> ProbeResult:
     """An HTTP/1.1 request; any well-formed status line passes (nginx answering 404 is still nginx)."""
-    request = (f"GET / HTTP/1.1\r\nHost: {hostport(host, port)}\r\nUser-Agent: {CLIENT_VERSION}\r\n"
-               "Connection: close\r\n\r\n").encode()
+    request = (
+        f"GET / HTTP/1.1\r\nHost: {hostport(host, port)}\r\nUser-Agent: {CLIENT_VERSION}\r\nConnection: close\r\n\r\n"
+    ).encode()
     try:
         with _connect(host, port, timeout) as sock:
             sock.sendall(request)

@@ -156,8 +156,9 @@ def leftovers(procs: Iterable[ProcInfo], host: str, alive: Callable[[RunId], boo
     return [p for p in procs if p.run is not None and p.run.host == host and not alive(p.run)]
 
 
-def kill(procs: Iterable[ProcInfo], sig: int = signal.SIGKILL, send: Callable[[int, int], None] = os.kill,
-         root: Path = PROC) -> list[ProcInfo]:
+def kill(
+    procs: Iterable[ProcInfo], sig: int = signal.SIGKILL, send: Callable[[int, int], None] = os.kill, root: Path = PROC
+) -> list[ProcInfo]:
     """Signal each process, checked against its start time so a pid reused meanwhile is left alone."""
     done = []
     for p in procs:
@@ -171,9 +172,13 @@ def kill(procs: Iterable[ProcInfo], sig: int = signal.SIGKILL, send: Callable[[i
     return done
 
 
-def stop_leftovers(host: str, root: Path = PROC, grace: float = 10.0,
-                   send: Callable[[int, int], None] = os.kill, sleep: Callable[[float], None] = time.sleep
-                   ) -> list[ProcInfo]:
+def stop_leftovers(
+    host: str,
+    root: Path = PROC,
+    grace: float = 10.0,
+    send: Callable[[int, int], None] = os.kill,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[ProcInfo]:
     """Stop what earlier, dead runs left: a Pulumi CLI first gets SIGTERM (Pulumi then cancels and releases
     its lock itself) and ``grace`` seconds; then everything of those runs still there gets SIGKILL."""
     found = leftovers(scan(root), host, lambda run: run_alive(run, host, root))

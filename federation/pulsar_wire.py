@@ -27,8 +27,14 @@ MAX_FRAME = 5 * 1024 * 1024 + 10 * 1024
 PROTOCOL_VERSION = 15
 
 # ServerError names (PulsarApi.proto) for the ones a CONNECT can meet; others print as numbers.
-SERVER_ERRORS = {0: "UnknownError", 3: "AuthenticationError", 4: "AuthorizationError", 6: "ServiceNotReady",
-                 10: "UnsupportedVersionError", 14: "TooManyRequests"}
+SERVER_ERRORS = {
+    0: "UnknownError",
+    3: "AuthenticationError",
+    4: "AuthorizationError",
+    6: "ServiceNotReady",
+    10: "UnsupportedVersionError",
+    14: "TooManyRequests",
+}
 
 # protobuf wire types
 VARINT, I64, LEN, I32 = 0, 1, 2, 5
@@ -70,6 +76,7 @@ Command = Connect | Connected | Error | Other
 
 
 # --- protobuf primitives ---------------------------------------------------------------------------------------
+
 
 def varint(value: int) -> bytes:
     if value < 0:
@@ -123,12 +130,12 @@ def fields(message: bytes) -> dict[int, list[int | bytes]]:
             size, pos = read_varint(message, pos)
             if pos + size > len(message):
                 raise WireError(f"field {number} runs past the end of the message")
-            value, pos = message[pos:pos + size], pos + size
+            value, pos = message[pos : pos + size], pos + size
         elif wire_type in (I64, I32):
             width = 8 if wire_type == I64 else 4
             if pos + width > len(message):
                 raise WireError(f"field {number} runs past the end of the message")
-            value, pos = int.from_bytes(message[pos:pos + width], "little"), pos + width
+            value, pos = int.from_bytes(message[pos : pos + width], "little"), pos + width
         else:
             raise WireError(f"unsupported wire type {wire_type} (field {number})")
         found.setdefault(number, []).append(value)
@@ -155,6 +162,7 @@ def _message(found: dict[int, list[int | bytes]], number: int) -> bytes:
 
 # --- frames ----------------------------------------------------------------------------------------------------
 
+
 def frame(command: bytes) -> bytes:
     return struct.pack(">II", len(command) + 4, len(command)) + command
 
@@ -171,19 +179,21 @@ def split_frame(buffer: bytes) -> tuple[bytes, bytes] | None:
     (size,) = struct.unpack(">I", buffer[4:8])
     if size > total - 4:
         raise WireError(f"command size {size} exceeds frame size {total}")
-    return buffer[8:8 + size], buffer[4 + total:]
+    return buffer[8 : 8 + size], buffer[4 + total :]
 
 
-def encode_connect(client_version: str, protocol_version: int = PROTOCOL_VERSION,
-                   auth_method_name: str | None = None) -> bytes:
+def encode_connect(
+    client_version: str, protocol_version: int = PROTOCOL_VERSION, auth_method_name: str | None = None
+) -> bytes:
     body = field_bytes(1, client_version.encode()) + field_varint(4, protocol_version)
     if auth_method_name is not None:
         body += field_bytes(5, auth_method_name.encode())
     return frame(field_varint(1, CONNECT) + field_bytes(2, body))
 
 
-def encode_connected(server_version: str, protocol_version: int = PROTOCOL_VERSION,
-                     max_message_size: int | None = None) -> bytes:
+def encode_connected(
+    server_version: str, protocol_version: int = PROTOCOL_VERSION, max_message_size: int | None = None
+) -> bytes:
     body = field_bytes(1, server_version.encode()) + field_varint(2, protocol_version)
     if max_message_size is not None:
         body += field_varint(3, max_message_size)

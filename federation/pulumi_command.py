@@ -74,8 +74,14 @@ class ProcessTable:
             return
         env = {k: v for k, v in os.environ.items() if k != processes.MARKER}
         self._reaper = subprocess.Popen(
-            [sys.executable, "-m", "federation.reaper", str(self.run)], cwd=REPO_ROOT, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [sys.executable, "-m", "federation.reaper", str(self.run)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def start(self, argv: list[str], stack: str | None, **popen: Any) -> subprocess.Popen:
         with self._lock:
@@ -133,15 +139,28 @@ class TrackedPulumiCommand(PulumiCommand):
         super().__init__(**kwargs)
         self.table = table
 
-    def run(self, args: list[str], cwd: str, additional_env: Mapping[str, str],
-            on_output: OnOutput | None = None, on_error: OnOutput | None = None,
-            stdin_text: str | None = None) -> CommandResult:
+    def run(
+        self,
+        args: list[str],
+        cwd: str,
+        additional_env: Mapping[str, str],
+        on_output: OnOutput | None = None,
+        on_error: OnOutput | None = None,
+        stdin_text: str | None = None,
+    ) -> CommandResult:
         if "--non-interactive" not in args:
             args.insert(0, "--non-interactive")
         env = {**os.environ, **additional_env, **self.table.env(), "PULUMI_AUTOMATION_API": "true"}
-        proc = self.table.start([self.command, *args], stack_of(args), cwd=cwd, env=env, encoding="utf-8",
-                                stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = self.table.start(
+            [self.command, *args],
+            stack_of(args),
+            cwd=cwd,
+            env=env,
+            encoding="utf-8",
+            stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             out: list[str] = []
             err: list[str] = []
@@ -153,8 +172,10 @@ class TrackedPulumiCommand(PulumiCommand):
                     chunks.append(line.rstrip())
                 stream.close()
 
-            readers = [threading.Thread(target=consume, args=(proc.stdout, on_output, out), daemon=True),
-                       threading.Thread(target=consume, args=(proc.stderr, on_error, err), daemon=True)]
+            readers = [
+                threading.Thread(target=consume, args=(proc.stdout, on_output, out), daemon=True),
+                threading.Thread(target=consume, args=(proc.stderr, on_error, err), daemon=True),
+            ]
             for reader in readers:
                 reader.start()
             if stdin_text is not None:

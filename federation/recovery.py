@@ -30,7 +30,7 @@ class StateAccess(Protocol):
     backend_url: str
     project: str
 
-    def export(self, stack: str) -> dict[str, Any] | None: ...      # None: the stack does not exist
+    def export(self, stack: str) -> dict[str, Any] | None: ...  # None: the stack does not exist
     def import_state(self, stack: str, state: dict[str, Any]) -> None: ...
     def refresh_targets(self, stack: str, targets: list[str]) -> None: ...
 
@@ -44,19 +44,19 @@ class Host:
     """This machine, as lock files and processes see it; tests replace both functions."""
 
     name: str
-    started_at: Callable[[int], float | None]   # wall-clock start of a pid here, None when there is none
+    started_at: Callable[[int], float | None]  # wall-clock start of a pid here, None when there is none
 
 
-def clear_stale_locks(stacks: Iterable[str], access: StateAccess, host: Host,
-                      out: Callable[[str], None]) -> None:
+def clear_stale_locks(stacks: Iterable[str], access: StateAccess, host: Host, out: Callable[[str], None]) -> None:
     """Remove stale lock files (file backends); raise Locked naming every live holder, stack by stack."""
     root = locks.state_root(access.backend_url)
     if root is None:
         return
     refused = []
     for stack in stacks:
-        verdicts = [locks.judge(lock, host.name, host.started_at)
-                    for lock in locks.read_locks(root, access.project, stack)]
+        verdicts = [
+            locks.judge(lock, host.name, host.started_at) for lock in locks.read_locks(root, access.project, stack)
+        ]
         for v in verdicts:
             if v.stale:
                 locks.remove(v.lock)
@@ -68,8 +68,9 @@ def clear_stale_locks(stacks: Iterable[str], access: StateAccess, host: Host,
         raise Locked("\n".join(refused))
 
 
-def resolve_pending(stack: str, access: StateAccess, out: Callable[[str], None], fix: bool = True
-                    ) -> pending.Resolution | None:
+def resolve_pending(
+    stack: str, access: StateAccess, out: Callable[[str], None], fix: bool = True
+) -> pending.Resolution | None:
     """Adopt, re-read or clear the pending operations of one stack; with ``fix=False`` only report them."""
     state = access.export(stack)
     deployment = (state or {}).get("deployment") or {}
@@ -89,16 +90,21 @@ def resolve_pending(stack: str, access: StateAccess, out: Callable[[str], None],
     for op, rid in resolution.imported:
         out(f"recovery: {stack}: adopted {op.type} {rid} if it exists (refreshed; dropped if it was never made)")
     for op in resolution.cleared:
-        out(f"recovery: {stack}: cleared the pending create of {op.urn.rsplit('::', 1)[-1]} ({op.type}); "
-            "the next update makes it")
+        out(
+            f"recovery: {stack}: cleared the pending create of {op.urn.rsplit('::', 1)[-1]} ({op.type}); "
+            "the next update makes it"
+        )
     if resolution.refreshed:
-        out(f"recovery: {stack}: refreshed {len(resolution.refreshed)} resource(s) whose update or delete was "
-            "interrupted")
+        out(
+            f"recovery: {stack}: refreshed {len(resolution.refreshed)} resource(s) whose update or delete was "
+            "interrupted"
+        )
     return resolution
 
 
-def recover(stacks: Iterable[str], access: StateAccess, host: Host, out: Callable[[str], None],
-            fix_pending: bool = True) -> list[pending.Resolution]:
+def recover(
+    stacks: Iterable[str], access: StateAccess, host: Host, out: Callable[[str], None], fix_pending: bool = True
+) -> list[pending.Resolution]:
     stacks = list(stacks)
     clear_stale_locks(stacks, access, host, out)
     resolutions = []

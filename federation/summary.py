@@ -6,15 +6,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # Operations that alter state. "same" and "read" (StackReferences are read on every run) do not.
-CHANGE_OPS = ("create", "update", "delete", "replace", "create-replacement", "delete-replaced",
-              "import", "import-replacement", "discard", "discard-replaced", "remove-pending-replace")
+CHANGE_OPS = (
+    "create",
+    "update",
+    "delete",
+    "replace",
+    "create-replacement",
+    "delete-replaced",
+    "import",
+    "import-replacement",
+    "discard",
+    "discard-replaced",
+    "remove-pending-replace",
+)
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "+-"}
 
 
 @dataclass(frozen=True)
 class StackResult:
     stack: str
-    operation: str                       # up | preview | destroy
+    operation: str  # up | preview | destroy
     changes: Mapping[str, int] = field(default_factory=dict)
     outputs: Mapping[str, object] = field(default_factory=dict)
 
@@ -42,8 +53,15 @@ def format_status(stack: str, outputs: Mapping[str, object] | None) -> str:
     if outputs is None:
         return f"   {stack}: not deployed"
     shown = []
-    for key in ("federatedParties", "pendingParties", "exchangeEndpoint", "partyId", "federation",
-                "nginxEndpoint", "pulsarEndpoint"):
+    for key in (
+        "federatedParties",
+        "pendingParties",
+        "exchangeEndpoint",
+        "partyId",
+        "federation",
+        "nginxEndpoint",
+        "pulsarEndpoint",
+    ):
         if key in outputs:
             shown.append(f"{key}={outputs[key]}")
     return f"   {stack}: " + ("; ".join(shown) or "deployed, no federation outputs")

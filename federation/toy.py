@@ -82,6 +82,7 @@ class Report:
 
 # --- what to run, from the stacks (no cluster yet) --------------------------------------------------------------
 
+
 def _int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -122,31 +123,41 @@ def resolve_kubeconfig(config_dir: Path, stack: str, explicit: Path | None) -> t
         path = Path(str(configured)).expanduser()
         path = path if path.is_absolute() else config_dir / path
         if not path.is_file():
-            raise UsageError(f"{stack}: cluster.kubeconfigPath {configured} is not a file ({path}). Fix: create "
-                             "it, or pass --kubeconfig PATH")
+            raise UsageError(
+                f"{stack}: cluster.kubeconfigPath {configured} is not a file ({path}). Fix: create "
+                "it, or pass --kubeconfig PATH"
+            )
         return path, cluster.get("context") or None
     raise UsageError(
         f"no kubeconfig for {stack}'s cluster: the toy runs a Job there and a Kubernetes client needs "
         f"credentials, but {plan.stack_file(config_dir, stack).name} sets no {plan.PROJECT_NAMESPACE}:cluster."
         "kubeconfigPath (a Tanzu workload cluster's kubeconfig is a secret this command does not read). Fix: "
         "pass --kubeconfig PATH with a kubeconfig for that cluster that may create Jobs in the party's "
-        "namespace, or set cluster.kubeconfigPath in the stack file")
+        "namespace, or set cluster.kubeconfigPath in the stack file"
+    )
 
 
 def _read(outputs: Callable[[str], Outputs | None], stack: str) -> Outputs:
     try:
         got = outputs(stack)
     except Exception as exc:  # an unreadable stack is an outputs failure, not a crash
-        raise OutputsProblem(f"reading the outputs of {stack} failed: {exc}",
-                             "check the backend and its passphrase (--backend, "
-                             "PULUMI_CONFIG_PASSPHRASE_FILE)") from None
+        raise OutputsProblem(
+            f"reading the outputs of {stack} failed: {exc}",
+            "check the backend and its passphrase (--backend, PULUMI_CONFIG_PASSPHRASE_FILE)",
+        ) from None
     if got is None:
         raise OutputsProblem(f"stack {stack} has no outputs (not deployed)", UP)
     return got
 
 
-def resolve_target(fed: plan.Federation, outputs: Callable[[str], Outputs | None], config_dir: Path,
-                   guest: int | None, host: int | None, kubeconfig: Path | None) -> Target:
+def resolve_target(
+    fed: plan.Federation,
+    outputs: Callable[[str], Outputs | None],
+    config_dir: Path,
+    guest: int | None,
+    host: int | None,
+    kubeconfig: Path | None,
+) -> Target:
     """Raises UsageError (exit 2) or OutputsProblem (the outputs hop fails, exit 1)."""
     parties = configured_parties(config_dir, fed)
     for stack in fed.parties:
@@ -160,8 +171,10 @@ def resolve_target(fed: plan.Federation, outputs: Callable[[str], Outputs | None
     for role, pid in (("guest", guest), ("host", host)):
         if pid is not None and pid not in parties:
             known = ", ".join(f"{p} ({s})" for p, s in sorted(parties.items())) or "none"
-            raise UsageError(f"--{role} {pid} is not a party of this federation (parties: {known}). Fix: pass "
-                             "a party id the exchange config lists")
+            raise UsageError(
+                f"--{role} {pid} is not a party of this federation (parties: {known}). Fix: pass "
+                "a party id the exchange config lists"
+            )
     federated: list[int] | None = None
     if guest is None or host is None or guest != host:
         ex = _read(outputs, fed.exchange)
@@ -173,20 +186,26 @@ def resolve_target(fed: plan.Federation, outputs: Callable[[str], Outputs | None
         pool = [p for p in federated or [] if p in parties and p not in (guest, host)]
         if guest is None:
             if not pool:
-                raise OutputsProblem(f"{fed.exchange}'s {contracts.FEDERATED_PARTIES} is {federated}: no party to "
-                                     "be the guest", f"{UP}, or pass --guest and --host")
+                raise OutputsProblem(
+                    f"{fed.exchange}'s {contracts.FEDERATED_PARTIES} is {federated}: no party to be the guest",
+                    f"{UP}, or pass --guest and --host",
+                )
             guest = pool.pop(0)
         if host is None:
             if not pool:
-                raise OutputsProblem(f"{fed.exchange}'s {contracts.FEDERATED_PARTIES} is {federated}: the toy "
-                                     f"needs a second federated party besides {guest}",
-                                     f"{UP} until two parties are federated, or pass --host {guest} for a "
-                                     "self test")
+                raise OutputsProblem(
+                    f"{fed.exchange}'s {contracts.FEDERATED_PARTIES} is {federated}: the toy "
+                    f"needs a second federated party besides {guest}",
+                    f"{UP} until two parties are federated, or pass --host {guest} for a self test",
+                )
             host = pool.pop(0)
     for role, pid in (("guest", guest), ("host", host)):
         if federated is not None and guest != host and pid not in federated:
-            raise OutputsProblem(f"party {pid} ({role}) is not in {fed.exchange}'s {contracts.FEDERATED_PARTIES} "
-                                 f"{federated}: the exchange does not route it yet", UP)
+            raise OutputsProblem(
+                f"party {pid} ({role}) is not in {fed.exchange}'s {contracts.FEDERATED_PARTIES} "
+                f"{federated}: the exchange does not route it yet",
+                UP,
+            )
     stack = parties[guest]
     out = _read(outputs, stack)
     pid = _int(out.get(contracts.PARTY_ID))
@@ -201,13 +220,22 @@ def resolve_target(fed: plan.Federation, outputs: Callable[[str], Outputs | None
 
 # --- the run ----------------------------------------------------------------------------------------------------
 
+
 def new_run_id() -> str:
     return time.strftime("%m%d%H%M%S", time.gmtime()) + secrets.token_hex(2)
 
 
-def make_row(guest: int | None, host: int | None, stack: str, reached: list[str], failed: str | None,
-             detail: str, fix: str = "", targets: Mapping[str, str] | None = None,
-             details: Mapping[str, str] | None = None) -> Row:
+def make_row(
+    guest: int | None,
+    host: int | None,
+    stack: str,
+    reached: list[str],
+    failed: str | None,
+    detail: str,
+    fix: str = "",
+    targets: Mapping[str, str] | None = None,
+    details: Mapping[str, str] | None = None,
+) -> Row:
     """Hops in order: ``reached`` ok, ``failed`` FAIL (None: all ok), the rest skipped."""
     targets, details = targets or {}, details or {}
     row = Row(f"toy {guest if guest is not None else '?'} -> {host if host is not None else '?'}", guest, stack)
@@ -230,23 +258,25 @@ def fixes(t: Target, job_id: str | None, server: str) -> dict[str, str]:
     ns, host = t.namespace, t.host
     return {
         "kube": f"check the kubeconfig ({t.kubeconfig}) reaches {server} and its user may get statefulsets, "
-                f"pods and pods/log and create, get and delete jobs in namespace {ns}",
+        f"pods and pods/log and create, get and delete jobs in namespace {ns}",
         "schedule": f"see `kubectl -n {ns} describe pod -l {tj.LABEL_RUN}`: the image must be pullable from the "
-                    "cluster (registry, imagePullSecrets of the python StatefulSet) and a node must fit "
-                    f"{tj.RESOURCES['requests']['cpu']} CPU / {tj.RESOURCES['requests']['memory']}",
+        "cluster (registry, imagePullSecrets of the python StatefulSet) and a node must fit "
+        f"{tj.RESOURCES['requests']['cpu']} CPU / {tj.RESOURCES['requests']['memory']}",
         "client": "the guest's fateflow image must carry fate-client (`flow`), as FATE's fateflow images do; "
-                  "set fate.python.image to one that does",
+        "set fate.python.image to one that does",
         "fateflow": f"check the fateflow pod is Ready and Service fateflow has endpoints: `kubectl -n {ns} get "
-                    f"pods -l fateMoudle=python` and `kubectl -n {ns} get endpoints fateflow`; its log: "
-                    f"`kubectl -n {ns} logs statefulset/python -c fateflow`",
+        f"pods -l fateMoudle=python` and `kubectl -n {ns} get endpoints fateflow`; its log: "
+        f"`kubectl -n {ns} logs statefulset/python -c fateflow`",
         "federation": f"the guest's fateflow reaches party {host} through its own nginx and the exchange nginx "
-                      f"(control), and the job's data goes through Pulsar and the exchange ATS: run `python -m "
-                      f"federation check` (rows exchange-nginx-http/grpc and party {host}) and `python -m "
-                      f"federation status` ({host} in federatedParties, routed by the exchange); then party "
-                      f"{host}'s python, nginx and pulsar pods",
-        "job": (f"read the job's logs at both parties: `kubectl -n {ns} exec statefulset/python -c fateflow -- "
-                f"flow job download-log -j {job_id or '<jobId>'} -o /tmp/toy-logs`; `python -m federation "
-                "check` tests the Pulsar path the job's data takes"),
+        f"(control), and the job's data goes through Pulsar and the exchange ATS: run `python -m "
+        f"federation check` (rows exchange-nginx-http/grpc and party {host}) and `python -m "
+        f"federation status` ({host} in federatedParties, routed by the exchange); then party "
+        f"{host}'s python, nginx and pulsar pods",
+        "job": (
+            f"read the job's logs at both parties: `kubectl -n {ns} exec statefulset/python -c fateflow -- "
+            f"flow job download-log -j {job_id or '<jobId>'} -o /tmp/toy-logs`; `python -m federation "
+            "check` tests the Pulsar path the job's data takes"
+        ),
     }
 
 
@@ -259,36 +289,57 @@ class Clock:
 def _warnings(kube: KubeClient, ns: str, name: str) -> str:
     """The newest Warning event of an object (FailedCreate, FailedScheduling, Failed pulls), or ''."""
     try:
-        events = kube.items(f"/api/v1/namespaces/{ns}/events",
-                            {"fieldSelector": f"involvedObject.name={name}"})
+        events = kube.items(f"/api/v1/namespaces/{ns}/events", {"fieldSelector": f"involvedObject.name={name}"})
     except KubeError:
         return ""
     # The Job's own end (DeadlineExceeded) is reported anyway; the cause is the event before it.
-    warnings = [e for e in events if e.get("type") == "Warning"
-                and e.get("reason") not in ("DeadlineExceeded", "BackoffLimitExceeded")]
+    warnings = [
+        e
+        for e in events
+        if e.get("type") == "Warning" and e.get("reason") not in ("DeadlineExceeded", "BackoffLimitExceeded")
+    ]
     if not warnings:
         return ""
     e = max(warnings, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
     return f"{e.get('reason')}: {tj._short(e.get('message') or '', 300)}"
 
 
-def run_toy(kube: KubeClient, t: Target, timeout: float, keep: bool, out: Callable[[str], None],
-            clock: Clock | None = None, interval: float = 2.0, run_id: str | None = None) -> Report:
+def run_toy(
+    kube: KubeClient,
+    t: Target,
+    timeout: float,
+    keep: bool,
+    out: Callable[[str], None],
+    clock: Clock | None = None,
+    interval: float = 2.0,
+    run_id: str | None = None,
+) -> Report:
     clock = clock or Clock()
     ns = t.namespace
-    targets = {"outputs": t.guest_stack, "kube": f"{kube.server} namespace {ns}",
-               "client": "flow (fate-client)", "fateflow": f"fateflow:{tj.FLOW_PORT} from the pod",
-               "federation": f"party {t.guest} -> exchange -> party {t.host}"}
+    targets = {
+        "outputs": t.guest_stack,
+        "kube": f"{kube.server} namespace {ns}",
+        "client": "flow (fate-client)",
+        "fateflow": f"fateflow:{tj.FLOW_PORT} from the pod",
+        "federation": f"party {t.guest} -> exchange -> party {t.host}",
+    }
     fix = fixes(t, None, kube.server)
     report = Report(make_row(t.guest, t.host, t.guest_stack, [], None, ""), t.guest, t.host, ns)
 
-    def finish(reached: list[str], failed: str | None, detail: str, line: str = "", job_id: str | None = None,
-               details: Mapping[str, str] | None = None) -> Report:
+    def finish(
+        reached: list[str],
+        failed: str | None,
+        detail: str,
+        line: str = "",
+        job_id: str | None = None,
+        details: Mapping[str, str] | None = None,
+    ) -> Report:
         fixed = fixes(t, job_id, kube.server) if job_id else fix
         if line:
             detail = f"{detail}; first failing log line: {line}"
-        report.row = make_row(t.guest, t.host, t.guest_stack, reached, failed, detail,
-                              fixed.get(failed or "", ""), targets, details)
+        report.row = make_row(
+            t.guest, t.host, t.guest_stack, reached, failed, detail, fixed.get(failed or "", ""), targets, details
+        )
         report.first_failing_line, report.fate_job_id = line, job_id
         return report
 
@@ -296,8 +347,11 @@ def run_toy(kube: KubeClient, t: Target, timeout: float, keep: bool, out: Callab
         sts = kube.get(f"/apis/apps/v1/namespaces/{ns}/statefulsets/python")
         source = tj.guest_image(sts)
     except KubeError as exc:
-        what = (f"StatefulSet python not found in namespace {ns}: FATE is not deployed there"
-                if exc.status == 404 else f"reading StatefulSet {ns}/python: {exc}")
+        what = (
+            f"StatefulSet python not found in namespace {ns}: FATE is not deployed there"
+            if exc.status == 404
+            else f"reading StatefulSet {ns}/python: {exc}"
+        )
         return finish(["outputs"], "kube", what)
     except tj.NoFateflow as exc:
         return finish(["outputs"], "kube", str(exc))
@@ -315,8 +369,10 @@ def run_toy(kube: KubeClient, t: Target, timeout: float, keep: bool, out: Callab
     finally:
         if keep:
             report.kept = True
-            out(f"toy: kept Job {ns}/{run.name} (`kubectl -n {ns} logs job/{run.name}`); it is removed "
-                f"{86400 // 3600} h after it finished")
+            out(
+                f"toy: kept Job {ns}/{run.name} (`kubectl -n {ns} logs job/{run.name}`); it is removed "
+                f"{86400 // 3600} h after it finished"
+            )
         else:
             try:
                 kube.delete(job_path, "Background")
@@ -356,8 +412,9 @@ def _wait(kube: KubeClient, run: tj.ToyRun, report: Report, finish, clock: Clock
             except KubeError as exc:
                 log_error = str(exc)
         if condition is not None or clock.now() >= deadline:
-            return _timed_out(kube, run, report, finish, state, pod, last_log, log_error, condition,
-                              clock.now() - started)
+            return _timed_out(
+                kube, run, report, finish, state, pod, last_log, log_error, condition, clock.now() - started
+            )
         clock.sleep(interval)
     # the pod ended: its log says how far the toy got
     name = pod["metadata"]["name"]
@@ -369,11 +426,11 @@ def _wait(kube: KubeClient, run: tj.ToyRun, report: Report, finish, clock: Clock
     verdict = tj.classify_log(log)
     if verdict.ok:
         report.state = f"{state.summary}; {verdict.detail}"
-        return finish(list(tj.HOPS), None, "", job_id=verdict.job_id,
-                      details={"schedule": state.summary, "job": verdict.detail})
+        return finish(
+            list(tj.HOPS), None, "", job_id=verdict.job_id, details={"schedule": state.summary, "job": verdict.detail}
+        )
     reached = ["outputs", "kube", "schedule", *verdict.passed]
-    return finish(reached, verdict.hop, verdict.detail, verdict.first_line, verdict.job_id,
-                  {"schedule": state.summary})
+    return finish(reached, verdict.hop, verdict.detail, verdict.first_line, verdict.job_id, {"schedule": state.summary})
 
 
 def _unreadable(report: Report, finish, state: tj.PodState, error: str) -> Report:
@@ -381,19 +438,28 @@ def _unreadable(report: Report, finish, state: tj.PodState, error: str) -> Repor
     base = ["outputs", "kube", "schedule"]
     why = f"{state.summary}, but its log could not be read ({error})"
     if state.exit_code == 0:
-        return finish(base, "client", f"{why}: exit 0 alone does not prove the toy ran, so success is not "
-                                      "reported")
+        return finish(base, "client", f"{why}: exit 0 alone does not prove the toy ran, so success is not reported")
     if state.exit_code == tj.INIT_FAILED_EXIT:
-        return finish([*base, "client"], "fateflow", f"{why}; exit {tj.INIT_FAILED_EXIT} is the script's "
-                                                     "`flow init failed`")
+        return finish(
+            [*base, "client"], "fateflow", f"{why}; exit {tj.INIT_FAILED_EXIT} is the script's `flow init failed`"
+        )
     if state.exit_code == 1:
         return finish(base, "job", f"{why}; exit 1 is the script's `result: failed`")
     return finish(base, "client", why)
 
 
-def _timed_out(kube: KubeClient, run: tj.ToyRun, report: Report, finish, state: tj.PodState,
-               pod: dict[str, Any] | None, last_log: str, log_error: str,
-               condition: tuple[str, str, str] | None, elapsed: float) -> Report:
+def _timed_out(
+    kube: KubeClient,
+    run: tj.ToyRun,
+    report: Report,
+    finish,
+    state: tj.PodState,
+    pod: dict[str, Any] | None,
+    last_log: str,
+    log_error: str,
+    condition: tuple[str, str, str] | None,
+    elapsed: float,
+) -> Report:
     ns = run.namespace
     bound = f"timed out after {elapsed:.0f}s (bound {run.budget.total}s)"
     if condition is not None:
@@ -401,28 +467,43 @@ def _timed_out(kube: KubeClient, run: tj.ToyRun, report: Report, finish, state: 
     if pod is None:
         events = _warnings(kube, ns, run.name)
         report.state = "no pod created"
-        return finish(["outputs", "kube"], "schedule", f"{bound}; state reached: the Job created no pod"
-                      + (f" ({events})" if events else ""))
+        return finish(
+            ["outputs", "kube"],
+            "schedule",
+            f"{bound}; state reached: the Job created no pod" + (f" ({events})" if events else ""),
+        )
     if state.phase != "Running":
         events = _warnings(kube, ns, pod["metadata"]["name"])
-        return finish(["outputs", "kube"], "schedule", f"{bound}; state reached: pod {state.summary}"
-                      + (f" ({events})" if events else ""))
+        return finish(
+            ["outputs", "kube"],
+            "schedule",
+            f"{bound}; state reached: pod {state.summary}" + (f" ({events})" if events else ""),
+        )
     if not last_log:
         try:
             last_log = kube.log(ns, pod["metadata"]["name"], tj.CONTAINER)
         except KubeError as exc:
             log_error = str(exc)
     if not last_log and log_error:
-        return finish(["outputs", "kube", "schedule"], "client",
-                      f"{bound}; state reached: pod Running, its log unreadable ({log_error})")
+        return finish(
+            ["outputs", "kube", "schedule"],
+            "client",
+            f"{bound}; state reached: pod Running, its log unreadable ({log_error})",
+        )
     report.log_tail = last_log.splitlines()[-40:]
     verdict = tj.classify_log(last_log, finished=False)
     report.state = f"pod Running; {verdict.detail}"
-    return finish(["outputs", "kube", "schedule", *verdict.passed], verdict.hop or "job",
-                  f"{bound}; state reached: {verdict.detail}", verdict.first_line, verdict.job_id)
+    return finish(
+        ["outputs", "kube", "schedule", *verdict.passed],
+        verdict.hop or "job",
+        f"{bound}; state reached: {verdict.detail}",
+        verdict.first_line,
+        verdict.job_id,
+    )
 
 
 # --- reports ----------------------------------------------------------------------------------------------------
+
 
 def format_matrix(row: Row) -> str:
     table = [["row", *tj.HOPS], [row.name, *(CELLS[h.status] for h in row.hops)]]
@@ -436,8 +517,10 @@ def format_report(report: Report) -> str:
     hop = row.failure
     if hop is None:
         job = report.fate_job_id or "?"
-        lines.append(f"{row.name}: toy test job {job} is success (FATE's toy example ran at guest "
-                     f"{report.guest} and host {report.host})")
+        lines.append(
+            f"{row.name}: toy test job {job} is success (FATE's toy example ran at guest "
+            f"{report.guest} and host {report.host})"
+        )
     else:
         where = f"{hop.target}: " if hop.target else ""
         lines.append(f"{row.name}, hop {hop.hop}: {where}{hop.detail}." + (f" Fix: {hop.fix}" if hop.fix else ""))
@@ -446,17 +529,37 @@ def format_report(report: Report) -> str:
 
 
 def to_json(report: Report) -> str:
-    doc = {"ok": report.ok, "guest": report.guest, "host": report.host, "namespace": report.namespace,
-           "job": report.job, "image": report.image, "kept": report.kept, "fateJobId": report.fate_job_id,
-           "state": report.state, "firstFailingLine": report.first_failing_line, "logTail": report.log_tail,
-           "rows": [asdict(report.row)]}
+    doc = {
+        "ok": report.ok,
+        "guest": report.guest,
+        "host": report.host,
+        "namespace": report.namespace,
+        "job": report.job,
+        "image": report.image,
+        "kept": report.kept,
+        "fateJobId": report.fate_job_id,
+        "state": report.state,
+        "firstFailingLine": report.first_failing_line,
+        "logTail": report.log_tail,
+        "rows": [asdict(report.row)],
+    }
     return json.dumps(doc, indent=2)
 
 
-def main(fed: plan.Federation, outputs: Callable[[str], Outputs | None], config_dir: Path, guest: int | None,
-         host: int | None, kubeconfig: Path | None, timeout: float, keep: bool, as_json: bool,
-         out: Callable[[str], None], make_client: Callable[[Path, str | None], KubeClient] | None = None,
-         **run_options: Any) -> int:
+def main(
+    fed: plan.Federation,
+    outputs: Callable[[str], Outputs | None],
+    config_dir: Path,
+    guest: int | None,
+    host: int | None,
+    kubeconfig: Path | None,
+    timeout: float,
+    keep: bool,
+    as_json: bool,
+    out: Callable[[str], None],
+    make_client: Callable[[Path, str | None], KubeClient] | None = None,
+    **run_options: Any,
+) -> int:
     make_client = make_client or (lambda path, context: KubeClient.from_kubeconfig(path, context))
     try:
         target = resolve_target(fed, outputs, config_dir, guest, host, kubeconfig)
@@ -470,8 +573,10 @@ def main(fed: plan.Federation, outputs: Callable[[str], Outputs | None], config_
         out(to_json(report) if as_json else format_report(report))
         return 1
     if not as_json:
-        out(f"toy: guest {target.guest} ({target.guest_stack}, namespace {target.namespace}), host {target.host}; "
-            f"kubeconfig {target.kubeconfig}")
+        out(
+            f"toy: guest {target.guest} ({target.guest_stack}, namespace {target.namespace}), host {target.host}; "
+            f"kubeconfig {target.kubeconfig}"
+        )
     try:
         report = run_toy(kube, target, timeout, keep, (lambda _l: None) if as_json else out, **run_options)
     except KeyboardInterrupt:  # run_toy's finally has deleted the Job (unless --keep)

@@ -54,6 +54,7 @@ RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "
 
 # --- the Job ---------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Budget:
     """How the Job's bound (activeDeadlineSeconds) is shared: ``flow test toy --timeout`` polls for ``flow``
@@ -80,30 +81,32 @@ def job_name(guest: int, host: int, run_id: str) -> str:
 
 def toy_script(guest: int, host: int, b: Budget) -> str:
     toy = f"flow test toy --guest-party-id {guest} --host-party-id {host} --timeout {b.flow}"
-    return "\n".join([
-        "set -u",
-        f'echo "{MARKER} flow init --ip fateflow --port {FLOW_PORT}"',
-        f"init=$(flow init --ip fateflow --port {FLOW_PORT} 2>&1)",
-        'echo "$init"',
-        "case \"$init\" in",
-        "  *'\"code\": 0'*) ;;",
-        f'  *) echo "{MARKER} result: flow init failed"; exit {INIT_FAILED_EXIT} ;;',
-        "esac",
-        f'echo "{MARKER} {toy}"',
-        'log="${TMPDIR:-/tmp}/kft-toy.log"',
-        "if command -v timeout >/dev/null 2>&1; then",
-        f"  timeout -k 5 {b.hard} {toy} 2>&1 | tee \"$log\"",
-        "else",
-        f"  {toy} 2>&1 | tee \"$log\"",
-        "fi",
-        "rc=${PIPESTATUS[0]}",
-        f'echo "{MARKER} flow test toy exited $rc"',
-        "if grep -Eq '^toy test job [^ ]+ is success$' \"$log\"; then",
-        f'  echo "{MARKER} result: success"; exit 0',
-        "fi",
-        f'echo "{MARKER} result: failed"',
-        "exit 1",
-    ])
+    return "\n".join(
+        [
+            "set -u",
+            f'echo "{MARKER} flow init --ip fateflow --port {FLOW_PORT}"',
+            f"init=$(flow init --ip fateflow --port {FLOW_PORT} 2>&1)",
+            'echo "$init"',
+            'case "$init" in',
+            "  *'\"code\": 0'*) ;;",
+            f'  *) echo "{MARKER} result: flow init failed"; exit {INIT_FAILED_EXIT} ;;',
+            "esac",
+            f'echo "{MARKER} {toy}"',
+            'log="${TMPDIR:-/tmp}/kft-toy.log"',
+            "if command -v timeout >/dev/null 2>&1; then",
+            f'  timeout -k 5 {b.hard} {toy} 2>&1 | tee "$log"',
+            "else",
+            f'  {toy} 2>&1 | tee "$log"',
+            "fi",
+            "rc=${PIPESTATUS[0]}",
+            f'echo "{MARKER} flow test toy exited $rc"',
+            "if grep -Eq '^toy test job [^ ]+ is success$' \"$log\"; then",
+            f'  echo "{MARKER} result: success"; exit 0',
+            "fi",
+            f'echo "{MARKER} result: failed"',
+            "exit 1",
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -209,8 +212,12 @@ def render_job(run: ToyRun) -> dict[str, Any]:
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {"name": run.name, "namespace": run.namespace, "labels": labels,
-                     "annotations": {"kubefate-tanzu.io/toy": f"guest {run.guest}, host {run.host}"}},
+        "metadata": {
+            "name": run.name,
+            "namespace": run.namespace,
+            "labels": labels,
+            "annotations": {"kubefate-tanzu.io/toy": f"guest {run.guest}, host {run.host}"},
+        },
         "spec": {
             "backoffLimit": 0,
             "activeDeadlineSeconds": b.total,
@@ -224,15 +231,22 @@ def render_job(run: ToyRun) -> dict[str, Any]:
 # --- the pod's state -------------------------------------------------------------------------------------------
 
 # Waiting reasons that do not go away by waiting longer (ImagePullBackOff: pulls failed repeatedly).
-FATAL_WAITING = {"ErrImageNeverPull", "InvalidImageName", "ImagePullBackOff", "CreateContainerConfigError",
-                 "CreateContainerError", "ImageInspectError", "RunContainerError"}
+FATAL_WAITING = {
+    "ErrImageNeverPull",
+    "InvalidImageName",
+    "ImagePullBackOff",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "ImageInspectError",
+    "RunContainerError",
+}
 
 
 @dataclass(frozen=True)
 class PodState:
-    phase: str                 # "" when no pod exists yet
-    summary: str               # one line for the report
-    fatal: bool = False        # a schedule failure waiting cannot fix
+    phase: str  # "" when no pod exists yet
+    summary: str  # one line for the report
+    fatal: bool = False  # a schedule failure waiting cannot fix
     terminated: bool = False
     exit_code: int | None = None
     reason: str = ""
@@ -249,8 +263,13 @@ def pod_state(pod: dict[str, Any] | None) -> PodState:
     if "terminated" in state:
         t = state["terminated"]
         code, reason = t.get("exitCode"), t.get("reason") or ""
-        return PodState(phase, f"{phase}: container exited {code}" + (f" ({reason})" if reason else ""),
-                        terminated=True, exit_code=code, reason=reason)
+        return PodState(
+            phase,
+            f"{phase}: container exited {code}" + (f" ({reason})" if reason else ""),
+            terminated=True,
+            exit_code=code,
+            reason=reason,
+        )
     if phase in ("Succeeded", "Failed"):
         return PodState(phase, phase, terminated=True, reason=status.get("reason") or "")
     if "waiting" in state:
@@ -261,8 +280,11 @@ def pod_state(pod: dict[str, Any] | None) -> PodState:
     if phase == "Pending":
         cond = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), {})
         if cond.get("status") == "False":
-            return PodState(phase, f"Pending: not scheduled ({cond.get('reason')}: {cond.get('message')})",
-                            reason=cond.get("reason") or "")
+            return PodState(
+                phase,
+                f"Pending: not scheduled ({cond.get('reason')}: {cond.get('message')})",
+                reason=cond.get("reason") or "",
+            )
         return PodState(phase, "Pending")
     return PodState(phase, phase)
 
@@ -291,7 +313,7 @@ class LogVerdict:
     first_line: str = ""
     job_id: str | None = None
     last_status: str | None = None
-    passed: list[str] = field(default_factory=list)   # hops the log proves (client, fateflow, federation)
+    passed: list[str] = field(default_factory=list)  # hops the log proves (client, fateflow, federation)
 
 
 def json_documents(lines: list[str]) -> list[tuple[int, dict[str, Any]]]:
@@ -302,7 +324,7 @@ def json_documents(lines: list[str]) -> list[tuple[int, dict[str, Any]]]:
             start = i
         elif line.rstrip() == "}" and start is not None:
             try:
-                doc = json.loads("\n".join(lines[start:i + 1]))
+                doc = json.loads("\n".join(lines[start : i + 1]))
             except ValueError:
                 doc = None
             if isinstance(doc, dict):
@@ -313,7 +335,7 @@ def json_documents(lines: list[str]) -> list[tuple[int, dict[str, Any]]]:
 
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _federated_error(message: str) -> str:
@@ -350,33 +372,55 @@ def classify_log(log: str, finished: bool = True) -> LogVerdict:
 
     if any(s == "success" for _, _, s in statuses):
         jid = next(j for _, j, s in statuses if s == "success")
-        return LogVerdict(True, detail=f"toy test job {jid} is success", job_id=jid, last_status="success",
-                          passed=["client", "fateflow", "federation"])
-    missing = _line_with(lines, "flow: command not found", "No module named", "ModuleNotFoundError",
-                         "exec format error")
+        return LogVerdict(
+            True,
+            detail=f"toy test job {jid} is success",
+            job_id=jid,
+            last_status="success",
+            passed=["client", "fateflow", "federation"],
+        )
+    missing = _line_with(
+        lines, "flow: command not found", "No module named", "ModuleNotFoundError", "exec format error"
+    )
     if missing and not docs:
         return fail("client", "the image has no working `flow` CLI (fate-client)", missing)
     denied = _line_with(lines, "PermissionError", "Permission denied", "Read-only file system")
     if denied and not statuses:
-        return fail("client", "flow could not write fate-client's settings.yaml (the CLI must run as the "
-                              "image's root user on a writable root filesystem)", denied)
+        return fail(
+            "client",
+            "flow could not write fate-client's settings.yaml (the CLI must run as the "
+            "image's root user on a writable root filesystem)",
+            denied,
+        )
     init = next((d for _, d in docs if "initializ" in str(d.get("retmsg", ""))), None)
     if init is not None and init.get("code") != 0:
-        return fail("fateflow", f"flow init could not connect to fateflow:{FLOW_PORT} from the pod: "
-                                f"{init.get('retmsg')}", _line_with(lines, "initialization failed") or "flow init")
+        return fail(
+            "fateflow",
+            f"flow init could not connect to fateflow:{FLOW_PORT} from the pod: {init.get('retmsg')}",
+            _line_with(lines, "initialization failed") or "flow init",
+        )
     submit = next(((i, d) for i, d in docs if d is not init), None)
     if submit is not None and submit[1].get("code") not in (0, None):
         i, doc = submit
         code, message = doc.get("code"), str(doc.get("retmsg") or doc.get("message") or "")
         if code == 1002 or "create job failed" in message or "Federated schedule error" in message:
-            return fail("federation", f"fateflow accepted the toy job but could not create it at every party "
-                                      f"(code {code}): {_short(_federated_error(message), 400)}",
-                        _line_with(lines, "Federated schedule error", "create job failed", start=i) or message)
+            return fail(
+                "federation",
+                f"fateflow accepted the toy job but could not create it at every party "
+                f"(code {code}): {_short(_federated_error(message), 400)}",
+                _line_with(lines, "Federated schedule error", "create job failed", start=i) or message,
+            )
         if code == 100:
-            return fail("fateflow", f"the toy's submit could not reach fateflow:{FLOW_PORT}: {_short(message)}",
-                        _line_with(lines, '"retmsg"', start=i) or message)
-        return fail("fateflow", f"fateflow refused the toy job (code {code}): {_short(message)}",
-                    _line_with(lines, '"message"', '"retmsg"', start=i) or message)
+            return fail(
+                "fateflow",
+                f"the toy's submit could not reach fateflow:{FLOW_PORT}: {_short(message)}",
+                _line_with(lines, '"retmsg"', start=i) or message,
+            )
+        return fail(
+            "fateflow",
+            f"fateflow refused the toy job (code {code}): {_short(message)}",
+            _line_with(lines, '"message"', '"retmsg"', start=i) or message,
+        )
     if last in ("failed", "canceled"):
         line = next(lines[i] for i, _, s in statuses if s == last)
         return fail("job", f"the toy job {job_id} reached both parties and ended {last}", line)
@@ -384,20 +428,26 @@ def classify_log(log: str, finished: bool = True) -> LogVerdict:
     killed = 124 in exits or 137 in exits
     if timed_out or killed:
         if job_id:
-            why = ("not started at every party" if last == "waiting" else
-                   "the parties did not finish exchanging its data")
+            why = (
+                "not started at every party" if last == "waiting" else "the parties did not finish exchanging its data"
+            )
             detail = f"the toy job {job_id} was still {last} when flow's timeout ended it: {why}"
         else:
-            detail = ("the toy's submit did not return before the bound: the guest's fateflow kept waiting for "
-                      "the host party")
+            detail = (
+                "the toy's submit did not return before the bound: the guest's fateflow kept waiting for the host party"
+            )
         return fail("federation", detail, timed_out or _line_with(lines, f"{MARKER} flow test toy exited"))
     if not finished:
         init_ok = init is not None and init.get("code") == 0
         verdict.passed = ["client", "fateflow"] if (job_id or init_ok) else []
         verdict.hop = "federation" if verdict.passed else "client"
-        verdict.detail = (f"the toy job {job_id} was {last}" if job_id else
-                          "the toy was submitted, fateflow had not answered yet" if init_ok else
-                          "flow init had not finished")
+        verdict.detail = (
+            f"the toy job {job_id} was {last}"
+            if job_id
+            else "the toy was submitted, fateflow had not answered yet"
+            if init_ok
+            else "flow init had not finished"
+        )
         verdict.first_line = _short(lines[-1], 400) if lines else ""
         return verdict
     if not lines:

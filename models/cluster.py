@@ -22,15 +22,23 @@ CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
 PREFIX = "cluster"
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_TKR = re.compile(r"^v(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)"
-                  r"(?:(?:\+|---)(?P<build>vmware\.[0-9A-Za-z.-]+))?$")
+_TKR = re.compile(
+    r"^v(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)"
+    r"(?:(?:\+|---)(?P<build>vmware\.[0-9A-Za-z.-]+))?$"
+)
 _DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
 _QUANTITY = re.compile(r"^[1-9]\d*(Gi|Ti)$")
 
 # Sizes of the default VM classes (vCPU, GiB), facts §1.5; used for sizing findings only.
 DEFAULT_CLASS_SIZES = {
-    "xsmall": (2, 2), "small": (2, 4), "medium": (2, 8), "large": (4, 16), "xlarge": (4, 32),
-    "2xlarge": (8, 64), "4xlarge": (16, 128), "8xlarge": (32, 128),
+    "xsmall": (2, 2),
+    "small": (2, 4),
+    "medium": (2, 8),
+    "large": (4, 16),
+    "xlarge": (4, 32),
+    "2xlarge": (8, 64),
+    "4xlarge": (16, 128),
+    "8xlarge": (32, 128),
 }
 # A Spark worker of the reference architecture wants 8 vCPU / 16 GiB on one node.
 MIN_WORKER_CPUS = 8
@@ -98,8 +106,12 @@ def duration_minutes(text: str) -> float | None:
 def _dns_label(field: str, value: str, max_len: int = 63) -> str:
     if not _DNS_LABEL.match(value) or len(value) > max_len:
         suggestion = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")[:max_len] or "fate-party-30000"
-        raise FieldProblem(field, value, f"not a DNS label (lowercase letters, digits and '-', at most "
-                                         f"{max_len} characters)", f"use e.g. {suggestion!r}")
+        raise FieldProblem(
+            field,
+            value,
+            f"not a DNS label (lowercase letters, digits and '-', at most {max_len} characters)",
+            f"use e.g. {suggestion!r}",
+        )
     return value
 
 
@@ -135,8 +147,9 @@ class ControlPlane(BaseModel):
     def _odd(cls, v: int) -> int:
         if v not in (1, 3):
             why = "etcd needs an odd quorum and TKG supports 1 or 3 control-plane nodes"
-            raise FieldProblem(f"{PREFIX}.controlPlane.replicas", v, why,
-                               "use 1 (trials) or 3 (production, survives one node loss)")
+            raise FieldProblem(
+                f"{PREFIX}.controlPlane.replicas", v, why, "use 1 (trials) or 3 (production, survives one node loss)"
+            )
         return v
 
     @field_validator("storage_class")
@@ -170,8 +183,12 @@ class NodePool(BaseModel):
     @classmethod
     def _volume(cls, v: str | None) -> str | None:
         if v is not None and not _QUANTITY.match(v):
-            raise FieldProblem(f"{PREFIX}.nodePools[].containerdVolume", v, "not a size in Gi or Ti",
-                               "use e.g. '32Gi' (the reference architecture), or null for no separate volume")
+            raise FieldProblem(
+                f"{PREFIX}.nodePools[].containerdVolume",
+                v,
+                "not a size in Gi or Ti",
+                "use e.g. '32Gi' (the reference architecture), or null for no separate volume",
+            )
         return v
 
 
@@ -190,8 +207,9 @@ class Network(BaseModel):
             try:
                 ipaddress.ip_network(cidr)
             except ValueError as exc:
-                raise FieldProblem(f"{PREFIX}.network", cidr, f"not a CIDR block ({exc})",
-                                   "use e.g. '192.168.0.0/16'") from None
+                raise FieldProblem(
+                    f"{PREFIX}.network", cidr, f"not a CIDR block ({exc})", "use e.g. '192.168.0.0/16'"
+                ) from None
         if not v:
             raise FieldProblem(f"{PREFIX}.network", v, "empty list", "give at least one CIDR block")
         return v
@@ -293,9 +311,13 @@ class ClusterConfig(BaseModel):
     @classmethod
     def _tkr(cls, v: str | None) -> str | None:
         if v is not None and TkrVersion.parse(v) is None:
-            raise FieldProblem(f"{PREFIX}.tkrVersion", v, "not a TKR version",
-                               "use the TKR name as `kubectl get tkr` lists it, e.g. "
-                               "'v1.26.5---vmware.2-fips.1-tkg.1' (or 'v1.26.5+vmware.2-fips.1-tkg.1')")
+            raise FieldProblem(
+                f"{PREFIX}.tkrVersion",
+                v,
+                "not a TKR version",
+                "use the TKR name as `kubectl get tkr` lists it, e.g. "
+                "'v1.26.5---vmware.2-fips.1-tkg.1' (or 'v1.26.5+vmware.2-fips.1-tkg.1')",
+            )
         return v
 
     @model_validator(mode="after")
@@ -354,10 +376,15 @@ class ClusterConfig(BaseModel):
         problems += self._vsphere_problems()
         tkr = self.tkr
         if tkr is not None and self.api_flavor == "tkc" and not tkr.is_full_tkr:
-            problems.append(problem(f"{PREFIX}.tkrVersion", self.tkr_version,
-                                    "a TanzuKubernetesCluster references the TKR by its full name",
-                                    "give the full name from `kubectl get tkr`, e.g. "
-                                    "'v1.26.5---vmware.2-fips.1-tkg.1', or use apiFlavor 'capi'"))
+            problems.append(
+                problem(
+                    f"{PREFIX}.tkrVersion",
+                    self.tkr_version,
+                    "a TanzuKubernetesCluster references the TKR by its full name",
+                    "give the full name from `kubectl get tkr`, e.g. "
+                    "'v1.26.5---vmware.2-fips.1-tkg.1', or use apiFlavor 'capi'",
+                )
+            )
         return problems
 
     def _adopt_problems(self) -> list[str]:
@@ -367,13 +394,19 @@ class ClusterConfig(BaseModel):
         return []
 
     def _required_tanzu(self) -> list[str]:
-        missing = [(alias, example) for alias, value, example in (
-            ("name", self.name, "'fate-30000'"),
-            ("vsphereNamespace", self.vsphere_namespace, "'fate-party-30000'"),
-            ("tkrVersion", self.tkr_version, "'v1.26.5---vmware.2-fips.1-tkg.1'"),
-        ) if value is None]
-        return [problem(f"{PREFIX}.{alias}", None, "required in mode 'tanzu'", f"set it, e.g. {example}")
-                for alias, example in missing]
+        missing = [
+            (alias, example)
+            for alias, value, example in (
+                ("name", self.name, "'fate-30000'"),
+                ("vsphereNamespace", self.vsphere_namespace, "'fate-party-30000'"),
+                ("tkrVersion", self.tkr_version, "'v1.26.5---vmware.2-fips.1-tkg.1'"),
+            )
+            if value is None
+        ]
+        return [
+            problem(f"{PREFIX}.{alias}", None, "required in mode 'tanzu'", f"set it, e.g. {example}")
+            for alias, example in missing
+        ]
 
     def _timeout_problems(self) -> list[str]:
         problems = []
@@ -382,15 +415,27 @@ class ClusterConfig(BaseModel):
             text = getattr(self.timeouts, key)
             minutes = duration_minutes(text)
             if minutes is None:
-                problems.append(problem(f"{PREFIX}.timeouts.{key}", text, "not a duration",
-                                        "use minutes or hours, e.g. '60m' or '1h'"))
+                problems.append(
+                    problem(
+                        f"{PREFIX}.timeouts.{key}", text, "not a duration", "use minutes or hours, e.g. '60m' or '1h'"
+                    )
+                )
             elif minutes < floor:
                 why = f"a Tanzu Kubernetes cluster needs longer than {floor} minutes for this"
-                problems.append(problem(f"{PREFIX}.timeouts.{key}", text, why,
-                                        f"use at least '{floor}m' ('60m' is the default for create)"))
+                problems.append(
+                    problem(
+                        f"{PREFIX}.timeouts.{key}",
+                        text,
+                        why,
+                        f"use at least '{floor}m' ('60m' is the default for create)",
+                    )
+                )
             elif minutes > 24 * 60:
-                problems.append(problem(f"{PREFIX}.timeouts.{key}", text,
-                                        "longer than a day hides a stuck cluster", "use at most '24h'"))
+                problems.append(
+                    problem(
+                        f"{PREFIX}.timeouts.{key}", text, "longer than a day hides a stuck cluster", "use at most '24h'"
+                    )
+                )
         return problems
 
     def _vm_class_problems(self) -> list[str]:
@@ -399,35 +444,54 @@ class ClusterConfig(BaseModel):
         bound = self.bound_vm_classes
         used = [("controlPlane.vmClass", self.control_plane.vm_class)]
         used += [(f"nodePools[{i}].vmClass", p.vm_class) for i, p in enumerate(self.node_pools)]
-        return [problem(f"{PREFIX}.{where}", cls, f"the vSphere Namespace does not bind this VM class "
-                                                   f"(bound: {bound})",
-                        f"add {cls!r} to cluster.vmClasses (or vsphere.customVmClasses) or use a bound class")
-                for where, cls in used if cls not in bound]
+        return [
+            problem(
+                f"{PREFIX}.{where}",
+                cls,
+                f"the vSphere Namespace does not bind this VM class (bound: {bound})",
+                f"add {cls!r} to cluster.vmClasses (or vsphere.customVmClasses) or use a bound class",
+            )
+            for where, cls in used
+            if cls not in bound
+        ]
 
     def _pool_problems(self) -> list[str]:
         problems = []
         names = [p.name for p in self.node_pools]
         if not names:
-            problems.append(problem(f"{PREFIX}.nodePools", [], "a cluster without workers cannot run FATE",
-                                    "give at least one node pool"))
+            problems.append(
+                problem(
+                    f"{PREFIX}.nodePools",
+                    [],
+                    "a cluster without workers cannot run FATE",
+                    "give at least one node pool",
+                )
+            )
         for dup in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(problem(f"{PREFIX}.nodePools[].name", dup, "duplicate node pool name",
-                                    "give every pool its own name"))
+            problems.append(
+                problem(f"{PREFIX}.nodePools[].name", dup, "duplicate node pool name", "give every pool its own name")
+            )
         return problems
 
     def _vsphere_problems(self) -> list[str]:
         vs = self.vsphere
         if not vs.manage:
             return []
-        problems = [problem(f"{PREFIX}.vsphere.{alias}", None, "required when vsphere.manage is true",
-                            f"set it, e.g. {example}")
-                    for alias, value, example in (
-                        ("server", vs.server, "'vcenter.example.org'"),
-                        ("user", vs.user, "'administrator@vsphere.local'"),
-                        ("supervisorId", vs.supervisor_id, "the Supervisor id from "
-                                                           "`dcli com vmware vcenter namespacemanagement "
-                                                           "supervisors summaries list`"),
-                    ) if value is None]
+        problems = [
+            problem(
+                f"{PREFIX}.vsphere.{alias}", None, "required when vsphere.manage is true", f"set it, e.g. {example}"
+            )
+            for alias, value, example in (
+                ("server", vs.server, "'vcenter.example.org'"),
+                ("user", vs.user, "'administrator@vsphere.local'"),
+                (
+                    "supervisorId",
+                    vs.supervisor_id,
+                    "the Supervisor id from `dcli com vmware vcenter namespacemanagement supervisors summaries list`",
+                ),
+            )
+            if value is None
+        ]
         if not vs.storage_policies:
             fix = "list vSphere storage policy names, e.g. ['vSAN Default Storage Policy']"
             why = "the namespace gets no storage"
@@ -438,8 +502,14 @@ class ClusterConfig(BaseModel):
         for sc in sorted(s for s in used if s):
             if offered and sc not in offered:
                 why = f"no storage policy of the managed namespace gives it (offered: {sorted(offered)})"
-                problems.append(problem(f"{PREFIX}.storageClass", sc, why,
-                                        "add its policy to vsphere.storagePolicies or use an offered class"))
+                problems.append(
+                    problem(
+                        f"{PREFIX}.storageClass",
+                        sc,
+                        why,
+                        "add its policy to vsphere.storagePolicies or use an offered class",
+                    )
+                )
         return problems
 
     def _class_shape(self, vm_class: str) -> tuple[int, float, bool] | None:
@@ -469,14 +539,17 @@ class ClusterConfig(BaseModel):
                 fix = f"use {better!r} or another guaranteed class"
                 findings.append(problem(field, pool.vm_class, why, fix))
             if cpus < MIN_WORKER_CPUS or gib < MIN_WORKER_GIB:
-                why = (f"{cpus} vCPU / {gib:g} GiB per node is below the reference architecture's "
-                       f"{MIN_WORKER_CPUS} vCPU / {MIN_WORKER_GIB} GiB (one Spark worker)")
+                why = (
+                    f"{cpus} vCPU / {gib:g} GiB per node is below the reference architecture's "
+                    f"{MIN_WORKER_CPUS} vCPU / {MIN_WORKER_GIB} GiB (one Spark worker)"
+                )
                 findings.append(problem(field, pool.vm_class, why, "use a 2xlarge class or larger"))
         return findings
 
 
-def check_cluster_secrets(cfg: ClusterConfig, has_kubeconfig: bool, has_supervisor_kubeconfig: bool,
-                          has_vsphere_password: bool) -> list[str]:
+def check_cluster_secrets(
+    cfg: ClusterConfig, has_kubeconfig: bool, has_supervisor_kubeconfig: bool, has_vsphere_password: bool
+) -> list[str]:
     """Which secrets the chosen mode needs but the stack lacks; the loader raises them as a ConfigError."""
     problems = []
     if cfg.mode == "kubeconfig":
@@ -490,7 +563,12 @@ def check_cluster_secrets(cfg: ClusterConfig, has_kubeconfig: bool, has_supervis
         why = "mode 'tanzu' creates the cluster through the Supervisor"
         problems.append(problem("supervisorKubeconfig", None, why, fix))
     if cfg.vsphere.manage and not has_vsphere_password:
-        problems.append(problem("vspherePassword", None, "vsphere.manage is true, so vCenter credentials are "
-                                                         "needed",
-                                "`pulumi config set --secret vspherePassword` (or set vsphere.manage false)"))
+        problems.append(
+            problem(
+                "vspherePassword",
+                None,
+                "vsphere.manage is true, so vCenter credentials are needed",
+                "`pulumi config set --secret vspherePassword` (or set vsphere.manage false)",
+            )
+        )
     return problems

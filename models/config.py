@@ -29,8 +29,11 @@ SOURCE = f"stack configuration ({NAMESPACE}:*)"
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 # config key -> StackSecrets field
-SECRET_KEYS = {"kubeconfig": "kubeconfig", "supervisorKubeconfig": "supervisor_kubeconfig",
-               "vspherePassword": "vsphere_password"}
+SECRET_KEYS = {
+    "kubeconfig": "kubeconfig",
+    "supervisorKubeconfig": "supervisor_kubeconfig",
+    "vspherePassword": "vsphere_password",
+}
 OBJECT_KEYS = ("cluster", "kubefate", "fate", "exchange")
 ROLE_KEYS = {
     "party": ("role", "partyId", "sizing", "cluster", "kubefate", "fate", "kubefateClusterYaml", "exchange"),
@@ -84,22 +87,28 @@ def _read(cfg: pulumi.Config, keys: list[str]) -> tuple[dict[str, Any], list[str
             try:
                 raw[key] = cfg.get_object(key)
             except pulumi.ConfigTypeError:
-                problems.append(problem(key, cfg.get(key), "not an object",
-                                        f"write {key} as a YAML mapping in Pulumi.<stack>.yaml"))
+                problems.append(
+                    problem(key, cfg.get(key), "not an object", f"write {key} as a YAML mapping in Pulumi.<stack>.yaml")
+                )
         else:
             raw[key] = cfg.get(key)
     secret_keys = _known_secret_keys()
     for key in SECRET_KEYS:
         if key in keys and secret_keys is not None and cfg.full_key(key) not in secret_keys:
-            problems.append(problem(key, "<not shown>", "stored in plain text in the stack file",
-                                    f"remove it and run `pulumi config set --secret {key} ...`"))
+            problems.append(
+                problem(
+                    key,
+                    "<not shown>",
+                    "stored in plain text in the stack file",
+                    f"remove it and run `pulumi config set --secret {key} ...`",
+                )
+            )
     return raw, problems
 
 
 def _secrets(cfg: pulumi.Config, keys: list[str]) -> StackSecrets:
     """Read last, once the config is known to be good: a secret Output is never created for a failed run."""
-    return StackSecrets(**{attr: cfg.get_secret(key) if key in keys else None
-                           for key, attr in SECRET_KEYS.items()})
+    return StackSecrets(**{attr: cfg.get_secret(key) if key in keys else None for key, attr in SECRET_KEYS.items()})
 
 
 def _unknown_keys(raw: dict[str, Any], role: str) -> list[str]:
@@ -110,8 +119,9 @@ def _unknown_keys(raw: dict[str, Any], role: str) -> list[str]:
             continue
         other = [r for r, keys in ROLE_KEYS.items() if r != role and key in keys]
         why = f"only for role {other[0]!r} stacks" if other else "unknown key"
-        fix = ("remove it" if other else "remove it or check its spelling") + " (see the configuration " \
-              "reference in README.md)"
+        fix = (
+            "remove it" if other else "remove it or check its spelling"
+        ) + " (see the configuration reference in README.md)"
         out.append(problem(key, raw[key], why, fix))
     return out
 
@@ -122,23 +132,46 @@ def _secret_problems(cluster: Any, present: set[str]) -> list[str]:
         cluster_cfg = ClusterConfig.model_validate(cluster)
     except ValidationError:
         return []
-    return check_cluster_secrets(cluster_cfg, has_kubeconfig="kubeconfig" in present,
-                                 has_supervisor_kubeconfig="supervisorKubeconfig" in present,
-                                 has_vsphere_password="vspherePassword" in present)
+    return check_cluster_secrets(
+        cluster_cfg,
+        has_kubeconfig="kubeconfig" in present,
+        has_supervisor_kubeconfig="supervisorKubeconfig" in present,
+        has_vsphere_password="vspherePassword" in present,
+    )
 
 
 def _fate_source(raw: dict[str, Any], project_dir: Path) -> tuple[dict[str, Any] | None, str, list[str]]:
     """The FATE cluster's keys, the prefix its messages use, and problems with finding them."""
     inline, path = raw.get("fate"), raw.get("kubefateClusterYaml")
     if inline is not None and path is not None:
-        return None, "fate", [problem("kubefateClusterYaml", path, "fate is set too; one source of truth "
-                                      "only", "keep either fate (inline keys) or kubefateClusterYaml (a file)")]
+        return (
+            None,
+            "fate",
+            [
+                problem(
+                    "kubefateClusterYaml",
+                    path,
+                    "fate is set too; one source of truth only",
+                    "keep either fate (inline keys) or kubefateClusterYaml (a file)",
+                )
+            ],
+        )
     if path is None:
         return inline if isinstance(inline, dict) else None, "fate", []
     prefix = f"kubefateClusterYaml[{path}]"
     if Path(path).is_absolute():
-        return None, prefix, [problem("kubefateClusterYaml", path, "absolute paths break on other machines",
-                                      "give a path relative to the project directory (next to Pulumi.yaml)")]
+        return (
+            None,
+            prefix,
+            [
+                problem(
+                    "kubefateClusterYaml",
+                    path,
+                    "absolute paths break on other machines",
+                    "give a path relative to the project directory (next to Pulumi.yaml)",
+                )
+            ],
+        )
     try:
         return load_cluster_yaml(project_dir / path), prefix, []
     except ConfigError as exc:
@@ -160,15 +193,25 @@ def parse_party(raw: dict[str, Any], project_dir: Path = PROJECT_DIR) -> tuple[P
             spec = parse_fate_spec(fate_data, prefix=prefix, source=SOURCE)
         except ConfigError as exc:
             # A bad inherited party id is reported once, at the key the user wrote.
-            problems += [p for p in _flatten(exc.problems)
-                         if not (inherited and p.startswith(f"{prefix}.partyId = "))]
+            problems += [p for p in _flatten(exc.problems) if not (inherited and p.startswith(f"{prefix}.partyId = "))]
     elif raw.get("fate") is not None and not isinstance(raw["fate"], dict):
-        problems.append(problem("fate", raw["fate"], "not a mapping of cluster YAML keys",
-                                "write fate as a YAML mapping (name, modules, backend, ...)"))
+        problems.append(
+            problem(
+                "fate",
+                raw["fate"],
+                "not a mapping of cluster YAML keys",
+                "write fate as a YAML mapping (name, modules, backend, ...)",
+            )
+        )
     data["fate"] = spec
     try:
-        cfg = PartyConfig.model_validate(data, context={"fate_prefix": prefix, "fate_reported": bool(problems)
-                                                        or raw.get("kubefateClusterYaml") is not None})
+        cfg = PartyConfig.model_validate(
+            data,
+            context={
+                "fate_prefix": prefix,
+                "fate_reported": bool(problems) or raw.get("kubefateClusterYaml") is not None,
+            },
+        )
     except ValidationError as exc:
         return None, problems + _errors(exc)
     if problems:
@@ -186,8 +229,9 @@ def _sizing(cfg: PartyConfig) -> list[str]:
     return []
 
 
-def load_stack_config(pulumi_config: pulumi.Config | None = None,
-                      project_dir: Path | None = None) -> tuple[StackConfig, StackSecrets]:
+def load_stack_config(
+    pulumi_config: pulumi.Config | None = None, project_dir: Path | None = None
+) -> tuple[StackConfig, StackSecrets]:
     """Read, validate and return the stack's configuration; ConfigError listing every problem otherwise."""
     cfg = pulumi_config or pulumi.Config(NAMESPACE)
     keys = namespace_keys(cfg.name)

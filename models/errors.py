@@ -52,8 +52,14 @@ def from_validation_error(exc: ValidationError, prefix: str, source: str) -> Con
         value = err.get("input")
         kind = err["type"]
         if kind == "extra_forbidden":
-            problems.append(problem(field, value, "unknown key", "remove it or check its spelling against the "
-                                    "configuration reference in README.md"))
+            problems.append(
+                problem(
+                    field,
+                    value,
+                    "unknown key",
+                    "remove it or check its spelling against the configuration reference in README.md",
+                )
+            )
         elif kind == "missing":
             problems.append(problem(field, None, "required key is missing", "set it"))
         else:

@@ -27,9 +27,12 @@ MAX_PARTY_ID = 2**31 - 1
 
 def _check_tag(field: str, tag: str) -> str:
     if not tag or tag == "latest" or tag.startswith("@") or (":" in tag and not tag.startswith("sha256:")):
-        raise FieldProblem(field, tag, "an explicit, fixed image tag is required (a moving tag makes "
-                           "rollouts unrepeatable)", "set a release tag such as 2.0.0-release, or a digest "
-                           "sha256:<hex>")
+        raise FieldProblem(
+            field,
+            tag,
+            "an explicit, fixed image tag is required (a moving tag makes rollouts unrepeatable)",
+            "set a release tag such as 2.0.0-release, or a digest sha256:<hex>",
+        )
     return tag
 
 
@@ -39,8 +42,12 @@ def _check_ip(field: str, value: str | None) -> str | None:
     try:
         ipaddress.ip_address(value)
     except ValueError:
-        raise FieldProblem(field, value, "not an IP address", "give the IPv4/IPv6 address the load balancer "
-                                                             "should assign, or remove the key") from None
+        raise FieldProblem(
+            field,
+            value,
+            "not an IP address",
+            "give the IPv4/IPv6 address the load balancer should assign, or remove the key",
+        ) from None
     return value
 
 
@@ -56,16 +63,24 @@ class PartyRef(BaseModel):
     @classmethod
     def _party_id(cls, v: int) -> int:
         if not 1 <= v <= MAX_PARTY_ID:
-            raise FieldProblem("exchange.parties[].partyId", v, "party ids are positive integers",
-                               "use the FATE party id of that organisation, e.g. 30000")
+            raise FieldProblem(
+                "exchange.parties[].partyId",
+                v,
+                "party ids are positive integers",
+                "use the FATE party id of that organisation, e.g. 30000",
+            )
         return v
 
     @field_validator("stack")
     @classmethod
     def _stack(cls, v: str) -> str:
         if not _STACK_NAME.match(v):
-            raise FieldProblem("exchange.parties[].stack", v, "not a Pulumi stack name",
-                               "use the stack name (party-30000) or org/project/stack")
+            raise FieldProblem(
+                "exchange.parties[].stack",
+                v,
+                "not a Pulumi stack name",
+                "use the stack name (party-30000) or org/project/stack",
+            )
         return v
 
 
@@ -125,9 +140,12 @@ class NginxConfig(BaseModel):
     @model_validator(mode="after")
     def _distinct_ports(self) -> NginxConfig:
         if self.http_port == self.grpc_port:
-            raise FieldProblem("exchange.nginx.grpcPort", self.grpc_port,
-                               "HTTP and gRPC need their own ports",
-                               "keep the defaults 9300/9310 or pick two different ports")
+            raise FieldProblem(
+                "exchange.nginx.grpcPort",
+                self.grpc_port,
+                "HTTP and gRPC need their own ports",
+                "keep the defaults 9300/9310 or pick two different ports",
+            )
         return self
 
 
@@ -150,20 +168,25 @@ class CertificatesConfig(BaseModel):
     def _bits(cls, v: int, info) -> int:
         if v not in (2048, 3072, 4096):
             key = "rsaBits" if info.field_name == "rsa_bits" else "caRsaBits"
-            raise FieldProblem(f"exchange.certificates.{key}", v, "unsupported RSA key size",
-                               "use 2048, 3072 or 4096")
+            raise FieldProblem(f"exchange.certificates.{key}", v, "unsupported RSA key size", "use 2048, 3072 or 4096")
         return v
 
     @model_validator(mode="after")
     def _renewal(self) -> CertificatesConfig:
         if self.early_renewal_hours >= self.validity_hours:
-            raise FieldProblem("exchange.certificates.earlyRenewalHours", self.early_renewal_hours,
-                               "a certificate would be due for renewal as soon as it is issued",
-                               f"keep it below validityHours ({self.validity_hours})")
+            raise FieldProblem(
+                "exchange.certificates.earlyRenewalHours",
+                self.early_renewal_hours,
+                "a certificate would be due for renewal as soon as it is issued",
+                f"keep it below validityHours ({self.validity_hours})",
+            )
         if self.ca_validity_hours < self.validity_hours:
-            raise FieldProblem("exchange.certificates.caValidityHours", self.ca_validity_hours,
-                               "party certificates would outlive the CA that signs them",
-                               f"set it to at least validityHours ({self.validity_hours})")
+            raise FieldProblem(
+                "exchange.certificates.caValidityHours",
+                self.ca_validity_hours,
+                "party certificates would outlive the CA that signs them",
+                f"set it to at least validityHours ({self.validity_hours})",
+            )
         return self
 
 
@@ -187,16 +210,24 @@ class ExchangeConfig(BaseModel):
     def _domain(cls, v: str) -> str:
         labels = v.split(".")
         if len(v) > 200 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
-            raise FieldProblem("exchange.domain", v, "not a lower-case DNS domain with at least two labels",
-                               "use a domain such as fate.org; parties become <partyId>.<domain>")
+            raise FieldProblem(
+                "exchange.domain",
+                v,
+                "not a lower-case DNS domain with at least two labels",
+                "use a domain such as fate.org; parties become <partyId>.<domain>",
+            )
         return v
 
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, v: str) -> str:
         if not _DNS_LABEL.match(v):
-            raise FieldProblem("exchange.namespace", v, "not a valid Kubernetes namespace name",
-                               "use lower-case letters, digits and '-', e.g. fate-exchange")
+            raise FieldProblem(
+                "exchange.namespace",
+                v,
+                "not a valid Kubernetes namespace name",
+                "use lower-case letters, digits and '-', e.g. fate-exchange",
+            )
         return v
 
     @model_validator(mode="after")
@@ -205,17 +236,26 @@ class ExchangeConfig(BaseModel):
         seen_stacks: dict[str, int] = {}
         for i, party in enumerate(self.parties):
             if party.party_id in seen_ids:
-                raise FieldProblem(f"exchange.parties[{i}].partyId", party.party_id,
-                                   f"duplicate party id (also exchange.parties[{seen_ids[party.party_id]}])",
-                                   "list each party once")
+                raise FieldProblem(
+                    f"exchange.parties[{i}].partyId",
+                    party.party_id,
+                    f"duplicate party id (also exchange.parties[{seen_ids[party.party_id]}])",
+                    "list each party once",
+                )
             if party.stack in seen_stacks:
-                raise FieldProblem(f"exchange.parties[{i}].stack", party.stack,
-                                   f"duplicate stack (also exchange.parties[{seen_stacks[party.stack]}])",
-                                   "each party has its own stack")
+                raise FieldProblem(
+                    f"exchange.parties[{i}].stack",
+                    party.stack,
+                    f"duplicate stack (also exchange.parties[{seen_stacks[party.stack]}])",
+                    "each party has its own stack",
+                )
             if party.party_id == self.party_id:
-                raise FieldProblem(f"exchange.parties[{i}].partyId", party.party_id,
-                                   "the exchange's own partyId cannot also be a member party",
-                                   "give the exchange another exchange.partyId (default 1)")
+                raise FieldProblem(
+                    f"exchange.parties[{i}].partyId",
+                    party.party_id,
+                    "the exchange's own partyId cannot also be a member party",
+                    "give the exchange another exchange.partyId (default 1)",
+                )
             seen_ids[party.party_id] = i
             seen_stacks[party.stack] = i
         self._check_exposure()
@@ -224,14 +264,26 @@ class ExchangeConfig(BaseModel):
     def _check_exposure(self) -> None:
         ats, nginx = self.traffic_server, self.nginx
         if ats.type == "NodePort" and ats.node_port is None:
-            raise FieldProblem("exchange.trafficServer.nodePort", None, "type NodePort needs a fixed node "
-                               "port so parties can be told where to connect", "set a port in 30000-32767")
+            raise FieldProblem(
+                "exchange.trafficServer.nodePort",
+                None,
+                "type NodePort needs a fixed node port so parties can be told where to connect",
+                "set a port in 30000-32767",
+            )
         if nginx.type == "NodePort" and (nginx.http_node_port is None or nginx.grpc_node_port is None):
-            raise FieldProblem("exchange.nginx.httpNodePort", nginx.http_node_port, "type NodePort needs "
-                               "fixed httpNodePort and grpcNodePort", "set both in 30000-32767")
+            raise FieldProblem(
+                "exchange.nginx.httpNodePort",
+                nginx.http_node_port,
+                "type NodePort needs fixed httpNodePort and grpcNodePort",
+                "set both in 30000-32767",
+            )
         if "NodePort" in (ats.type, nginx.type) and not self.advertised_host:
-            raise FieldProblem("exchange.advertisedHost", None, "with a NodePort Service the exchange cannot "
-                               "discover the address parties reach it at", "set a node IP or DNS name")
+            raise FieldProblem(
+                "exchange.advertisedHost",
+                None,
+                "with a NodePort Service the exchange cannot discover the address parties reach it at",
+                "set a node IP or DNS name",
+            )
 
     @property
     def party_stacks(self) -> dict[int, str]:

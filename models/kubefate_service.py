@@ -27,8 +27,10 @@ MIN_DB_GIB = 5
 _HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
 _DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 # [registry[:port]/]repository:tag or @sha256 digest; the tag part is mandatory (see _image).
-_IMAGE = re.compile(r"^(?P<repo>[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*)"
-                    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(?P<digest>sha256:[a-f0-9]{64}))$")
+_IMAGE = re.compile(
+    r"^(?P<repo>[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(?P<digest>sha256:[a-f0-9]{64}))$"
+)
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
 
 CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
@@ -37,12 +39,20 @@ CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
 def _image(field: str, value: str) -> str:
     match = _IMAGE.match(value)
     if not match:
-        raise FieldProblem(field, value, "not an image reference with a tag or digest",
-                           "use repository:tag, e.g. 'federatedai/kubefate:v1.4.5' or "
-                           "'registry.example.org:5000/federatedai/kubefate:v1.4.5'")
+        raise FieldProblem(
+            field,
+            value,
+            "not an image reference with a tag or digest",
+            "use repository:tag, e.g. 'federatedai/kubefate:v1.4.5' or "
+            "'registry.example.org:5000/federatedai/kubefate:v1.4.5'",
+        )
     if match["tag"] == "latest":
-        raise FieldProblem(field, value, "'latest' moves, so two `pulumi up` runs may deploy different code",
-                           "pin a release tag or a sha256 digest")
+        raise FieldProblem(
+            field,
+            value,
+            "'latest' moves, so two `pulumi up` runs may deploy different code",
+            "pin a release tag or a sha256 digest",
+        )
     return value
 
 
@@ -75,13 +85,20 @@ class KubeFateServiceConfig(BaseModel):
         if v is None:
             return v
         if v == UPSTREAM_HOST:
-            why = ("upstream's default host: every KubeFATE left at it collides with the others on a shared "
-                   "ingress, and the CLI would talk to whichever answers")
-            raise FieldProblem(f"{PREFIX}.host", v, why, "use a host of your own per party, e.g. "
-                               "'kubefate.party-30000.fate.internal'")
+            why = (
+                "upstream's default host: every KubeFATE left at it collides with the others on a shared "
+                "ingress, and the CLI would talk to whichever answers"
+            )
+            raise FieldProblem(
+                f"{PREFIX}.host", v, why, "use a host of your own per party, e.g. 'kubefate.party-30000.fate.internal'"
+            )
         if len(v) > 253 or not _HOST.match(v):
-            raise FieldProblem(f"{PREFIX}.host", v, "not a lower-case DNS name with at least two labels "
-                               "(no scheme, port or path)", "use e.g. 'kubefate.party-30000.fate.internal'")
+            raise FieldProblem(
+                f"{PREFIX}.host",
+                v,
+                "not a lower-case DNS name with at least two labels (no scheme, port or path)",
+                "use e.g. 'kubefate.party-30000.fate.internal'",
+            )
         return v
 
     @field_validator("ingress_class_name", "tls_secret_name")
@@ -90,8 +107,9 @@ class KubeFateServiceConfig(BaseModel):
         aliases = {"ingress_class_name": "ingressClassName", "tls_secret_name": "tlsSecretName"}
         alias = aliases[info.field_name]
         if v is not None and (len(v) > 253 or not _DNS_NAME.match(v)):
-            raise FieldProblem(f"{PREFIX}.{alias}", v, "not a Kubernetes object name",
-                               "use lower-case letters, digits, '-' and '.'")
+            raise FieldProblem(
+                f"{PREFIX}.{alias}", v, "not a Kubernetes object name", "use lower-case letters, digits, '-' and '.'"
+            )
         return v
 
     @field_validator("image", "mariadb_image")
@@ -106,25 +124,30 @@ class KubeFateServiceConfig(BaseModel):
         try:
             parse_quantity(v)
         except ValueError:
-            raise FieldProblem(f"{PREFIX}.databaseSize", v, "not a Kubernetes quantity",
-                               f"use e.g. '{MIN_DB_GIB}Gi'") from None
+            raise FieldProblem(
+                f"{PREFIX}.databaseSize", v, "not a Kubernetes quantity", f"use e.g. '{MIN_DB_GIB}Gi'"
+            ) from None
         return v
 
     @field_validator("admin_username")
     @classmethod
     def _username(cls, v: str) -> str:
         if not _USERNAME.match(v):
-            raise FieldProblem(f"{PREFIX}.adminUsername", v, "not a plain user name",
-                               "use letters, digits, '_', '.' and '-', starting with a letter "
-                               "(default 'admin')")
+            raise FieldProblem(
+                f"{PREFIX}.adminUsername",
+                v,
+                "not a plain user name",
+                "use letters, digits, '_', '.' and '-', starting with a letter (default 'admin')",
+            )
         return v
 
     @field_validator("repo_url")
     @classmethod
     def _repo(cls, v: str) -> str:
         if not re.match(r"^https?://[^\s/]+(/\S*)?$", v):
-            raise FieldProblem(f"{PREFIX}.repoUrl", v, "not an http(s) URL",
-                               f"use the chart repository URL, e.g. {DEFAULT_REPO_URL!r}")
+            raise FieldProblem(
+                f"{PREFIX}.repoUrl", v, "not an http(s) URL", f"use the chart repository URL, e.g. {DEFAULT_REPO_URL!r}"
+            )
         return v
 
     @field_validator("resources")
@@ -134,22 +157,33 @@ class KubeFateServiceConfig(BaseModel):
             return v
         for section, values in v.items():
             if section not in ("requests", "limits"):
-                raise FieldProblem(f"{PREFIX}.resources.{section}", values, "only requests and limits exist",
-                                   "use resources: {requests: {...}, limits: {...}}")
+                raise FieldProblem(
+                    f"{PREFIX}.resources.{section}",
+                    values,
+                    "only requests and limits exist",
+                    "use resources: {requests: {...}, limits: {...}}",
+                )
             for key, quantity in values.items():
                 try:
                     parse_quantity(quantity)
                 except ValueError:
-                    raise FieldProblem(f"{PREFIX}.resources.{section}.{key}", quantity,
-                                       "not a Kubernetes quantity", "use e.g. 500m, 2, 512Mi, 4Gi") from None
+                    raise FieldProblem(
+                        f"{PREFIX}.resources.{section}.{key}",
+                        quantity,
+                        "not a Kubernetes quantity",
+                        "use e.g. 500m, 2, 512Mi, 4Gi",
+                    ) from None
         return v
 
     @model_validator(mode="after")
     def _enabled_needs_host(self) -> KubeFateServiceConfig:
         if self.enabled and self.host is None:
-            raise FieldProblem(f"{PREFIX}.host", None, "the KubeFATE service is reached through an Ingress "
-                               "and needs its own host name", "set it, e.g. 'kubefate.party-30000.fate.internal',"
-                               " or set kubefate.enabled: false")
+            raise FieldProblem(
+                f"{PREFIX}.host",
+                None,
+                "the KubeFATE service is reached through an Ingress and needs its own host name",
+                "set it, e.g. 'kubefate.party-30000.fate.internal', or set kubefate.enabled: false",
+            )
         return self
 
     # -- derived --------------------------------------------------------------------------------------------
@@ -165,15 +199,22 @@ class KubeFateServiceConfig(BaseModel):
         if not self.enabled:
             return []
         if parse_quantity(self.database_size) < MIN_DB_GIB * GIB:
-            return [problem(f"{PREFIX}.databaseSize", self.database_size,
-                            f"volumes below {MIN_DB_GIB} GiB are under the reference architecture",
-                            f"use at least {MIN_DB_GIB}Gi, or use sizing: trial")]
+            return [
+                problem(
+                    f"{PREFIX}.databaseSize",
+                    self.database_size,
+                    f"volumes below {MIN_DB_GIB} GiB are under the reference architecture",
+                    f"use at least {MIN_DB_GIB}Gi, or use sizing: trial",
+                )
+            ]
         return []
 
     def missing_storage_class(self) -> list[str]:
         if self.enabled and not self.storage_class:
-            why = ("the KubeFATE metadata database needs a persistent volume (upstream's emptyDir loses "
-                   "every cluster and job record on a pod restart)")
+            why = (
+                "the KubeFATE metadata database needs a persistent volume (upstream's emptyDir loses "
+                "every cluster and job record on a pod restart)"
+            )
             fix = "set kubefate.storageClass or fate.storageClass, e.g. 'vsan-default-storage-policy'"
             return [problem(f"{PREFIX}.storageClass", None, why, fix)]
         return []

@@ -35,8 +35,12 @@ class ExchangeLink(BaseModel):
     @classmethod
     def _stack(cls, v: str) -> str:
         if not _STACK_NAME.match(v):
-            raise FieldProblem("exchange.stack", v, "not a Pulumi stack name",
-                               "use the exchange's stack name ('exchange') or organization/project/stack")
+            raise FieldProblem(
+                "exchange.stack",
+                v,
+                "not a Pulumi stack name",
+                "use the exchange's stack name ('exchange') or organization/project/stack",
+            )
         return v
 
 
@@ -58,8 +62,12 @@ class PartyConfig(BaseModel):
     @classmethod
     def _party_id(cls, v: int) -> int:
         if not 1 <= v <= MAX_PARTY_ID:
-            raise FieldProblem("partyId", v, "party ids are positive integers (FATE keeps them in 32 bits)",
-                               "use the organisation's FATE party id, e.g. 30000")
+            raise FieldProblem(
+                "partyId",
+                v,
+                "party ids are positive integers (FATE keeps them in 32 bits)",
+                "use the organisation's FATE party id, e.g. 30000",
+            )
         return v
 
     @model_validator(mode="after")
@@ -68,12 +76,23 @@ class PartyConfig(BaseModel):
         fate_prefix = ctx.get("fate_prefix", "fate")
         problems: list[str] = []
         if self.fate is None and not ctx.get("fate_reported"):
-            problems.append(problem("fate", None, "a party needs its FATE cluster",
-                                    "set fate (the cluster YAML keys) or kubefateClusterYaml (a path)"))
+            problems.append(
+                problem(
+                    "fate",
+                    None,
+                    "a party needs its FATE cluster",
+                    "set fate (the cluster YAML keys) or kubefateClusterYaml (a path)",
+                )
+            )
         if self.fate is not None and self.fate.party_id != self.party_id:
-            problems.append(problem(f"{fate_prefix}.partyId", self.fate.party_id,
-                                    f"disagrees with the stack's partyId {self.party_id}",
-                                    f"make both {self.party_id} (or leave the FATE one out)"))
+            problems.append(
+                problem(
+                    f"{fate_prefix}.partyId",
+                    self.fate.party_id,
+                    f"disagrees with the stack's partyId {self.party_id}",
+                    f"make both {self.party_id} (or leave the FATE one out)",
+                )
+            )
         if self.kubefate.storage_class is None and self.fate is not None and self.fate.storage_class:
             # One storage class per party unless told otherwise: the DB volume sits next to FATE's.
             self.kubefate = self.kubefate.model_copy(update={"storage_class": self.fate.storage_class})

@@ -7,12 +7,16 @@ from models.cluster import ClusterConfig
 from models.config import StackSecrets
 
 
-def workload_cluster(name: str, config: ClusterConfig, secrets: StackSecrets,
-                     namespaces: list[str]) -> TanzuWorkloadCluster:
-    return TanzuWorkloadCluster(name, TanzuWorkloadClusterArgs(
-        config=config,
-        kubeconfig=secrets.kubeconfig,
-        supervisor_kubeconfig=secrets.supervisor_kubeconfig,
-        vsphere_password=secrets.vsphere_password,
-        workload_namespaces=namespaces,
-    ))
+def workload_cluster(
+    name: str, config: ClusterConfig, secrets: StackSecrets, namespaces: list[str]
+) -> TanzuWorkloadCluster:
+    return TanzuWorkloadCluster(
+        name,
+        TanzuWorkloadClusterArgs(
+            config=config,
+            kubeconfig=secrets.kubeconfig,
+            supervisor_kubeconfig=secrets.supervisor_kubeconfig,
+            vsphere_password=secrets.vsphere_password,
+            workload_namespaces=namespaces,
+        ),
+    )

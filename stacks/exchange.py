@@ -23,14 +23,25 @@ if TYPE_CHECKING:
     from models.config import StackSecrets
 
 
-def deploy_exchange(cfg: ExchangeConfig, provider: k8s.Provider, namespace_labels: dict[str, str] | None = None,
-                    depends_on: list[pulumi.Resource] | None = None) -> Exchange:
+def deploy_exchange(
+    cfg: ExchangeConfig,
+    provider: k8s.Provider,
+    namespace_labels: dict[str, str] | None = None,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> Exchange:
     """Everything after the cluster exists; exports the federation's outputs."""
     parties = read_party_endpoints(cfg.party_stacks)
-    exchange = Exchange("exchange", ExchangeArgs(config=cfg, provider=provider, parties=dict(parties),
-                                                 namespace_labels=namespace_labels or {},
-                                                 tls_provider=tls.Provider("federation-tls")),
-                        pulumi.ResourceOptions(depends_on=depends_on or []))
+    exchange = Exchange(
+        "exchange",
+        ExchangeArgs(
+            config=cfg,
+            provider=provider,
+            parties=dict(parties),
+            namespace_labels=namespace_labels or {},
+            tls_provider=tls.Provider("federation-tls"),
+        ),
+        pulumi.ResourceOptions(depends_on=depends_on or []),
+    )
     pulumi.export(contracts.EXCHANGE_ENDPOINT, exchange.endpoint)
     pulumi.export(contracts.CA_CERT, exchange.ca_cert)
     pulumi.export(contracts.FEDERATED_PARTIES, exchange.federated_parties)
@@ -45,8 +56,10 @@ def deploy_exchange(cfg: ExchangeConfig, provider: k8s.Provider, namespace_label
 
 def _report_pending(pending: list[int]) -> None:
     if pending:
-        pulumi.log.info(f"parties pending federation (no endpoints yet): {pending}; deploy them, then run "
-                        "this stack again (python -m federation up does both)")
+        pulumi.log.info(
+            f"parties pending federation (no endpoints yet): {pending}; deploy them, then run "
+            "this stack again (python -m federation up does both)"
+        )
 
 
 def run_exchange(cfg: ExchangeStackConfig, secrets: StackSecrets) -> None:

@@ -37,11 +37,12 @@ def _same_party(exported_id: Any, party_id: int) -> bool:
     return str(exported_id) == str(party_id)
 
 
-def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, pulsar: Any
-                       ) -> PartyEndpoints | None:
+def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, pulsar: Any) -> PartyEndpoints | None:
     if exported_id is not None and not _same_party(exported_id, party_id):
-        pulumi.log.warn(f"stack {stack} exports partyId {exported_id}, but the exchange lists it as party "
-                        f"{party_id}: not routing it. Fix exchange.parties or the party stack's partyId.")
+        pulumi.log.warn(
+            f"stack {stack} exports partyId {exported_id}, but the exchange lists it as party "
+            f"{party_id}: not routing it. Fix exchange.parties or the party stack's partyId."
+        )
         return None
     found = party_endpoints(nginx, pulsar)
     if found is None:
@@ -97,8 +98,10 @@ def read_exchange_for_party(exchange_stack: str, party_id: int) -> ExchangeView:
         if v[0] is None:
             pulumi.log.info(f"exchange stack {exchange_stack}: no endpoint yet; deploying standalone")
         elif v[1] is None:
-            pulumi.log.warn(f"exchange stack {exchange_stack} has no certificate for party {party_id}: "
-                            "add this party to its exchange.parties and run the exchange stack")
+            pulumi.log.warn(
+                f"exchange stack {exchange_stack} has no certificate for party {party_id}: "
+                "add this party to its exchange.parties and run the exchange stack"
+            )
 
     pulumi.Output.all(endpoint, bundle).apply(report)
     return endpoint, bundle

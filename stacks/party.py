@@ -36,20 +36,23 @@ def run_party(cfg: PartyConfig, secrets: StackSecrets) -> None:
     after_cluster = pulumi.ResourceOptions(depends_on=[cluster])
     kubefate = None
     if cfg.kubefate.enabled:
-        kubefate = KubeFateService("kubefate", KubeFateServiceArgs(cfg.kubefate, cluster.provider),
-                                   after_cluster)
+        kubefate = KubeFateService("kubefate", KubeFateServiceArgs(cfg.kubefate, cluster.provider), after_cluster)
     exchange_stack = cfg.exchange.stack if cfg.exchange else None
     endpoint, tls = read_exchange_for_party(exchange_stack, cfg.party_id) if exchange_stack else (None, None)
-    fate = FateCluster("fate", FateClusterArgs(spec=cfg.spec, provider=cluster.provider, exchange=endpoint,
-                                               pulsar_tls=tls), after_cluster)
+    fate = FateCluster(
+        "fate",
+        FateClusterArgs(spec=cfg.spec, provider=cluster.provider, exchange=endpoint, pulsar_tls=tls),
+        after_cluster,
+    )
 
     pulumi.export(contracts.PARTY_ID, cfg.party_id)
     pulumi.export(contracts.NGINX_ENDPOINT, fate.nginx_endpoint)
     pulumi.export(contracts.PULSAR_ENDPOINT, fate.pulsar_endpoint)
     pulumi.export(contracts.FATEBOARD_URL, fate.fateboard_url)
     pulumi.export(contracts.NOTEBOOK_URL, fate.notebook_url)
-    pulumi.export(contracts.FEDERATION_STATUS,
-                  fate.exchange_connected.apply(lambda c: federation_status(exchange_stack, bool(c))))
+    pulumi.export(
+        contracts.FEDERATION_STATUS, fate.exchange_connected.apply(lambda c: federation_status(exchange_stack, bool(c)))
+    )
     pulumi.export(FATE_NAMESPACE, fate.namespace)
     pulumi.export(KUBEFATE_URL, kubefate.url if kubefate else None)
     pulumi.export(KUBEFATE_CREDENTIALS, kubefate.credentials if kubefate else None)

@@ -22,26 +22,26 @@ def client_hello_sni(record: bytes) -> str | None:
     """The host_name of a TLS record holding a ClientHello; None when there is none (or it is not TLS)."""
     if len(record) < 5 or record[0] != HANDSHAKE:
         return None
-    body = record[5:5 + struct.unpack(">H", record[3:5])[0]]
+    body = record[5 : 5 + struct.unpack(">H", record[3:5])[0]]
     if len(body) < 4 or body[0] != CLIENT_HELLO:
         return None
-    pos = 4 + 2 + 32                          # handshake header, client_version, random
-    pos += 1 + body[pos]                      # session_id
-    pos += 2 + struct.unpack(">H", body[pos:pos + 2])[0]  # cipher_suites
-    pos += 1 + body[pos]                      # compression_methods
-    end = pos + 2 + struct.unpack(">H", body[pos:pos + 2])[0]
+    pos = 4 + 2 + 32  # handshake header, client_version, random
+    pos += 1 + body[pos]  # session_id
+    pos += 2 + struct.unpack(">H", body[pos : pos + 2])[0]  # cipher_suites
+    pos += 1 + body[pos]  # compression_methods
+    end = pos + 2 + struct.unpack(">H", body[pos : pos + 2])[0]
     pos += 2
     while pos + 4 <= end:
-        ext_type, ext_len = struct.unpack(">HH", body[pos:pos + 4])
-        data = body[pos + 4:pos + 4 + ext_len]
+        ext_type, ext_len = struct.unpack(">HH", body[pos : pos + 4])
+        data = body[pos + 4 : pos + 4 + ext_len]
         pos += 4 + ext_len
         if ext_type != SERVER_NAME_EXT:
             continue
-        i = 2                                 # server_name_list length
+        i = 2  # server_name_list length
         while i + 3 <= len(data):
-            name_type, name_len = data[i], struct.unpack(">H", data[i + 1:i + 3])[0]
+            name_type, name_len = data[i], struct.unpack(">H", data[i + 1 : i + 3])[0]
             if name_type == HOST_NAME:
-                return data[i + 3:i + 3 + name_len].decode("ascii")
+                return data[i + 3 : i + 3 + name_len].decode("ascii")
             i += 3 + name_len
     return None
 

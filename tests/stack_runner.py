@@ -31,8 +31,13 @@ PARTY = {
     "partyId": 30000,
     "cluster": {"mode": "kubeconfig"},
     "kubefate": {"host": "kubefate.party-30000.fate.internal"},
-    "fate": {"backend": "spark-pulsar", "persistence": True, "storageClass": "standard",
-             "nginx": {"type": "LoadBalancer"}, "pulsar": {"type": "LoadBalancer"}},
+    "fate": {
+        "backend": "spark-pulsar",
+        "persistence": True,
+        "storageClass": "standard",
+        "nginx": {"type": "LoadBalancer"},
+        "pulsar": {"type": "LoadBalancer"},
+    },
     "exchange": {"stack": "exchange"},
 }
 
@@ -51,8 +56,9 @@ def file_config(stack: str) -> dict[str, Any]:
     return {k.split(":", 1)[1]: v for k, v in (data.get("config") or {}).items() if k.startswith(f"{NAMESPACE}:")}
 
 
-def set_config(values: dict[str, Any], secrets: dict[str, str] | None = None,
-               plain_secrets: dict[str, str] | None = None) -> None:
+def set_config(
+    values: dict[str, Any], secrets: dict[str, str] | None = None, plain_secrets: dict[str, str] | None = None
+) -> None:
     """Hand ``values`` (unqualified keys) to the runtime as the engine would; ``secrets`` flagged secret,
     ``plain_secrets`` deliberately not (a secret someone wrote into the stack file in clear)."""
     full = {f"{NAMESPACE}:{k}": v for k, v in config_map_of(values).items()}

@@ -14,8 +14,7 @@ from models.cluster import (
 )
 from models.errors import ConfigError, from_validation_error
 
-BASE = {"name": "fate-30000", "vsphereNamespace": "fate-party-30000",
-        "tkrVersion": "v1.26.5---vmware.2-fips.1-tkg.1"}
+BASE = {"name": "fate-30000", "vsphereNamespace": "fate-party-30000", "tkrVersion": "v1.26.5---vmware.2-fips.1-tkg.1"}
 
 
 def cluster(**overrides) -> ClusterConfig:
@@ -35,7 +34,8 @@ def test_tanzu_defaults():
     assert cfg.mode == "tanzu" and cfg.api_flavor == "tkc"
     assert cfg.control_plane.replicas == 1 and cfg.control_plane.vm_class == "best-effort-small"
     assert [(p.name, p.vm_class, p.containerd_volume) for p in cfg.node_pools] == [
-        ("workers", "best-effort-2xlarge", "32Gi")]
+        ("workers", "best-effort-2xlarge", "32Gi")
+    ]
     assert cfg.storage_class == "vsan-default-storage-policy"
     assert (cfg.timeouts.create, cfg.timeouts.update, cfg.timeouts.delete) == ("60m", "60m", "30m")
     assert cfg.vsphere.manage is False
@@ -53,14 +53,25 @@ def test_unknown_key_is_refused():
     assert "cluster.nodepools" in problems({**BASE, "nodepools": []})
 
 
-@pytest.mark.parametrize("text, kubernetes, name, semver", [
-    ("v1.26.5---vmware.2-fips.1-tkg.1", "v1.26.5", "v1.26.5---vmware.2-fips.1-tkg.1",
-     "v1.26.5+vmware.2-fips.1-tkg.1"),
-    ("v1.26.5+vmware.2-fips.1-tkg.1", "v1.26.5", "v1.26.5---vmware.2-fips.1-tkg.1",
-     "v1.26.5+vmware.2-fips.1-tkg.1"),
-    ("v1.26.5+vmware.2-fips.1", "v1.26.5", "v1.26.5---vmware.2-fips.1", "v1.26.5+vmware.2-fips.1"),
-    ("v1.24.9---vmware.1-tkg.4", "v1.24.9", "v1.24.9---vmware.1-tkg.4", "v1.24.9+vmware.1-tkg.4"),
-])
+@pytest.mark.parametrize(
+    "text, kubernetes, name, semver",
+    [
+        (
+            "v1.26.5---vmware.2-fips.1-tkg.1",
+            "v1.26.5",
+            "v1.26.5---vmware.2-fips.1-tkg.1",
+            "v1.26.5+vmware.2-fips.1-tkg.1",
+        ),
+        (
+            "v1.26.5+vmware.2-fips.1-tkg.1",
+            "v1.26.5",
+            "v1.26.5---vmware.2-fips.1-tkg.1",
+            "v1.26.5+vmware.2-fips.1-tkg.1",
+        ),
+        ("v1.26.5+vmware.2-fips.1", "v1.26.5", "v1.26.5---vmware.2-fips.1", "v1.26.5+vmware.2-fips.1"),
+        ("v1.24.9---vmware.1-tkg.4", "v1.24.9", "v1.24.9---vmware.1-tkg.4", "v1.24.9+vmware.1-tkg.4"),
+    ],
+)
 def test_tkr_forms(text, kubernetes, name, semver):
     tkr = TkrVersion.parse(text)
     assert (tkr.kubernetes, tkr.tkr_name, tkr.semver) == (kubernetes, name, semver)
@@ -92,13 +103,16 @@ def test_storage_class_must_be_the_kubernetes_name():
     assert "use 'gold-tier'" in problems({**BASE, "nodePools": [{"storageClass": "Gold Tier"}]})
 
 
-@pytest.mark.parametrize("policy, name", [
-    ("vSAN Default Storage Policy", "vsan-default-storage-policy"),
-    ("Gold_Tier (fast)", "gold-tier-fast-0"),
-    ("-Edge.", "0-edge.0"),
-    ("Crème Brûlée", "creme-brulee"),
-    ("k8s.policy-1", "k8s.policy-1"),
-])
+@pytest.mark.parametrize(
+    "policy, name",
+    [
+        ("vSAN Default Storage Policy", "vsan-default-storage-policy"),
+        ("Gold_Tier (fast)", "gold-tier-fast-0"),
+        ("-Edge.", "0-edge.0"),
+        ("Crème Brûlée", "creme-brulee"),
+        ("k8s.policy-1", "k8s.policy-1"),
+    ],
+)
 def test_k8s_storage_class_name(policy, name):
     assert k8s_storage_class_name(policy) == name
 
@@ -114,12 +128,15 @@ def test_names_are_dns_labels():
     assert "use e.g. 'fate-party'" in problems({**BASE, "vsphereNamespace": "Fate_Party"})
 
 
-@pytest.mark.parametrize("timeouts, needle", [
-    ({"create": "20m"}, "cluster.timeouts.create = '20m'"),
-    ({"create": "soon"}, "cluster.timeouts.create = 'soon': not a duration"),
-    ({"delete": "1m"}, "cluster.timeouts.delete = '1m'"),
-    ({"update": "48h"}, "longer than a day"),
-])
+@pytest.mark.parametrize(
+    "timeouts, needle",
+    [
+        ({"create": "20m"}, "cluster.timeouts.create = '20m'"),
+        ({"create": "soon"}, "cluster.timeouts.create = 'soon': not a duration"),
+        ({"delete": "1m"}, "cluster.timeouts.delete = '1m'"),
+        ({"update": "48h"}, "longer than a day"),
+    ],
+)
 def test_timeouts_sane(timeouts, needle):
     assert needle in problems({**BASE, "timeouts": timeouts})
 
@@ -135,10 +152,19 @@ def test_vm_classes_must_be_bound_when_listed():
     text = problems({**BASE, "vmClasses": ["best-effort-small"]})
     assert "cluster.nodePools[0].vmClass = 'best-effort-2xlarge': the vSphere Namespace does not bind" in text
     assert "cluster.controlPlane.vmClass" not in text
-    ok = {**BASE, "vmClasses": ["best-effort-small"], "nodePools": [{"vmClass": "guaranteed-fate"}],
-          "vsphere": {"manage": True, "server": "vc", "user": "u", "supervisorId": "s",
-                      "storagePolicies": ["vSAN Default Storage Policy"],
-                      "customVmClasses": [{"name": "guaranteed-fate", "cpus": 8, "memoryMiB": 65536}]}}
+    ok = {
+        **BASE,
+        "vmClasses": ["best-effort-small"],
+        "nodePools": [{"vmClass": "guaranteed-fate"}],
+        "vsphere": {
+            "manage": True,
+            "server": "vc",
+            "user": "u",
+            "supervisorId": "s",
+            "storagePolicies": ["vSAN Default Storage Policy"],
+            "customVmClasses": [{"name": "guaranteed-fate", "cpus": 8, "memoryMiB": 65536}],
+        },
+    }
     assert ClusterConfig.model_validate(ok).bound_vm_classes == ["best-effort-small", "guaranteed-fate"]
 
 
@@ -147,8 +173,13 @@ def test_unlisted_classes_are_not_checked_for_an_admin_given_namespace():
 
 
 def test_managed_namespace_requirements_and_storage_offer():
-    text = problems({**BASE, "vmClasses": ["best-effort-small", "best-effort-2xlarge"],
-                     "vsphere": {"manage": True, "storagePolicies": ["Gold"]}})
+    text = problems(
+        {
+            **BASE,
+            "vmClasses": ["best-effort-small", "best-effort-2xlarge"],
+            "vsphere": {"manage": True, "storagePolicies": ["Gold"]},
+        }
+    )
     for key in ("cluster.vsphere.server", "cluster.vsphere.user", "cluster.vsphere.supervisorId"):
         assert f"{key} = None: required when vsphere.manage is true" in text
     assert "cluster.storageClass = 'vsan-default-storage-policy': no storage policy" in text
@@ -166,7 +197,8 @@ def test_duplicate_pool_names_and_empty_pools():
 
 def test_containerd_volume_and_cidrs():
     assert "cluster.nodePools[].containerdVolume = '32GB'" in problems(
-        {**BASE, "nodePools": [{"containerdVolume": "32GB"}]})
+        {**BASE, "nodePools": [{"containerdVolume": "32GB"}]}
+    )
     assert ClusterConfig.model_validate({**BASE, "nodePools": [{"containerdVolume": None}]})
     assert "cluster.network = '10.0.0.0/33'" in problems({**BASE, "network": {"pods": ["10.0.0.0/33"]}})
 
@@ -194,10 +226,19 @@ def test_check_cluster_secrets():
     tanzu = ClusterConfig.model_validate(BASE)
     assert check_cluster_secrets(tanzu, False, True, False) == []
     assert "supervisorKubeconfig = None" in check_cluster_secrets(tanzu, True, False, False)[0]
-    managed = ClusterConfig.model_validate({**BASE, "vmClasses": ["best-effort-small", "best-effort-2xlarge"],
-                                            "vsphere": {
-        "manage": True, "server": "vc", "user": "u", "supervisorId": "s",
-        "storagePolicies": ["vSAN Default Storage Policy"]}})
+    managed = ClusterConfig.model_validate(
+        {
+            **BASE,
+            "vmClasses": ["best-effort-small", "best-effort-2xlarge"],
+            "vsphere": {
+                "manage": True,
+                "server": "vc",
+                "user": "u",
+                "supervisorId": "s",
+                "storagePolicies": ["vSAN Default Storage Policy"],
+            },
+        }
+    )
     assert "vspherePassword = None" in check_cluster_secrets(managed, False, True, False)[0]
     adopt = ClusterConfig.model_validate({"mode": "kubeconfig"})
     assert "kubeconfig = None" in check_cluster_secrets(adopt, False, False, False)[0]

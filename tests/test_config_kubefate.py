@@ -35,20 +35,23 @@ def test_upstream_example_host_is_refused():
     assert messages({"host": "example.com"}) == [
         "kubefate.host = 'example.com': upstream's default host: every KubeFATE left at it collides with the "
         "others on a shared ingress, and the CLI would talk to whichever answers. Fix: use a host of your own "
-        "per party, e.g. 'kubefate.party-30000.fate.internal'"]
+        "per party, e.g. 'kubefate.party-30000.fate.internal'"
+    ]
 
 
 @pytest.mark.parametrize("host", ["https://kubefate.a.b", "kubefate", "KubeFATE.a.b", "a.b:8080", "a.b/path"])
 def test_host_must_be_a_dns_name(host):
     assert messages({"host": host}) == [
         f"kubefate.host = {host!r}: not a lower-case DNS name with at least two labels (no scheme, port or "
-        "path). Fix: use e.g. 'kubefate.party-30000.fate.internal'"]
+        "path). Fix: use e.g. 'kubefate.party-30000.fate.internal'"
+    ]
 
 
 def test_host_is_required_while_enabled():
     assert messages({}) == [
         "kubefate.host = None: the KubeFATE service is reached through an Ingress and needs its own host name. "
-        "Fix: set it, e.g. 'kubefate.party-30000.fate.internal', or set kubefate.enabled: false"]
+        "Fix: set it, e.g. 'kubefate.party-30000.fate.internal', or set kubefate.enabled: false"
+    ]
 
 
 def test_disabled_service_needs_nothing():
@@ -65,33 +68,42 @@ def test_images_need_a_fixed_tag(image):
 
 def test_mirrored_images_with_registry_port_and_digest_are_fine():
     digest = "sha256:" + "a" * 64
-    cfg = KubeFateServiceConfig.model_validate({
-        "host": HOST, "image": "harbor.example.org:5000/federatedai/kubefate:v1.4.5",
-        "mariadbImage": f"harbor.example.org/library/mariadb@{digest}"})
+    cfg = KubeFateServiceConfig.model_validate(
+        {
+            "host": HOST,
+            "image": "harbor.example.org:5000/federatedai/kubefate:v1.4.5",
+            "mariadbImage": f"harbor.example.org/library/mariadb@{digest}",
+        }
+    )
     assert cfg.mariadb_image.endswith(digest)
 
 
 def test_mariadb_image_is_checked_by_its_own_name():
     assert messages({"host": HOST, "mariadbImage": "mariadb:latest"})[0].startswith(
-        "kubefate.mariadbImage = 'mariadb:latest': 'latest' moves")
+        "kubefate.mariadbImage = 'mariadb:latest': 'latest' moves"
+    )
 
 
 def test_unknown_key_is_refused():
     assert messages({"host": HOST, "replicas": 2}) == [
         "kubefate.replicas = 2: unknown key. Fix: remove it or check its spelling against the configuration "
-        "reference in README.md"]
+        "reference in README.md"
+    ]
 
 
-@pytest.mark.parametrize(("key", "value", "start"), [
-    ("databaseSize", "lots", "kubefate.databaseSize = 'lots': not a Kubernetes quantity. Fix: use e.g. '5Gi'"),
-    ("adminUsername", "1admin", "kubefate.adminUsername = '1admin': not a plain user name"),
-    ("repoUrl", "ftp://charts", "kubefate.repoUrl = 'ftp://charts': not an http(s) URL"),
-    ("ingressClassName", "Nginx_Class", "kubefate.ingressClassName = 'Nginx_Class': not a Kubernetes object"),
-    ("tlsSecretName", "my secret", "kubefate.tlsSecretName = 'my secret': not a Kubernetes object name"),
-    ("resources", {"requests": {"cpu": "lots"}}, "kubefate.resources.requests.cpu = 'lots': not a Kubernetes"),
-    ("resources", {"minimum": {"cpu": "1"}}, "kubefate.resources.minimum = {'cpu': '1'}: only requests and"),
-    ("logLevel", "trace", "kubefate.logLevel = 'trace': Input should be"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "start"),
+    [
+        ("databaseSize", "lots", "kubefate.databaseSize = 'lots': not a Kubernetes quantity. Fix: use e.g. '5Gi'"),
+        ("adminUsername", "1admin", "kubefate.adminUsername = '1admin': not a plain user name"),
+        ("repoUrl", "ftp://charts", "kubefate.repoUrl = 'ftp://charts': not an http(s) URL"),
+        ("ingressClassName", "Nginx_Class", "kubefate.ingressClassName = 'Nginx_Class': not a Kubernetes object"),
+        ("tlsSecretName", "my secret", "kubefate.tlsSecretName = 'my secret': not a Kubernetes object name"),
+        ("resources", {"requests": {"cpu": "lots"}}, "kubefate.resources.requests.cpu = 'lots': not a Kubernetes"),
+        ("resources", {"minimum": {"cpu": "1"}}, "kubefate.resources.minimum = {'cpu': '1'}: only requests and"),
+        ("logLevel", "trace", "kubefate.logLevel = 'trace': Input should be"),
+    ],
+)
 def test_each_key_is_validated(key, value, start):
     found = messages({"host": HOST, key: value})
     assert len(found) == 1 and found[0].startswith(start), found
@@ -102,7 +114,8 @@ def test_small_database_is_a_sizing_finding():
     cfg = KubeFateServiceConfig.model_validate({"host": HOST, "databaseSize": "2Gi"})
     assert cfg.sizing_findings() == [
         "kubefate.databaseSize = '2Gi': volumes below 5 GiB are under the reference architecture. Fix: use at "
-        "least 5Gi, or use sizing: trial"]
+        "least 5Gi, or use sizing: trial"
+    ]
 
 
 @pytest.mark.parametrize("stack", ["exchange", "organization/kubefate-tanzu/exchange", "acme/exchange"])
@@ -115,4 +128,5 @@ def test_exchange_link_refuses_garbage():
         ExchangeLink.model_validate({"stack": "a/b/c/d"})
     assert from_validation_error(exc.value, "exchange", "t").problems == [
         "exchange.stack = 'a/b/c/d': not a Pulumi stack name. Fix: use the exchange's stack name ('exchange') "
-        "or organization/project/stack"]
+        "or organization/project/stack"
+    ]

@@ -82,17 +82,21 @@ def test_secrets_come_back_as_secret_outputs(harness):
 
 
 def test_exchange_role_dispatches_to_the_exchange_model(harness):
-    values = {"role": "exchange", "cluster": {"mode": "kubeconfig"},
-              "exchange": {"trafficServer": {"imageTag": "9.2.3"},
-                           "parties": [{"partyId": 30000, "stack": "party-30000"}]}}
+    values = {
+        "role": "exchange",
+        "cluster": {"mode": "kubeconfig"},
+        "exchange": {"trafficServer": {"imageTag": "9.2.3"}, "parties": [{"partyId": 30000, "stack": "party-30000"}]},
+    }
     cfg, _ = load(harness, values)
     assert isinstance(cfg, ExchangeStackConfig)
     assert cfg.exchange.party_stacks == {30000: "party-30000"}
 
 
 def test_keys_are_listed_from_the_engines_environment_too(harness, monkeypatch):
-    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"kubefate-tanzu:role": "party", "kubernetes:x": "1",
-                                                     "kubefate-tanzu:partyId": "1"}))
+    monkeypatch.setenv(
+        "PULUMI_CONFIG",
+        json.dumps({"kubefate-tanzu:role": "party", "kubernetes:x": "1", "kubefate-tanzu:partyId": "1"}),
+    )
     assert harness.run(lambda: namespace_keys()) == ["partyId", "role"]
 
 
@@ -101,30 +105,39 @@ def test_keys_are_listed_from_the_engines_environment_too(harness, monkeypatch):
 
 def test_unknown_top_level_key_is_refused(harness):
     found = problems(harness, with_(kubefateVersion="v1.4.5"))
-    assert found == ["kubefateVersion = 'v1.4.5': unknown key. Fix: remove it or check its spelling (see the "
-                     "configuration reference in README.md)"]
+    assert found == [
+        "kubefateVersion = 'v1.4.5': unknown key. Fix: remove it or check its spelling (see the "
+        "configuration reference in README.md)"
+    ]
 
 
 def test_key_of_the_other_role_is_named_as_such(harness):
-    values = {"role": "exchange", "partyId": 30000, "cluster": {"mode": "kubeconfig"},
-              "exchange": {"trafficServer": {"imageTag": "9.2.3"}}}
+    values = {
+        "role": "exchange",
+        "partyId": 30000,
+        "cluster": {"mode": "kubeconfig"},
+        "exchange": {"trafficServer": {"imageTag": "9.2.3"}},
+    }
     found = problems(harness, values)
-    assert found == ["partyId = '30000': only for role 'party' stacks. Fix: remove it (see the configuration "
-                     "reference in README.md)"]
+    assert found == [
+        "partyId = '30000': only for role 'party' stacks. Fix: remove it (see the configuration reference in README.md)"
+    ]
 
 
 def test_missing_and_wrong_role(harness):
     assert problems(harness, without("role")) == [
-        "role = None: required: it says which stack this is. Fix: set role: party (a party's stack) or role: "
-        "exchange"]
+        "role = None: required: it says which stack this is. Fix: set role: party (a party's stack) or role: exchange"
+    ]
     assert problems(harness, with_(role="partyy"))[0].startswith("role = 'partyy': not a stack role. Fix:")
 
 
 @pytest.mark.parametrize("party_id", [0, -5])
 def test_party_id_must_be_positive(harness, party_id):
     found = problems(harness, with_(partyId=party_id))
-    assert found == [f"partyId = {party_id}: party ids are positive integers (FATE keeps them in 32 bits). Fix: "
-                     "use the organisation's FATE party id, e.g. 30000"]  # once, not again for fate.partyId
+    assert found == [
+        f"partyId = {party_id}: party ids are positive integers (FATE keeps them in 32 bits). Fix: "
+        "use the organisation's FATE party id, e.g. 30000"
+    ]  # once, not again for fate.partyId
 
 
 def test_party_id_must_be_an_integer(harness):
@@ -134,17 +147,19 @@ def test_party_id_must_be_an_integer(harness):
 
 def test_object_key_that_is_not_an_object(harness):
     found = problems(harness, with_(cluster="kubeconfig"))
-    assert "cluster = 'kubeconfig': not an object. Fix: write cluster as a YAML mapping in " \
-           "Pulumi.<stack>.yaml" in found
+    assert "cluster = 'kubeconfig': not an object. Fix: write cluster as a YAML mapping in Pulumi.<stack>.yaml" in found
 
 
 def test_every_problem_is_reported_at_once(harness):
-    values = with_(partyId=0, colour="blue", kubefate={"host": "example.com"},
-                   exchange={"stack": "no spaces allowed"})
+    values = with_(partyId=0, colour="blue", kubefate={"host": "example.com"}, exchange={"stack": "no spaces allowed"})
     found = problems(harness, values)
     text = "\n".join(found)
-    for field in ("partyId = 0", "colour = 'blue'", "kubefate.host = 'example.com'",
-                  "exchange.stack = 'no spaces allowed'"):
+    for field in (
+        "partyId = 0",
+        "colour = 'blue'",
+        "kubefate.host = 'example.com'",
+        "exchange.stack = 'no spaces allowed'",
+    ):
         assert field in text
     assert all("Fix:" in p for p in found)
 
@@ -152,13 +167,16 @@ def test_every_problem_is_reported_at_once(harness):
 def test_fate_or_a_cluster_yaml_is_required(harness):
     assert problems(harness, without("fate")) == [
         "fate = None: a party needs its FATE cluster. Fix: set fate (the cluster YAML keys) or "
-        "kubefateClusterYaml (a path)"]
+        "kubefateClusterYaml (a path)"
+    ]
 
 
 def test_fate_party_id_must_agree(harness):
     found = problems(harness, with_(fate={**PARTY["fate"], "partyId": 40000}))
-    assert found == ["fate.partyId = 40000: disagrees with the stack's partyId 30000. Fix: make both 30000 (or "
-                     "leave the FATE one out)"]
+    assert found == [
+        "fate.partyId = 40000: disagrees with the stack's partyId 30000. Fix: make both 30000 (or "
+        "leave the FATE one out)"
+    ]
 
 
 def test_fate_problems_keep_their_own_field_names(harness):
@@ -169,9 +187,11 @@ def test_fate_problems_keep_their_own_field_names(harness):
 def test_kubefate_needs_a_storage_class_somewhere(harness):
     fate = {k: v for k, v in PARTY["fate"].items() if k not in ("persistence", "storageClass")}
     found = problems(harness, with_(fate=fate, sizing="trial"))
-    assert found == ["kubefate.storageClass = None: the KubeFATE metadata database needs a persistent volume "
-                     "(upstream's emptyDir loses every cluster and job record on a pod restart). Fix: set "
-                     "kubefate.storageClass or fate.storageClass, e.g. 'vsan-default-storage-policy'"]
+    assert found == [
+        "kubefate.storageClass = None: the KubeFATE metadata database needs a persistent volume "
+        "(upstream's emptyDir loses every cluster and job record on a pod restart). Fix: set "
+        "kubefate.storageClass or fate.storageClass, e.g. 'vsan-default-storage-policy'"
+    ]
 
 
 def test_disabled_kubefate_needs_neither_host_nor_storage(harness):
@@ -186,8 +206,10 @@ def test_disabled_kubefate_needs_neither_host_nor_storage(harness):
 def test_secret_stored_in_plain_text_is_refused_without_showing_it(harness, monkeypatch):
     monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", "[]")  # the language host lists the secret keys
     found = problems(harness, PARTY, secrets={}, plain=KUBECONFIG)
-    assert found == ["kubeconfig = '<not shown>': stored in plain text in the stack file. Fix: remove it and "
-                     "run `pulumi config set --secret kubeconfig ...`"]
+    assert found == [
+        "kubeconfig = '<not shown>': stored in plain text in the stack file. Fix: remove it and "
+        "run `pulumi config set --secret kubeconfig ...`"
+    ]
     assert FAKE_SECRETS["kubeconfig"] not in "\n".join(found)
 
 
@@ -199,17 +221,22 @@ def test_secret_flagged_by_the_engine_environment_is_accepted(harness, monkeypat
 
 def test_missing_secret_for_the_cluster_mode(harness):
     found = problems(harness, PARTY, secrets={})
-    assert len(found) == 1 and found[0].startswith("kubeconfig = None: mode 'kubeconfig' needs the workload "
-                                                   "cluster's kubeconfig. Fix:")
+    assert len(found) == 1 and found[0].startswith(
+        "kubeconfig = None: mode 'kubeconfig' needs the workload cluster's kubeconfig. Fix:"
+    )
 
 
 def test_tanzu_mode_asks_for_the_supervisor_kubeconfig(harness):
-    cluster = {"name": "fate-30000", "vsphereNamespace": "fate-party-30000",
-               "tkrVersion": "v1.26.5---vmware.2-fips.1-tkg.1",
-               "nodePools": [{"name": "workers", "vmClass": "guaranteed-4xlarge"}]}
+    cluster = {
+        "name": "fate-30000",
+        "vsphereNamespace": "fate-party-30000",
+        "tkrVersion": "v1.26.5---vmware.2-fips.1-tkg.1",
+        "nodePools": [{"name": "workers", "vmClass": "guaranteed-4xlarge"}],
+    }
     found = problems(harness, with_(cluster=cluster))
-    assert len(found) == 1 and found[0].startswith("supervisorKubeconfig = None: mode 'tanzu' creates the "
-                                                   "cluster through the Supervisor. Fix:")
+    assert len(found) == 1 and found[0].startswith(
+        "supervisorKubeconfig = None: mode 'tanzu' creates the cluster through the Supervisor. Fix:"
+    )
 
 
 # -- kubefateClusterYaml -------------------------------------------------------------------------------------
@@ -218,16 +245,16 @@ def test_tanzu_mode_asks_for_the_supervisor_kubeconfig(harness):
 def test_cluster_yaml_is_read_relative_to_the_project(harness, tmp_path):
     (tmp_path / "clusters").mkdir()
     (tmp_path / "clusters" / "party-30000.yaml").write_text(CLUSTER_YAML)
-    cfg, _ = load(harness, {**without("fate"), "kubefateClusterYaml": "clusters/party-30000.yaml"},
-                  project_dir=tmp_path)
+    cfg, _ = load(
+        harness, {**without("fate"), "kubefateClusterYaml": "clusters/party-30000.yaml"}, project_dir=tmp_path
+    )
     assert cfg.kubefate_cluster_yaml == "clusters/party-30000.yaml"
     assert cfg.spec.computing == "Spark" and cfg.spec.skipped_keys == ["route_table"]
     assert cfg.fate_prefix == "kubefateClusterYaml[clusters/party-30000.yaml]"
 
 
 def test_cluster_yaml_problems_name_the_file(harness, tmp_path):
-    (tmp_path / "c.yaml").write_text(CLUSTER_YAML.replace("partyId: 30000", "partyId: 9999")
-                                     + "rollsiteX: {}\n")
+    (tmp_path / "c.yaml").write_text(CLUSTER_YAML.replace("partyId: 30000", "partyId: 9999") + "rollsiteX: {}\n")
     found = problems(harness, {**without("fate"), "kubefateClusterYaml": "c.yaml"}, project_dir=tmp_path)
     assert any(p.startswith("kubefateClusterYaml[c.yaml].rollsiteX = {}: unknown key") for p in found), found
 
@@ -235,23 +262,28 @@ def test_cluster_yaml_problems_name_the_file(harness, tmp_path):
 def test_cluster_yaml_party_id_must_agree(harness, tmp_path):
     (tmp_path / "c.yaml").write_text(CLUSTER_YAML.replace("partyId: 30000", "partyId: 9999"))
     found = problems(harness, {**without("fate"), "kubefateClusterYaml": "c.yaml"}, project_dir=tmp_path)
-    assert found == ["kubefateClusterYaml[c.yaml].partyId = 9999: disagrees with the stack's partyId 30000. "
-                     "Fix: make both 30000 (or leave the FATE one out)"]
+    assert found == [
+        "kubefateClusterYaml[c.yaml].partyId = 9999: disagrees with the stack's partyId 30000. "
+        "Fix: make both 30000 (or leave the FATE one out)"
+    ]
 
 
 def test_cluster_yaml_and_fate_together_are_refused(harness, tmp_path):
     (tmp_path / "c.yaml").write_text(CLUSTER_YAML)
     found = problems(harness, with_(kubefateClusterYaml="c.yaml"), project_dir=tmp_path)
-    assert found == ["kubefateClusterYaml = 'c.yaml': fate is set too; one source of truth only. Fix: keep "
-                     "either fate (inline keys) or kubefateClusterYaml (a file)"]
+    assert found == [
+        "kubefateClusterYaml = 'c.yaml': fate is set too; one source of truth only. Fix: keep "
+        "either fate (inline keys) or kubefateClusterYaml (a file)"
+    ]
 
 
 def test_cluster_yaml_missing_or_absolute(harness, tmp_path):
     found = problems(harness, {**without("fate"), "kubefateClusterYaml": "nope.yaml"}, project_dir=tmp_path)
     assert len(found) == 1 and found[0].startswith("kubefateClusterYaml = ")
     assert "nope.yaml" in found[0] and "cannot read the file" in found[0]
-    found = problems(harness, {**without("fate"), "kubefateClusterYaml": str(tmp_path / "c.yaml")},
-                     project_dir=tmp_path)
+    found = problems(
+        harness, {**without("fate"), "kubefateClusterYaml": str(tmp_path / "c.yaml")}, project_dir=tmp_path
+    )
     assert "absolute paths break on other machines" in found[0]
 
 
@@ -262,10 +294,14 @@ SMALL = {**PARTY["fate"], "python": {"resources": {"requests": {"cpu": "1", "mem
 
 def test_sizing_production_refuses_below_reference(harness):
     found = problems(harness, with_(fate=SMALL, kubefate={**PARTY["kubefate"], "databaseSize": "1Gi"}))
-    assert "fate.python.resources.requests.cpu = '1': below the reference architecture's 4 vCPU for a FATE " \
-           "pod. Fix: request at least 4 CPUs, or use sizing: trial" in found
-    assert "kubefate.databaseSize = '1Gi': volumes below 5 GiB are under the reference architecture. Fix: use " \
-           "at least 5Gi, or use sizing: trial" in found
+    assert (
+        "fate.python.resources.requests.cpu = '1': below the reference architecture's 4 vCPU for a FATE "
+        "pod. Fix: request at least 4 CPUs, or use sizing: trial" in found
+    )
+    assert (
+        "kubefate.databaseSize = '1Gi': volumes below 5 GiB are under the reference architecture. Fix: use "
+        "at least 5Gi, or use sizing: trial" in found
+    )
 
 
 def test_sizing_trial_warns_and_deploys(harness, monkeypatch):
@@ -286,6 +322,6 @@ def test_invalid_config_registers_no_resource(harness):
 def test_stack_file_values_are_handed_over_like_the_engine_does():
     from models.config import config_map_of
 
-    assert config_map_of({"partyId": 30000, "role": "party", "flag": True, "cluster": {"mode": "kubeconfig"},
-                          "list": [1, 2]}) == {"partyId": "30000", "role": "party", "flag": "true",
-                                               "cluster": '{"mode": "kubeconfig"}', "list": "[1, 2]"}
+    assert config_map_of(
+        {"partyId": 30000, "role": "party", "flag": True, "cluster": {"mode": "kubeconfig"}, "list": [1, 2]}
+    ) == {"partyId": "30000", "role": "party", "flag": "true", "cluster": '{"mode": "kubeconfig"}', "list": "[1, 2]"}

@@ -22,11 +22,13 @@ SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270"
 
 
 def config(party_ids=(30000, 40000), **extra) -> ExchangeConfig:
-    return ExchangeConfig.model_validate({
-        "trafficServer": {"imageTag": "9.2.5-mirror", **extra.pop("trafficServer", {})},
-        "parties": [{"partyId": p, "stack": f"party-{p}"} for p in party_ids],
-        **extra,
-    })
+    return ExchangeConfig.model_validate(
+        {
+            "trafficServer": {"imageTag": "9.2.5-mirror", **extra.pop("trafficServer", {})},
+            "parties": [{"partyId": p, "stack": f"party-{p}"} for p in party_ids],
+            **extra,
+        }
+    )
 
 
 def endpoints(party_id: int, nginx=True, pulsar=True) -> dict:
@@ -39,8 +41,10 @@ def endpoints(party_id: int, nginx=True, pulsar=True) -> dict:
 
 def pki_values(harness, prefix: str = "") -> None:
     """Give every key and certificate a recognisable value (mocks return only inputs otherwise)."""
-    harness.mocks.on_new[KEY_TYPE] = lambda a: {"privateKeyPem": f"{prefix}KEY-{a.name}",
-                                                "privateKeyPemPkcs8": f"{prefix}PK8-{a.name}"}
+    harness.mocks.on_new[KEY_TYPE] = lambda a: {
+        "privateKeyPem": f"{prefix}KEY-{a.name}",
+        "privateKeyPemPkcs8": f"{prefix}PK8-{a.name}",
+    }
     for cert_type in ("selfSignedCert:SelfSignedCert", "locallySignedCert:LocallySignedCert"):
         harness.mocks.on_new[f"tls:index/{cert_type}"] = lambda a: {"certPem": f"CERT-{a.name}"}
 
@@ -68,13 +72,19 @@ def test_registers_namespace_ats_nginx_with_provider_and_parent(harness):
 
 
 def test_images_are_pinned_and_configurable(harness):
-    cfg = config(nginx={"image": "harbor.local/fate/nginx", "imageTag": "2.0.0-release"},
-                 trafficServer={"image": "harbor.local/fate/trafficserver"})
+    cfg = config(
+        nginx={"image": "harbor.local/fate/nginx", "imageTag": "2.0.0-release"},
+        trafficServer={"image": "harbor.local/fate/trafficserver"},
+    )
     build(harness, cfg, {})
-    images = {d.k8s_name: d.inputs["spec"]["template"]["spec"]["containers"][0]["image"]
-              for d in harness.mocks.of_type(DEPLOYMENT)}
-    assert images == {"traffic-server": "harbor.local/fate/trafficserver:9.2.5-mirror",
-                      "nginx": "harbor.local/fate/nginx:2.0.0-release"}
+    images = {
+        d.k8s_name: d.inputs["spec"]["template"]["spec"]["containers"][0]["image"]
+        for d in harness.mocks.of_type(DEPLOYMENT)
+    }
+    assert images == {
+        "traffic-server": "harbor.local/fate/trafficserver:9.2.5-mirror",
+        "nginx": "harbor.local/fate/nginx:2.0.0-release",
+    }
 
 
 def test_services_are_load_balancers_honouring_load_balancer_ip(harness):
@@ -108,9 +118,11 @@ def test_certificate_secret_is_mounted_as_a_directory(harness):
     secret = harness.mocks.one(SECRET, "traffic-server-cert")
     data = unsecret(secret.inputs["stringData"])
     assert data is not None, "stringData must be secret"
-    assert data == {"proxy.key.pem": "KEY-exchange-pki-ats-key",
-                    "proxy.cert.pem": "CERT-exchange-pki-ats-cert",
-                    "ca.cert.pem": "CERT-exchange-pki-ca"}
+    assert data == {
+        "proxy.key.pem": "KEY-exchange-pki-ats-key",
+        "proxy.cert.pem": "CERT-exchange-pki-ats-cert",
+        "ca.cert.pem": "CERT-exchange-pki-ca",
+    }
     pod = harness.mocks.one(DEPLOYMENT, "traffic-server").inputs["spec"]["template"]["spec"]
     cert_volume = next(v for v in pod["volumes"] if "secret" in v)
     assert cert_volume["secret"]["secretName"] == "traffic-server-cert"
@@ -125,14 +137,14 @@ def test_route_config_maps_hold_the_live_endpoints(harness):
     assert set(table) == {"default", 30000}
     sni = next(c for c in harness.mocks.of_type(CONFIGMAP) if "sni.yaml" in c.inputs["data"])
     assert yaml.safe_load(sni.inputs["data"]["sni.yaml"]) == {
-        "sni": [{"fqdn": "30000.fate.org", "tunnel_route": "10.0.3.2:6651"}]}
+        "sni": [{"fqdn": "30000.fate.org", "tunnel_route": "10.0.3.2:6651"}]
+    }
     records = next(c for c in harness.mocks.of_type(CONFIGMAP) if "records.config" in c.inputs["data"])
     assert "connect_ports STRING 443 6651\n" in records.inputs["data"]["records.config"]
 
 
 def test_membership_outputs(harness):
-    ex = build(harness, config((30000, 40000, 50000)),
-               {30000: endpoints(30000), 40000: endpoints(40000, pulsar=False)})
+    ex = build(harness, config((30000, 40000, 50000)), {30000: endpoints(30000), 40000: endpoints(40000, pulsar=False)})
     assert harness.value(ex.federated_parties) == [30000]
     assert harness.value(ex.pending_parties) == [40000, 50000]
 
@@ -162,8 +174,7 @@ def test_removing_a_party_removes_only_its_routes_and_certificates(harness):
     build(harness, config((30000,)), {30000: endpoints(30000)})
     names_after = {r.name for r in harness.mocks.registered}
     removed = names_before - names_after
-    assert removed == {"exchange-pki-party-40000-key", "exchange-pki-party-40000-csr",
-                       "exchange-pki-party-40000-cert"}
+    assert removed == {"exchange-pki-party-40000-key", "exchange-pki-party-40000-csr", "exchange-pki-party-40000-cert"}
     assert names_after <= names_before
     assert "route.kubefate.io/party-40000" not in _template(harness, "nginx")
 
@@ -189,8 +200,13 @@ def test_endpoint_comes_from_the_load_balancers(harness):
     harness.mocks.on_new[SERVICE] = status
     ex = build(harness, config(), {})
     assert harness.value(ex.endpoint) == {
-        "host": "192.168.50.11", "nginxHttpPort": 9300, "nginxGrpcPort": 9310,
-        "atsHost": "192.168.50.10", "atsPort": 443, "domain": "fate.org"}
+        "host": "192.168.50.11",
+        "nginxHttpPort": 9300,
+        "nginxGrpcPort": 9310,
+        "atsHost": "192.168.50.10",
+        "atsPort": 443,
+        "domain": "fate.org",
+    }
 
 
 def test_endpoint_is_none_until_the_load_balancer_has_an_address(harness):
@@ -199,13 +215,20 @@ def test_endpoint_is_none_until_the_load_balancer_has_an_address(harness):
 
 
 def test_advertised_host_and_node_ports(harness):
-    cfg = config(advertisedHost="exchange.example.org",
-                 trafficServer={"type": "NodePort", "nodePort": 30443},
-                 nginx={"type": "NodePort", "httpNodePort": 30300, "grpcNodePort": 30310})
+    cfg = config(
+        advertisedHost="exchange.example.org",
+        trafficServer={"type": "NodePort", "nodePort": 30443},
+        nginx={"type": "NodePort", "httpNodePort": 30300, "grpcNodePort": 30310},
+    )
     ex = build(harness, cfg, {})
     assert harness.value(ex.endpoint) == {
-        "host": "exchange.example.org", "nginxHttpPort": 30300, "nginxGrpcPort": 30310,
-        "atsHost": "exchange.example.org", "atsPort": 30443, "domain": "fate.org"}
+        "host": "exchange.example.org",
+        "nginxHttpPort": 30300,
+        "nginxGrpcPort": 30310,
+        "atsHost": "exchange.example.org",
+        "atsPort": 30443,
+        "domain": "fate.org",
+    }
     assert harness.mocks.one(SERVICE, "traffic-server").inputs["spec"]["ports"][0]["nodePort"] == 30443
 
 
@@ -235,5 +258,6 @@ def test_nginx_checksum_covers_the_route_table_and_nginx_conf(harness):
     routes = next(c for c in harness.mocks.of_type(CONFIGMAP) if "route_table.yaml" in c.inputs["data"])
     annotations = _template(harness, "nginx")
     assert annotations["checksum.kubefate.io/config"] == rollout.checksum(
-        routes.inputs["data"]["route_table.yaml"], render_exchange_nginx_conf())
+        routes.inputs["data"]["route_table.yaml"], render_exchange_nginx_conf()
+    )
     assert annotations["checksum.kubefate.io/config"] != rollout.checksum(routes.inputs["data"]["route_table.yaml"])

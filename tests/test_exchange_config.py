@@ -29,25 +29,36 @@ def test_defaults_follow_upstream_examples():
 
 
 def test_party_list_and_helpers():
-    cfg = ExchangeConfig.model_validate({
-        "trafficServer": ATS, "domain": "fl.example.com",
-        "parties": [{"partyId": 30000, "stack": "party-30000"}, {"partyId": 40000, "stack": "party-40000"}],
-    })
+    cfg = ExchangeConfig.model_validate(
+        {
+            "trafficServer": ATS,
+            "domain": "fl.example.com",
+            "parties": [{"partyId": 30000, "stack": "party-30000"}, {"partyId": 40000, "stack": "party-40000"}],
+        }
+    )
     assert cfg.party_stacks == {30000: "party-30000", 40000: "party-40000"}
     assert cfg.fqdn(30000) == "30000.fl.example.com"
     assert cfg.proxy_fqdn == "proxy.fl.example.com"
 
 
 def test_duplicate_party_id_names_both_entries():
-    text = _errors({"trafficServer": ATS, "parties": [
-        {"partyId": 30000, "stack": "party-30000"}, {"partyId": 30000, "stack": "party-30000b"}]})
+    text = _errors(
+        {
+            "trafficServer": ATS,
+            "parties": [{"partyId": 30000, "stack": "party-30000"}, {"partyId": 30000, "stack": "party-30000b"}],
+        }
+    )
     assert "exchange.parties[1].partyId = 30000" in text
     assert "exchange.parties[0]" in text
 
 
 def test_duplicate_stack_is_refused():
-    text = _errors({"trafficServer": ATS, "parties": [
-        {"partyId": 30000, "stack": "party-x"}, {"partyId": 40000, "stack": "party-x"}]})
+    text = _errors(
+        {
+            "trafficServer": ATS,
+            "parties": [{"partyId": 30000, "stack": "party-x"}, {"partyId": 40000, "stack": "party-x"}],
+        }
+    )
     assert "exchange.parties[1].stack = 'party-x'" in text and "duplicate stack" in text
 
 
@@ -86,16 +97,19 @@ def test_node_port_exposure_needs_ports_and_an_advertised_host():
     assert "exchange.trafficServer.nodePort" in _errors({"trafficServer": {**ATS, "type": "NodePort"}})
     text = _errors({"trafficServer": {**ATS, "type": "NodePort", "nodePort": 30443}})
     assert "exchange.advertisedHost" in text
-    cfg = ExchangeConfig.model_validate({"trafficServer": {**ATS, "type": "NodePort", "nodePort": 30443},
-                                         "advertisedHost": "10.1.2.3"})
+    cfg = ExchangeConfig.model_validate(
+        {"trafficServer": {**ATS, "type": "NodePort", "nodePort": 30443}, "advertisedHost": "10.1.2.3"}
+    )
     assert cfg.traffic_server.node_port == 30443
 
 
 def test_certificate_policy_consistency():
-    assert "earlyRenewalHours" in _errors({"trafficServer": ATS, "certificates": {
-        "validityHours": 100, "earlyRenewalHours": 100}})
-    assert "caValidityHours" in _errors({"trafficServer": ATS, "certificates": {
-        "validityHours": 9000, "caValidityHours": 8000}})
+    assert "earlyRenewalHours" in _errors(
+        {"trafficServer": ATS, "certificates": {"validityHours": 100, "earlyRenewalHours": 100}}
+    )
+    assert "caValidityHours" in _errors(
+        {"trafficServer": ATS, "certificates": {"validityHours": 9000, "caValidityHours": 8000}}
+    )
     assert "rsaBits" in _errors({"trafficServer": ATS, "certificates": {"rsaBits": 1024}})
 
 
@@ -104,14 +118,19 @@ def test_unknown_keys_are_refused():
 
 
 def test_stack_config_is_role_exchange_with_cluster():
-    stack = ExchangeStackConfig.model_validate({
-        "role": "exchange", "sizing": "trial", "cluster": {"mode": "kubeconfig"},
-        "exchange": {"trafficServer": ATS, "parties": [{"partyId": 30000, "stack": "party-30000"}]},
-    })
+    stack = ExchangeStackConfig.model_validate(
+        {
+            "role": "exchange",
+            "sizing": "trial",
+            "cluster": {"mode": "kubeconfig"},
+            "exchange": {"trafficServer": ATS, "parties": [{"partyId": 30000, "stack": "party-30000"}]},
+        }
+    )
     assert stack.exchange.party_stacks == {30000: "party-30000"}
     with pytest.raises(ValidationError):
-        ExchangeStackConfig.model_validate({"role": "party", "cluster": {"mode": "kubeconfig"},
-                                            "exchange": {"trafficServer": ATS}})
+        ExchangeStackConfig.model_validate(
+            {"role": "party", "cluster": {"mode": "kubeconfig"}, "exchange": {"trafficServer": ATS}}
+        )
 
 
 def test_shipped_exchange_stack_file_is_valid_and_lists_the_seed_parties():

@@ -16,18 +16,26 @@ ORG = "organization/kubefate-tanzu"
 
 
 def stack_config(parties=(30000, 40000)) -> ExchangeStackConfig:
-    return ExchangeStackConfig.model_validate({
-        "role": "exchange", "sizing": "trial", "cluster": {"mode": "kubeconfig"},
-        "exchange": {"trafficServer": {"imageTag": "9.2.5-mirror"},
-                     "parties": [{"partyId": p, "stack": f"party-{p}"} for p in parties]},
-    })
+    return ExchangeStackConfig.model_validate(
+        {
+            "role": "exchange",
+            "sizing": "trial",
+            "cluster": {"mode": "kubeconfig"},
+            "exchange": {
+                "trafficServer": {"imageTag": "9.2.5-mirror"},
+                "parties": [{"partyId": p, "stack": f"party-{p}"} for p in parties],
+            },
+        }
+    )
 
 
 def party_outputs(party_id: int) -> dict:
     n = party_id // 10000
-    return {contracts.PARTY_ID: party_id,
-            contracts.NGINX_ENDPOINT: {"host": f"10.0.{n}.1", "httpPort": 9300, "grpcPort": 9310},
-            contracts.PULSAR_ENDPOINT: {"host": f"10.0.{n}.2", "port": 6650, "sslPort": 6651}}
+    return {
+        contracts.PARTY_ID: party_id,
+        contracts.NGINX_ENDPOINT: {"host": f"10.0.{n}.1", "httpPort": 9300, "grpcPort": 9310},
+        contracts.PULSAR_ENDPOINT: {"host": f"10.0.{n}.2", "port": 6650, "sslPort": 6651},
+    }
 
 
 @pytest.fixture
@@ -40,11 +48,17 @@ def exports(monkeypatch):
 def run(harness, cfg, secrets=None):
     harness.stack = "exchange"
     harness.mocks.on_new["tls:index/privateKey:PrivateKey"] = lambda a: {
-        "privateKeyPem": f"KEY-{a.name}", "privateKeyPemPkcs8": f"PK8-{a.name}"}
+        "privateKeyPem": f"KEY-{a.name}",
+        "privateKeyPemPkcs8": f"PK8-{a.name}",
+    }
     harness.mocks.on_new["kubernetes:core/v1:Service"] = lambda a: {
-        "status": {"loadBalancer": {"ingress": [{"ip": "192.168.50.10"}]}}}
-    secrets = secrets or SimpleNamespace(kubeconfig=pulumi.Output.secret("apiVersion: v1\nkind: Config\n"),
-                                         supervisor_kubeconfig=None, vsphere_password=None)
+        "status": {"loadBalancer": {"ingress": [{"ip": "192.168.50.10"}]}}
+    }
+    secrets = secrets or SimpleNamespace(
+        kubeconfig=pulumi.Output.secret("apiVersion: v1\nkind: Config\n"),
+        supervisor_kubeconfig=None,
+        vsphere_password=None,
+    )
     harness.run(lambda: run_exchange(cfg, secrets))
 
 

@@ -17,22 +17,37 @@ TYPE = "kubefate:index:FateCluster"
 KNOWN_PASSWORD = "S3cr3tKnownPassw0rd"
 EXCHANGE = {"host": "10.9.9.9", "nginxHttpPort": 9300, "nginxGrpcPort": 9310, "atsPort": 443, "domain": "fate.org"}
 TLS = {"certPem": "-----CERT-----", "keyPkcs8Pem": "-----PRIVATE KEY-----", "caPem": "-----CA-----"}
-SEEDS: dict[str, Any] = {"partyId": 30000, "backend": "spark-pulsar", "persistence": True,
-                         "storageClass": "vsan-default-storage-policy",
-                         "nginx": {"type": "LoadBalancer"}, "pulsar": {"type": "LoadBalancer"}}
+SEEDS: dict[str, Any] = {
+    "partyId": 30000,
+    "backend": "spark-pulsar",
+    "persistence": True,
+    "storageClass": "vsan-default-storage-policy",
+    "nginx": {"type": "LoadBalancer"},
+    "pulsar": {"type": "LoadBalancer"},
+}
 
-STS, DEPLOY, SVC, CM, SECRET = ("kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment",
-                                "kubernetes:core/v1:Service", "kubernetes:core/v1:ConfigMap",
-                                "kubernetes:core/v1:Secret")
+STS, DEPLOY, SVC, CM, SECRET = (
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:core/v1:Service",
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:Secret",
+)
 
 
-def deploy(harness, data: dict[str, Any] | None = None, lb: dict[str, str] | None = None,
-           captured: dict[str, Any] | None = None, **args: Any) -> FateCluster:
+def deploy(
+    harness,
+    data: dict[str, Any] | None = None,
+    lb: dict[str, str] | None = None,
+    captured: dict[str, Any] | None = None,
+    **args: Any,
+) -> FateCluster:
     spec = FateSpec.model_validate(data or SEEDS)
     harness.mocks.on_new["random:index/randomPassword:RandomPassword"] = lambda a: {"result": KNOWN_PASSWORD}
     if lb is not None:
         harness.mocks.on_new[SVC] = lambda a: (
-            {"status": {"loadBalancer": {"ingress": [lb]}}} if a.inputs["spec"]["type"] == "LoadBalancer" else {})
+            {"status": {"loadBalancer": {"ingress": [lb]}}} if a.inputs["spec"]["type"] == "LoadBalancer" else {}
+        )
 
     def capture(t: pulumi.ResourceTransformationArgs):
         if captured is not None:
@@ -41,8 +56,11 @@ def deploy(harness, data: dict[str, Any] | None = None, lb: dict[str, str] | Non
 
     def body():
         provider = k8s.Provider("workload", kubeconfig="adopted")
-        return FateCluster("party", FateClusterArgs(spec=spec, provider=provider, **args),
-                           pulumi.ResourceOptions(transformations=[capture]))
+        return FateCluster(
+            "party",
+            FateClusterArgs(spec=spec, provider=provider, **args),
+            pulumi.ResourceOptions(transformations=[capture]),
+        )
 
     return harness.run(body)
 
@@ -83,14 +101,37 @@ def test_spark_pulsar_objects(harness):
     assert names(harness, "kubernetes:core/v1:Namespace") == {"fate-30000"}
     assert names(harness, STS) == {"python", "mysql", "client", "namenode", "datanode", "pulsar"}
     assert names(harness, DEPLOY) == {"fateboard", "spark-master", "spark-worker", "nginx"}
-    assert names(harness, SVC) == {"fateflow", "fateflow-client", "fateboard", "notebook", "mysql", "spark-master",
-                                   "spark-client", "spark-worker-1", "namenode", "datanode", "nginx", "pulsar"}
-    assert names(harness, CM) == {"python-config", "pulsar-route-table", "fateboard-config", "nginx-config",
-                                  "pulsar-config", "namenode-config", "namenode-env", "datanode-env"}
+    assert names(harness, SVC) == {
+        "fateflow",
+        "fateflow-client",
+        "fateboard",
+        "notebook",
+        "mysql",
+        "spark-master",
+        "spark-client",
+        "spark-worker-1",
+        "namenode",
+        "datanode",
+        "nginx",
+        "pulsar",
+    }
+    assert names(harness, CM) == {
+        "python-config",
+        "pulsar-route-table",
+        "fateboard-config",
+        "nginx-config",
+        "pulsar-config",
+        "namenode-config",
+        "namenode-env",
+        "datanode-env",
+    }
     assert names(harness, SECRET) == {"fate-credentials", "mysql-tls"}
     assert names(harness, "kubernetes:networking.k8s.io/v1:Ingress") == {"fateboard", "client"}
-    namespaced = [r for r in harness.mocks.registered if r.typ.startswith("kubernetes:") and "Namespace" not in r.typ
-                  and r.typ != "pulumi:providers:kubernetes"]
+    namespaced = [
+        r
+        for r in harness.mocks.registered
+        if r.typ.startswith("kubernetes:") and "Namespace" not in r.typ and r.typ != "pulumi:providers:kubernetes"
+    ]
     assert {r.k8s_namespace for r in namespaced} == {"fate-30000"}
 
 
@@ -103,8 +144,16 @@ def test_slim_objects(harness):
 
 
 def test_eggroll_objects(harness):
-    deploy(harness, {"partyId": 9999, "backend": "eggroll", "persistence": True, "storageClass": "vsan",
-                     "osx": {"exchange": {"ip": "10.0.0.1", "port": 30000}}})
+    deploy(
+        harness,
+        {
+            "partyId": 9999,
+            "backend": "eggroll",
+            "persistence": True,
+            "storageClass": "vsan",
+            "osx": {"exchange": {"ip": "10.0.0.1", "port": 30000}},
+        },
+    )
     assert names(harness, STS) == {"python", "mysql", "client", "nodemanager"}
     assert names(harness, DEPLOY) == {"fateboard", "osx", "clustermanager"}
     assert {"osx", "clustermanager", "nodemanager"} <= names(harness, SVC)
@@ -121,8 +170,10 @@ def test_eggroll_objects(harness):
     assert nm["volumeClaimTemplates"][0]["spec"]["storageClassName"] == "vsan"
     cm = main_container(harness, DEPLOY, "clustermanager")
     assert cm["image"] == "federatedai/eggroll:2.0.0-release"
-    assert {"name": "MYSQL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "fate-credentials",
-                                                                     "key": "mysql-password"}}} in cm["env"]
+    assert {
+        "name": "MYSQL_PASSWORD",
+        "valueFrom": {"secretKeyRef": {"name": "fate-credentials", "key": "mysql-password"}},
+    } in cm["env"]
 
 
 # -- parents, provider, labels ----------------------------------------------------------------------------------
@@ -135,7 +186,8 @@ def test_every_child_is_parented_to_the_component_with_the_explicit_provider(har
     assert {r.parent_type for r in children} == {TYPE}
     k8s_children = [r for r in children if r.typ.startswith("kubernetes:")]
     assert all(r.provider and "::workload::" in r.provider for r in k8s_children), [
-        (r.name, r.provider) for r in k8s_children if not (r.provider and "::workload::" in r.provider)]
+        (r.name, r.provider) for r in k8s_children if not (r.provider and "::workload::" in r.provider)
+    ]
 
 
 def test_namespace_and_workloads_carry_kubefate_labels(harness):
@@ -174,19 +226,32 @@ def test_fateflow_command_has_no_pip_install_and_no_debug(harness):
 
 def test_volume_claims_use_the_storage_class(harness):
     deploy(harness, {**SEEDS, "python": {"storageClass": "fast", "size": "40Gi"}})
-    for name, sc in (("python", "fast"), ("mysql", "vsan-default-storage-policy"),
-                     ("pulsar", "vsan-default-storage-policy"), ("datanode", "vsan-default-storage-policy")):
+    for name, sc in (
+        ("python", "fast"),
+        ("mysql", "vsan-default-storage-policy"),
+        ("pulsar", "vsan-default-storage-policy"),
+        ("datanode", "vsan-default-storage-policy"),
+    ):
         claim = harness.mocks.one(STS, name).inputs["spec"]["volumeClaimTemplates"][0]
         assert claim["spec"]["storageClassName"] == sc
     python_claim = harness.mocks.one(STS, "python").inputs["spec"]["volumeClaimTemplates"][0]
     assert python_claim["spec"]["resources"]["requests"]["storage"] == "40Gi"
-    assert harness.mocks.one(STS, "python").inputs["spec"]["persistentVolumeClaimRetentionPolicy"][
-        "whenDeleted"] == "Retain"
+    assert (
+        harness.mocks.one(STS, "python").inputs["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"]
+        == "Retain"
+    )
 
 
 def test_sub_paths_claim_names_and_mysql_port(harness):
-    deploy(harness, {**SEEDS, "python": {"subPath": "flow"}, "pulsar": {"type": "LoadBalancer", "subPath": "bk"},
-                     "mysql": {"claimName": "db", "port": 3307}})
+    deploy(
+        harness,
+        {
+            **SEEDS,
+            "python": {"subPath": "flow"},
+            "pulsar": {"type": "LoadBalancer", "subPath": "bk"},
+            "mysql": {"claimName": "db", "port": 3307},
+        },
+    )
     flow = {m["mountPath"]: m for m in main_container(harness, STS, "python")["volumeMounts"]}
     assert flow["/data/projects/fate/fate_flow/logs"]["subPath"] == "flow/logs"
     pulsar = {m["mountPath"]: m for m in main_container(harness, STS, "pulsar")["volumeMounts"]}
@@ -229,8 +294,14 @@ def test_service_types_and_load_balancer_ip(harness):
 
 
 def test_node_ports_are_rendered_for_node_port_services(harness):
-    deploy(harness, {"partyId": 9999, "backend": "spark-pulsar",
-                     "pulsar": {"type": "NodePort", "httpNodePort": 30094, "httpsNodePort": 30099}})
+    deploy(
+        harness,
+        {
+            "partyId": 9999,
+            "backend": "spark-pulsar",
+            "pulsar": {"type": "NodePort", "httpNodePort": 30094, "httpsNodePort": 30099},
+        },
+    )
     ports = {p["port"]: p.get("nodePort") for p in harness.mocks.one(SVC, "pulsar").inputs["spec"]["ports"]}
     assert (ports[6650], ports[6651]) == (30094, 30099)
 
@@ -245,8 +316,10 @@ def test_ingress_hosts_default_to_unique_party_hosts(harness):
 
 
 def test_ingress_hosts_and_tls_from_config(harness):
-    board = {"hosts": [{"name": "board.bank-a.com"}],
-             "tls": [{"secretName": "board-tls", "hosts": ["board.bank-a.com"]}]}
+    board = {
+        "hosts": [{"name": "board.bank-a.com"}],
+        "tls": [{"secretName": "board-tls", "hosts": ["board.bank-a.com"]}],
+    }
     fc = deploy(harness, {**SEEDS, "ingressClassName": "contour", "ingress": {"fateboard": board}})
     spec = harness.mocks.one("kubernetes:networking.k8s.io/v1:Ingress", "fateboard").inputs["spec"]
     assert spec["ingressClassName"] == "contour"
@@ -263,8 +336,14 @@ def test_no_generated_password_in_config_maps_or_plain_inputs(harness):
         if r.typ == SECRET:
             continue
         assert KNOWN_PASSWORD not in json.dumps(r.inputs, default=str), r.name
-    for out in (fc.namespace, fc.nginx_endpoint, fc.pulsar_endpoint, fc.fateboard_url, fc.notebook_url,
-                fc.exchange_connected):
+    for out in (
+        fc.namespace,
+        fc.nginx_endpoint,
+        fc.pulsar_endpoint,
+        fc.fateboard_url,
+        fc.notebook_url,
+        fc.exchange_connected,
+    ):
         assert KNOWN_PASSWORD not in json.dumps(harness.value(out), default=str)
     raw = harness.mocks.one(SECRET, "fate-credentials").inputs["stringData"]
     assert SECRET_SIG in raw, "credentials must be marked secret"
@@ -274,8 +353,10 @@ def test_no_generated_password_in_config_maps_or_plain_inputs(harness):
 def test_passwords_reach_pods_through_secret_key_refs(harness):
     deploy(harness)
     mysql_env = {e["name"]: e for e in main_container(harness, STS, "mysql")["env"]}
-    assert mysql_env["MYSQL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "fate-credentials",
-                                                                        "key": "mysql-password"}
+    assert mysql_env["MYSQL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "fate-credentials",
+        "key": "mysql-password",
+    }
     assert mysql_env["MYSQL_ROOT_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "mysql-root-password"
     assert "MYSQL_ALLOW_EMPTY_PASSWORD" not in mysql_env
     board_env = {e["name"]: e for e in main_container(harness, DEPLOY, "fateboard")["env"]}
@@ -283,7 +364,7 @@ def test_passwords_reach_pods_through_secret_key_refs(harness):
     conf = yaml.safe_load(config_file(harness, "python-config", "service_conf.yaml"))
     assert conf["database"]["mysql"]["passwd"] == "__FATE_MYSQL_PASSWORD__"
     script = main_container(harness, STS, "python")["command"][-1]
-    assert 's/__FATE_MYSQL_PASSWORD__/${MYSQL_PASSWORD}/' in script
+    assert "s/__FATE_MYSQL_PASSWORD__/${MYSQL_PASSWORD}/" in script
 
 
 def test_eggroll_credentials_include_the_dashboard_password(harness):
@@ -333,8 +414,11 @@ def test_pulsar_tls_creates_the_cert_secret_and_turns_tls_on(harness):
     deploy(harness, pulsar_tls=pulumi.Output.secret(TLS))
     cert = harness.mocks.one(SECRET, "pulsar-cert").inputs
     assert cert["metadata"]["namespace"] == "fate-30000"
-    assert unsecret(cert["stringData"]) == {"broker.cert.pem": TLS["certPem"], "broker.key-pk8.pem": TLS["keyPkcs8Pem"],
-                                  "ca.cert.pem": TLS["caPem"]}
+    assert unsecret(cert["stringData"]) == {
+        "broker.cert.pem": TLS["certPem"],
+        "broker.key-pk8.pem": TLS["keyPkcs8Pem"],
+        "ca.cert.pem": TLS["caPem"],
+    }
     conf = config_file(harness, "pulsar-config", "standalone.conf")
     assert "tlsEnabled=true" in conf and "brokerServicePortTls=6651" in conf
     pulsar = pod(harness, STS, "pulsar")
@@ -347,8 +431,10 @@ def test_pulsar_tls_creates_the_cert_secret_and_turns_tls_on(harness):
 
 def _annotations(harness, **kwargs) -> dict[str, str]:
     deploy(harness, **kwargs)
-    return {name: annotation(harness, typ, name) for typ, name in
-            ((DEPLOY, "nginx"), (STS, "python"), (STS, "pulsar"), (DEPLOY, "fateboard"))}
+    return {
+        name: annotation(harness, typ, name)
+        for typ, name in ((DEPLOY, "nginx"), (STS, "python"), (STS, "pulsar"), (DEPLOY, "fateboard"))
+    }
 
 
 def test_checksum_changes_when_the_exchange_changes(harness):
@@ -444,8 +530,12 @@ def test_spark_and_pulsar_ingresses_only_when_configured(harness):
 
 
 def test_direct_party_routes_reach_both_route_tables(harness):
-    direct = {40000: {"nginx": {"host": "192.0.2.40", "httpPort": 9300, "grpcPort": 9310},
-                      "pulsar": {"host": "192.0.2.41", "port": 6650, "sslPort": 6651}}}
+    direct = {
+        40000: {
+            "nginx": {"host": "192.0.2.40", "httpPort": 9300, "grpcPort": 9310},
+            "pulsar": {"host": "192.0.2.41", "port": 6650, "sslPort": 6651},
+        }
+    }
     deploy(harness, route_parties=direct)
     nginx = yaml.safe_load(config_file(harness, "nginx-config", "route_table.yaml"))
     assert nginx[40000]["proxy"] == [{"host": "192.0.2.40", "http_port": 9300, "grpc_port": 9310}]
@@ -455,8 +545,7 @@ def test_direct_party_routes_reach_both_route_tables(harness):
 
 def test_resource_requests_reach_the_containers(harness):
     deploy(harness)
-    assert main_container(harness, DEPLOY, "spark-worker")["resources"] == {
-        "requests": {"cpu": "8", "memory": "16Gi"}}
+    assert main_container(harness, DEPLOY, "spark-worker")["resources"] == {"requests": {"cpu": "8", "memory": "16Gi"}}
     pulsar = main_container(harness, STS, "pulsar")
     assert pulsar["resources"]["requests"] == {"cpu": "4", "memory": "8Gi"}
     assert {"name": "PULSAR_MEM", "value": "-Xms4096m -Xmx4096m -XX:MaxDirectMemorySize=2048m"} in pulsar["env"]

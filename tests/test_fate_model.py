@@ -117,12 +117,27 @@ def test_prefix_from_context_names_the_source():
 @pytest.mark.parametrize(
     ("backend", "computing", "federation", "storage", "modules"),
     [
-        ("spark-pulsar", "Spark", "Pulsar", "HDFS",
-         ["mysql", "python", "fateboard", "client", "spark", "hdfs", "nginx", "pulsar"]),
-        ("spark-local-pulsar", "Spark_local", "Pulsar", "LocalFS",
-         ["mysql", "python", "fateboard", "client", "nginx", "pulsar"]),
-        ("eggroll", "Eggroll", "OSX", "Eggroll",
-         ["mysql", "python", "fateboard", "client", "osx", "clustermanager", "nodemanager"]),
+        (
+            "spark-pulsar",
+            "Spark",
+            "Pulsar",
+            "HDFS",
+            ["mysql", "python", "fateboard", "client", "spark", "hdfs", "nginx", "pulsar"],
+        ),
+        (
+            "spark-local-pulsar",
+            "Spark_local",
+            "Pulsar",
+            "LocalFS",
+            ["mysql", "python", "fateboard", "client", "nginx", "pulsar"],
+        ),
+        (
+            "eggroll",
+            "Eggroll",
+            "OSX",
+            "Eggroll",
+            ["mysql", "python", "fateboard", "client", "osx", "clustermanager", "nodemanager"],
+        ),
     ],
 )
 def test_backend_shorthand_fills_the_engines_and_modules(backend, computing, federation, storage, modules):
@@ -179,16 +194,23 @@ def test_common_modules_are_required():
 
 def test_rollsite_module_is_named_as_replaced_by_osx():
     modules = ["mysql", "python", "fateboard", "client", "rollsite", "clustermanager", "nodemanager"]
-    found = problems({"partyId": 1, "computing": "Eggroll", "federation": "OSX", "storage": "Eggroll",
-                      "modules": modules})
+    found = problems(
+        {"partyId": 1, "computing": "Eggroll", "federation": "OSX", "storage": "Eggroll", "modules": modules}
+    )
     assert "fate.modules = 'rollsite': replaced by osx in FATE v2.0.0. Fix: use osx" in found
     assert any("needs module 'osx'" in p for p in found)
 
 
 def test_federation_eggroll_is_named_as_osx_in_v2():
-    assert one_problem({"partyId": 1, "computing": "Eggroll", "federation": "Eggroll", "storage": "Eggroll",
-                        "modules": ["mysql", "python", "fateboard", "client", "osx", "clustermanager",
-                                    "nodemanager"]}) == (
+    assert one_problem(
+        {
+            "partyId": 1,
+            "computing": "Eggroll",
+            "federation": "Eggroll",
+            "storage": "Eggroll",
+            "modules": ["mysql", "python", "fateboard", "client", "osx", "clustermanager", "nodemanager"],
+        }
+    ) == (
         "fate.federation = 'Eggroll': federation Eggroll meant rollsite in FATE 1.x; v2.0.0 federates eggroll "
         "through OSX. Fix: set federation: OSX"
     )
@@ -196,8 +218,9 @@ def test_federation_eggroll_is_named_as_osx_in_v2():
 
 def test_eggroll_needs_osx_clustermanager_nodemanager():
     modules = ["mysql", "python", "fateboard", "client", "osx"]
-    found = problems({"partyId": 1, "computing": "Eggroll", "federation": "OSX", "storage": "Eggroll",
-                      "modules": modules})
+    found = problems(
+        {"partyId": 1, "computing": "Eggroll", "federation": "OSX", "storage": "Eggroll", "modules": modules}
+    )
     assert found == [
         f"fate.modules = {modules!r}: computing 'Eggroll' with federation 'OSX' needs module 'clustermanager'. "
         "Fix: add clustermanager to modules",
@@ -212,8 +235,15 @@ def test_spark_needs_hdfs_storage():
 
 
 def test_module_requires_matching_engine():
-    found = problems({"partyId": 1, "computing": "Spark_local", "federation": "Pulsar", "storage": "LocalFS",
-                      "modules": ["mysql", "python", "fateboard", "client", "nginx", "pulsar", "spark"]})
+    found = problems(
+        {
+            "partyId": 1,
+            "computing": "Spark_local",
+            "federation": "Pulsar",
+            "storage": "LocalFS",
+            "modules": ["mysql", "python", "fateboard", "client", "nginx", "pulsar", "spark"],
+        }
+    )
     assert found == [
         "fate.modules = 'spark': module 'spark' needs computing Spark (computing is 'Spark_local'). Fix: remove "
         "spark from modules"
@@ -221,11 +251,17 @@ def test_module_requires_matching_engine():
 
 
 def test_hdfs_module_needs_hdfs_storage():
-    found = problems({"partyId": 1, "computing": "Spark_local", "federation": "Pulsar", "storage": "LocalFS",
-                      "modules": ["mysql", "python", "fateboard", "client", "nginx", "pulsar", "hdfs"]})
+    found = problems(
+        {
+            "partyId": 1,
+            "computing": "Spark_local",
+            "federation": "Pulsar",
+            "storage": "LocalFS",
+            "modules": ["mysql", "python", "fateboard", "client", "nginx", "pulsar", "hdfs"],
+        }
+    )
     assert found == [
-        "fate.modules = 'hdfs': module 'hdfs' needs storage HDFS (storage is 'LocalFS'). Fix: remove hdfs from "
-        "modules"
+        "fate.modules = 'hdfs': module 'hdfs' needs storage HDFS (storage is 'LocalFS'). Fix: remove hdfs from modules"
     ]
 
 
@@ -238,9 +274,15 @@ def test_eggroll_modules_need_eggroll_computing():
 
 
 def test_pulsar_federation_with_eggroll_is_an_error():
-    found = problems({"partyId": 1, "computing": "Eggroll", "federation": "Pulsar", "storage": "Eggroll",
-                      "modules": ["mysql", "python", "fateboard", "client", "osx", "clustermanager",
-                                  "nodemanager"]})
+    found = problems(
+        {
+            "partyId": 1,
+            "computing": "Eggroll",
+            "federation": "Pulsar",
+            "storage": "Eggroll",
+            "modules": ["mysql", "python", "fateboard", "client", "osx", "clustermanager", "nodemanager"],
+        }
+    )
     assert "fate.federation = 'Pulsar': computing 'Eggroll' federates through 'OSX'. Fix: set federation: OSX" in found
 
 
@@ -336,8 +378,9 @@ def test_top_level_image_tag_is_refused():
 
 
 def test_osx_tls_and_polling_are_refused():
-    found = problems({"partyId": 1, "backend": "eggroll",
-                      "osx": {"enableTLS": True, "polling": {"enabled": True, "type": "server"}}})
+    found = problems(
+        {"partyId": 1, "backend": "eggroll", "osx": {"enableTLS": True, "polling": {"enabled": True, "type": "server"}}}
+    )
     assert found == [
         "fate.osx.enableTLS = True: osx TLS needs the eggroll-certs Secret, which this program does not create "
         "yet. Fix: set osx.enableTLS: false or remove it",
@@ -362,11 +405,17 @@ def test_storage_class_required_when_persistence_is_on():
 
 
 def test_module_storage_classes_or_existing_claims_satisfy_persistence():
-    spec = FateSpec.model_validate({
-        "partyId": 1, "backend": "spark-local-pulsar", "persistence": True,
-        "python": {"storageClass": "fast"}, "mysql": {"existingClaim": "mysql-old"},
-        "client": {"storageClass": "slow"}, "pulsar": {"storageClass": "fast"},
-    })
+    spec = FateSpec.model_validate(
+        {
+            "partyId": 1,
+            "backend": "spark-local-pulsar",
+            "persistence": True,
+            "python": {"storageClass": "fast"},
+            "mysql": {"existingClaim": "mysql-old"},
+            "client": {"storageClass": "slow"},
+            "pulsar": {"storageClass": "fast"},
+        }
+    )
     assert spec.volume("python").storage_class == "fast"
     assert spec.volume("mysql").existing_claim == "mysql-old"
 
@@ -387,13 +436,27 @@ def test_storage_keys_without_persistence_are_errors():
 
 
 def test_existing_claim_shared_by_replicas_is_an_error():
-    assert one_problem({"partyId": 1, "backend": "eggroll", "persistence": True, "storageClass": "vsan",
-                        "nodemanager": {"existingClaim": "nm-data"}}) == (
+    assert one_problem(
+        {
+            "partyId": 1,
+            "backend": "eggroll",
+            "persistence": True,
+            "storageClass": "vsan",
+            "nodemanager": {"existingClaim": "nm-data"},
+        }
+    ) == (
         "fate.nodemanager.existingClaim = 'nm-data': all 2 replicas would mount this one claim. Fix: leave it out "
         "so each replica gets its own claim, or run one replica"
     )
-    assert FateSpec.model_validate({"partyId": 1, "backend": "eggroll", "persistence": True, "storageClass": "vsan",
-                                    "nodemanager": {"existingClaim": "nm-data", "replicas": 1}})
+    assert FateSpec.model_validate(
+        {
+            "partyId": 1,
+            "backend": "eggroll",
+            "persistence": True,
+            "storageClass": "vsan",
+            "nodemanager": {"existingClaim": "nm-data", "replicas": 1},
+        }
+    )
 
 
 def test_keep_volumes_on_destroy_defaults_to_true():
@@ -411,8 +474,9 @@ def test_node_port_range():
 
 
 def test_node_port_clash_across_modules():
-    assert one_problem(with_(nginx={"type": "NodePort", "httpNodePort": 30093},
-                             pulsar={"type": "NodePort", "httpNodePort": 30093})) == (
+    assert one_problem(
+        with_(nginx={"type": "NodePort", "httpNodePort": 30093}, pulsar={"type": "NodePort", "httpNodePort": 30093})
+    ) == (
         "fate.pulsar.httpNodePort = 30093: node port already used by nginx.httpNodePort. Fix: give every node "
         "port its own number"
     )
@@ -503,8 +567,14 @@ def test_own_party_in_nginx_route_table_is_an_error():
 
 
 def test_duplicate_ingress_hosts_are_an_error():
-    found = problems(with_(ingress={"fateboard": {"hosts": [{"name": "ui.example.com"}]},
-                                    "client": {"hosts": [{"name": "ui.example.com"}]}}))
+    found = problems(
+        with_(
+            ingress={
+                "fateboard": {"hosts": [{"name": "ui.example.com"}]},
+                "client": {"hosts": [{"name": "ui.example.com"}]},
+            }
+        )
+    )
     assert found == [
         "fate.ingress.client.hosts[0].name = 'ui.example.com': host already used by ingress.fateboard. Fix: give "
         "every UI its own host"

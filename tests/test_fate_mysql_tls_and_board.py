@@ -25,8 +25,12 @@ from tests.test_fate_cluster import (
     unsecret,
 )
 
-TLS_TYPES = ("tls:index/privateKey:PrivateKey", "tls:index/selfSignedCert:SelfSignedCert",
-             "tls:index/certRequest:CertRequest", "tls:index/locallySignedCert:LocallySignedCert")
+TLS_TYPES = (
+    "tls:index/privateKey:PrivateKey",
+    "tls:index/selfSignedCert:SelfSignedCert",
+    "tls:index/certRequest:CertRequest",
+    "tls:index/locallySignedCert:LocallySignedCert",
+)
 
 
 def test_service_conf_connects_to_mysql_with_verified_tls(harness):
@@ -44,8 +48,12 @@ def test_the_party_has_its_own_mysql_ca_and_server_certificate(harness):
     ca = harness.mocks.one(TLS_TYPES[1])
     assert ca.inputs["isCaCertificate"] is True
     csr = harness.mocks.one(TLS_TYPES[2])
-    assert csr.inputs["dnsNames"] == ["mysql", "mysql.fate-30000", "mysql.fate-30000.svc",
-                                      "mysql.fate-30000.svc.cluster.local"]
+    assert csr.inputs["dnsNames"] == [
+        "mysql",
+        "mysql.fate-30000",
+        "mysql.fate-30000.svc",
+        "mysql.fate-30000.svc.cluster.local",
+    ]
     cert = harness.mocks.one(TLS_TYPES[3])
     assert "server_auth" in cert.inputs["allowedUses"]
     secret = harness.mocks.one(SECRET, "mysql-tls")
@@ -66,8 +74,11 @@ def test_mysqld_serves_the_certificate_readable_by_group_mysql(harness):
     body = pod(harness, STS, "mysql")
     main = main_container(harness, STS, "mysql")
     assert "command" not in main, "the image's entrypoint must still initialise the datadir"
-    assert main["args"] == ["--ssl-ca=/etc/mysql/tls/ca.pem", "--ssl-cert=/etc/mysql/tls/server-cert.pem",
-                            "--ssl-key=/etc/mysql/tls/server-key.pem"]
+    assert main["args"] == [
+        "--ssl-ca=/etc/mysql/tls/ca.pem",
+        "--ssl-cert=/etc/mysql/tls/server-cert.pem",
+        "--ssl-key=/etc/mysql/tls/server-key.pem",
+    ]
     volume = next(v for v in body["volumes"] if v["name"] == "mysql-tls")
     assert volume["secret"] == {"secretName": "mysql-tls", "defaultMode": 0o440}
     assert body["securityContext"] == {"fsGroup": 999, "fsGroupChangePolicy": "OnRootMismatch"}
@@ -88,23 +99,30 @@ def test_fateflow_gets_the_ca_only(harness):
 
 def test_a_new_certificate_rolls_mysql_and_fateflow(harness):
     from components.fate_cluster.checksum import ANNOTATION
+
     deploy(harness)
-    before = {n: harness.mocks.one(STS, n).inputs["spec"]["template"]["metadata"]["annotations"][ANNOTATION]
-              for n in ("mysql", "python")}
+    before = {
+        n: harness.mocks.one(STS, n).inputs["spec"]["template"]["metadata"]["annotations"][ANNOTATION]
+        for n in ("mysql", "python")
+    }
     from tests.conftest import pulumi_settings_reset
     from tests.harness import Harness, new_event_loop
+
     pulumi_settings_reset()
     new_event_loop()
     other = Harness()
     other.mocks.on_new[TLS_TYPES[3]] = lambda a: {"certPem": "-----RENEWED-----"}
     other.mocks.on_new[TLS_TYPES[1]] = lambda a: {"certPem": "-----NEW CA-----"}
     deploy(other)
-    after = {n: other.mocks.one(STS, n).inputs["spec"]["template"]["metadata"]["annotations"][ANNOTATION]
-             for n in ("mysql", "python")}
+    after = {
+        n: other.mocks.one(STS, n).inputs["spec"]["template"]["metadata"]["annotations"][ANNOTATION]
+        for n in ("mysql", "python")
+    }
     assert before["mysql"] != after["mysql"] and before["python"] != after["python"]
 
 
 # -- FATE-Board ---------------------------------------------------------------------------------------------
+
 
 def test_fateboard_password_is_written_from_the_secret_into_an_in_memory_copy(harness):
     deploy(harness)
@@ -113,17 +131,28 @@ def test_fateboard_password_is_written_from_the_secret_into_an_in_memory_copy(ha
     assert "server.board.login.password" not in props and KNOWN_PASSWORD not in props
     init = body["initContainers"][0]
     assert init["name"] == "fateboard-conf" and init["image"] == main_container(harness, DEPLOY, "fateboard")["image"]
-    assert init["env"] == [{"name": "SERVER_BOARD_LOGIN_PASSWORD", "valueFrom": {"secretKeyRef": {
-        "name": "fate-credentials", "key": "fateboard-password"}}}]
+    assert init["env"] == [
+        {
+            "name": "SERVER_BOARD_LOGIN_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "fate-credentials", "key": "fateboard-password"}},
+        }
+    ]
     assert init["command"] == fb.conf_command()
     volumes = {v["name"]: v for v in body["volumes"]}
     assert volumes["fateboard-conf"]["emptyDir"]["medium"] == "Memory"
     assert volumes["fateboard-confs"] == {"name": "fateboard-confs", "configMap": {"name": "fateboard-config"}}
-    assert {m["name"]: m["mountPath"] for m in init["volumeMounts"]} == {"fateboard-confs": "/conf-tmp",
-                                                                        "fateboard-conf": "/conf"}
+    assert {m["name"]: m["mountPath"] for m in init["volumeMounts"]} == {
+        "fateboard-confs": "/conf-tmp",
+        "fateboard-conf": "/conf",
+    }
     main = main_container(harness, DEPLOY, "fateboard")
-    assert main["volumeMounts"] == [{"name": "fateboard-conf", "subPath": "application.properties",
-                                     "mountPath": "/data/projects/fate/fateboard/conf/application.properties"}]
+    assert main["volumeMounts"] == [
+        {
+            "name": "fateboard-conf",
+            "subPath": "application.properties",
+            "mountPath": "/data/projects/fate/fateboard/conf/application.properties",
+        }
+    ]
 
 
 def _java_properties(text: str) -> dict[str, str]:

@@ -46,8 +46,10 @@ def test_only_limit_given_counts_as_the_request():
 def test_millicores_and_decimal_units_are_compared_correctly():
     assert spec(python={"resources": {"requests": {"cpu": "4000m", "memory": "9G"}}}).sizing_findings() == []
     found = spec(python={"resources": {"requests": {"cpu": "3999m", "memory": "8G"}}}).sizing_findings()
-    assert [f.split(" = ")[0] for f in found] == ["fate.python.resources.requests.cpu",
-                                                  "fate.python.resources.requests.memory"]
+    assert [f.split(" = ")[0] for f in found] == [
+        "fate.python.resources.requests.cpu",
+        "fate.python.resources.requests.memory",
+    ]
 
 
 def test_small_volumes_only_matter_with_persistence():

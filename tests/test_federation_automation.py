@@ -23,8 +23,11 @@ class FakeStack:
         self.calls.append(("up", kwargs))
         return SimpleNamespace(
             summary=SimpleNamespace(resource_changes={"create": 2, "same": 3}),
-            outputs={"federatedParties": SimpleNamespace(value=[30000], secret=False),
-                     "pulsarTls30000": SimpleNamespace(value={"keyPkcs8Pem": "K"}, secret=True)})
+            outputs={
+                "federatedParties": SimpleNamespace(value=[30000], secret=False),
+                "pulsarTls30000": SimpleNamespace(value={"keyPkcs8Pem": "K"}, secret=True),
+            },
+        )
 
     def preview(self, **kwargs):
         self.calls.append(("preview", kwargs))
@@ -35,8 +38,10 @@ class FakeStack:
         return SimpleNamespace(summary=SimpleNamespace(resource_changes={"delete": 5}))
 
     def outputs(self):
-        return {"caCert": SimpleNamespace(value="PEM", secret=False),
-                "pulsarTls1": SimpleNamespace(value="K", secret=True)}
+        return {
+            "caCert": SimpleNamespace(value="PEM", secret=False),
+            "pulsarTls1": SimpleNamespace(value="K", secret=True),
+        }
 
 
 class NotFound(Exception):
@@ -54,10 +59,16 @@ def fake_auto(monkeypatch):
             if not create and stack_name.startswith("missing"):
                 raise NotFound(stack_name)
             return stacks.setdefault(stack_name, FakeStack(stack_name))
+
         return fn
 
-    fake = SimpleNamespace(create_or_select_stack=select(True), select_stack=select(False), CommandError=RuntimeError,
-                           StackNotFoundError=NotFound, LocalWorkspaceOptions=automation.auto.LocalWorkspaceOptions)
+    fake = SimpleNamespace(
+        create_or_select_stack=select(True),
+        select_stack=select(False),
+        CommandError=RuntimeError,
+        StackNotFoundError=NotFound,
+        LocalWorkspaceOptions=automation.auto.LocalWorkspaceOptions,
+    )
     monkeypatch.setattr(automation, "auto", fake)
     return SimpleNamespace(stacks=stacks, selected=selected, command=FakeCommand())
 
@@ -104,8 +115,14 @@ def test_preview_destroy_and_outputs(fake_auto, tmp_path):
 
 def test_secret_config_goes_through_stdin_never_argv(fake_auto, tmp_path):
     kubeconfig = "apiVersion: v1\nusers: [{name: admin, user: {token: s3cr3t}}]\n"
-    r = runner(tmp_path, fake_auto, config=[ConfigSetting("kubefate-tanzu:kubeconfig", kubeconfig, secret=True),
-                                 ConfigSetting("kubefate-tanzu:sizing", "trial")])
+    r = runner(
+        tmp_path,
+        fake_auto,
+        config=[
+            ConfigSetting("kubefate-tanzu:kubeconfig", kubeconfig, secret=True),
+            ConfigSetting("kubefate-tanzu:sizing", "trial"),
+        ],
+    )
     r.up("party-30000")
     r.up("party-30000")  # config is written once per stack and run
     runs = fake_auto.command.runs
@@ -142,9 +159,11 @@ def test_export_keeps_secrets_encrypted_and_import_uses_a_private_file_removed_a
 
 
 def test_a_lock_error_becomes_who_holds_it_and_what_to_do(fake_auto, tmp_path):
-    message = ("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end "
-               "or delete the lock file with `pulumi cancel`.\n  file:///s/.pulumi/locks/organization/kubefate-"
-               "tanzu/exchange/0a.json: created by ci@runner-7 (pid 4242) at 2026-01-02T03:04:05.123456789Z")
+    message = (
+        "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end "
+        "or delete the lock file with `pulumi cancel`.\n  file:///s/.pulumi/locks/organization/kubefate-"
+        "tanzu/exchange/0a.json: created by ci@runner-7 (pid 4242) at 2026-01-02T03:04:05.123456789Z"
+    )
 
     class Boom(Exception):
         pass

@@ -34,6 +34,7 @@ HOPS = ["outputs", "route", "dns", "tcp", "tls", "cert", "protocol"]
 
 # --- PKI: a federation CA and party certificates shaped like pulumi-tls's, plus a foreign CA ------------------
 
+
 @dataclass
 class Authority:
     cert: x509.Certificate
@@ -52,13 +53,19 @@ def _name(cn: str, org: str) -> x509.Name:
 def make_ca(cn: str, org: str = "kubefate-tanzu federation") -> Authority:
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(_name(cn, org)).issuer_name(_name(cn, org))
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn, org))
+        .issuer_name(_name(cn, org))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     return Authority(cert, key)
 
 
@@ -66,16 +73,21 @@ def issue(ca: Authority, fqdn: str, directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
     ski = ca.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    cert = (x509.CertificateBuilder().subject_name(_name(fqdn, ca.cert.subject.get_attributes_for_oid(
-                NameOID.ORGANIZATION_NAME)[0].value)).issuer_name(ca.cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=7))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(fqdn)]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
-            .sign(ca.key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(fqdn, ca.cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=7))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(fqdn)]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
     stem = f"{fqdn}-{ca.cert.serial_number}"
     cert_file, key_file = directory / f"{stem}.crt", directory / f"{stem}.key"
     cert_file.write_bytes(cert.public_bytes(Encoding.PEM))
@@ -87,7 +99,7 @@ def issue(ca: Authority, fqdn: str, directory: Path) -> tuple[Path, Path]:
 class Pki:
     ca: Authority
     rogue: Authority
-    certs: dict[str, tuple[Path, Path]]     # "30000", "40000", "rogue-40000"
+    certs: dict[str, tuple[Path, Path]]  # "30000", "40000", "rogue-40000"
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +112,7 @@ def pki(tmp_path_factory) -> Pki:
 
 
 # --- the loopback federation and the runner that reports its outputs ------------------------------------------
+
 
 @dataclass
 class LoopbackFederation:
@@ -118,15 +131,26 @@ class LoopbackFederation:
         self.nginx_http, self.nginx_grpc = self.serve(http_server()), self.serve(h2_server())
         pulsar = {pid: {"host": HOST, "port": 6650, "sslPort": b.port} for pid, b in self.brokers.items()}
         self.outputs["exchange"] = {
-            "exchangeEndpoint": {"host": "localhost", "nginxHttpPort": self.nginx_http.port,
-                                 "nginxGrpcPort": self.nginx_grpc.port, "atsHost": HOST, "atsPort": self.ats.port,
-                                 "domain": DOMAIN},
-            "caCert": self.pki.ca.pem, "federatedParties": sorted(PARTIES), "pendingParties": [],
+            "exchangeEndpoint": {
+                "host": "localhost",
+                "nginxHttpPort": self.nginx_http.port,
+                "nginxGrpcPort": self.nginx_grpc.port,
+                "atsHost": HOST,
+                "atsPort": self.ats.port,
+                "domain": DOMAIN,
+            },
+            "caCert": self.pki.ca.pem,
+            "federatedParties": sorted(PARTIES),
+            "pendingParties": [],
             "sniRoutes": sni_yaml(DOMAIN, pulsar),
         }
         for pid, stack in PARTIES.items():
-            self.outputs[stack] = {"partyId": pid, "pulsarEndpoint": pulsar[pid], "fateNamespace": f"fate-{pid}",
-                                   "nginxEndpoint": {"host": HOST, "httpPort": 9300, "grpcPort": 9310}}
+            self.outputs[stack] = {
+                "partyId": pid,
+                "pulsarEndpoint": pulsar[pid],
+                "fateNamespace": f"fate-{pid}",
+                "nginxEndpoint": {"host": HOST, "httpPort": 9300, "grpcPort": 9310},
+            }
         return self
 
     def serve(self, server):
@@ -140,7 +164,8 @@ class LoopbackFederation:
         self.ats.routes[f"{pid}.{DOMAIN}"] = (HOST, server.port)
         self.outputs[PARTIES[pid]]["pulsarEndpoint"]["sslPort"] = server.port
         self.outputs["exchange"]["sniRoutes"] = sni_yaml(
-            DOMAIN, {p: self.outputs[s]["pulsarEndpoint"] for p, s in PARTIES.items()})
+            DOMAIN, {p: self.outputs[s]["pulsarEndpoint"] for p, s in PARTIES.items()}
+        )
 
     def stop(self) -> None:
         for server in self.servers:
@@ -176,8 +201,10 @@ def fed(pki):
 def repo(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
-    exchange = {"kubefate-tanzu:role": "exchange", "kubefate-tanzu:exchange": {
-        "parties": [{"partyId": pid, "stack": stack} for pid, stack in PARTIES.items()]}}
+    exchange = {
+        "kubefate-tanzu:role": "exchange",
+        "kubefate-tanzu:exchange": {"parties": [{"partyId": pid, "stack": stack} for pid, stack in PARTIES.items()]},
+    }
     (tmp_path / "Pulumi.exchange.yaml").write_text(yaml.safe_dump({"config": exchange}))
     for stack in PARTIES.values():
         (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": {"kubefate-tanzu:role": "party"}}))
@@ -187,8 +214,7 @@ def repo(tmp_path: Path, monkeypatch) -> Path:
 def run(repo: Path, outputs, *argv: str, fail=None) -> tuple[int, str, OutputsOnly]:
     runner = OutputsOnly(outputs, fail)
     lines: list[str] = []
-    code = cli.main(["check", *argv, "--config-dir", str(repo)], make_runner=lambda _a, _e: runner,
-                    out=lines.append)
+    code = cli.main(["check", *argv, "--config-dir", str(repo)], make_runner=lambda _a, _e: runner, out=lines.append)
     return code, "\n".join(lines), runner
 
 
@@ -208,6 +234,7 @@ def hop(doc: dict, row: str, name: str) -> dict:
 
 # --- the whole path --------------------------------------------------------------------------------------------
 
+
 def test_every_hop_passes_on_a_working_federation(repo, fed):
     code, text, runner = run(repo, fed.outputs)
     assert code == 0, text
@@ -226,8 +253,12 @@ def test_every_hop_passes_on_a_working_federation(repo, fed):
 def test_json_reports_what_each_hop_saw(repo, fed):
     code, doc = run_json(repo, fed.outputs)
     assert code == 0 and doc["ok"] is True
-    assert [r["name"] for r in doc["rows"]] == ["exchange-nginx-http", "exchange-nginx-grpc", "party 30000",
-                                               "party 40000"]
+    assert [r["name"] for r in doc["rows"]] == [
+        "exchange-nginx-http",
+        "exchange-nginx-grpc",
+        "party 30000",
+        "party 40000",
+    ]
     assert [r["party"] for r in doc["rows"]] == [None, None, 30000, 40000]
     assert set(doc["rows"][2]["hops"][0]) == {"hop", "status", "target", "detail", "fix"}
     dns = hop(doc, "exchange-nginx-http", "dns")["detail"]
@@ -243,6 +274,7 @@ def test_json_reports_what_each_hop_saw(repo, fed):
 
 # --- one broken hop at a time ----------------------------------------------------------------------------------
 
+
 def test_a_stopped_party_backend_fails_its_tunnel_and_only_that_party(repo, fed):
     fed.brokers[40000].stop()
     code, text, _ = run(repo, fed.outputs)
@@ -253,8 +285,10 @@ def test_a_stopped_party_backend_fails_its_tunnel_and_only_that_party(repo, fed)
     failures = [line for line in text.splitlines() if ", hop " in line]
     assert len(failures) == 1
     port = fed.outputs["party-40000"]["pulsarEndpoint"]["sslPort"]
-    assert failures[0].startswith(f"party 40000, hop tls: 127.0.0.1:{fed.ats.port} with SNI 40000.fate.org: "
-                                  "connection closed by the peer during the TLS handshake. Fix: ")
+    assert failures[0].startswith(
+        f"party 40000, hop tls: 127.0.0.1:{fed.ats.port} with SNI 40000.fate.org: "
+        "connection closed by the peer during the TLS handshake. Fix: "
+    )
     assert f"sni.yaml has 40000.fate.org -> 127.0.0.1:{port}" in failures[0]
     assert f"port {port} is in proxy.config.http.connect_ports" in failures[0]
     assert text.endswith("1 of 4 rows failed")
@@ -282,8 +316,10 @@ def test_another_partys_certificate_fails_at_cert_naming_the_missing_name(repo, 
 
 
 def test_a_wrong_sni_route_fails_at_route_before_any_probe(repo, fed):
-    wrong = {30000: fed.outputs["party-30000"]["pulsarEndpoint"],
-             40000: {"host": "10.9.9.9", "port": 6650, "sslPort": 6651}}
+    wrong = {
+        30000: fed.outputs["party-30000"]["pulsarEndpoint"],
+        40000: {"host": "10.9.9.9", "port": 6650, "sslPort": 6651},
+    }
     fed.outputs["exchange"]["sniRoutes"] = sni_yaml(DOMAIN, wrong)
     seen_before = len(fed.ats.seen)
     code, text, _ = run(repo, fed.outputs)
@@ -304,8 +340,10 @@ def test_a_party_missing_from_sni_routes_fails_at_route(repo, fed):
     assert code == 1
     route = hop(doc, "party 40000", "route")
     assert route["status"] == "fail"
-    assert "40000.fate.org is missing from the exchange's sniRoutes (the exchange lists it in pendingParties)" in (
-        route["detail"])
+    assert (
+        "40000.fate.org is missing from the exchange's sniRoutes (the exchange lists it in pendingParties)"
+        in (route["detail"])
+    )
     assert statuses(doc)["party 30000"] == ["ok"] * 7
 
 
@@ -352,6 +390,7 @@ def test_a_tunnel_to_something_that_is_not_pulsar_fails_at_protocol(repo, fed, p
 
 # --- outputs that are not there --------------------------------------------------------------------------------
 
+
 def test_an_undeployed_exchange_fails_every_row_at_outputs(repo):
     outputs = {"exchange": None, "party-30000": None, "party-40000": None}
     code, doc = run_json(repo, outputs)
@@ -380,12 +419,19 @@ def test_a_null_exchange_endpoint_and_an_unreadable_stack_are_reported(repo, fed
     assert "exports no exchangeEndpoint" in hop(doc, "exchange-nginx-grpc", "outputs")["detail"]
     # an exchange problem fails every row at outputs; the unreadable party still has its row, named by its stack
     assert [r["name"] for r in doc["rows"]][2:] == ["party-30000", "party 40000"]
-    fed.outputs["exchange"]["exchangeEndpoint"] = {"host": HOST, "nginxHttpPort": fed.nginx_http.port,
-                                                   "nginxGrpcPort": fed.nginx_grpc.port, "atsHost": HOST,
-                                                   "atsPort": fed.ats.port, "domain": DOMAIN}
+    fed.outputs["exchange"]["exchangeEndpoint"] = {
+        "host": HOST,
+        "nginxHttpPort": fed.nginx_http.port,
+        "nginxGrpcPort": fed.nginx_grpc.port,
+        "atsHost": HOST,
+        "atsPort": fed.ats.port,
+        "domain": DOMAIN,
+    }
     _, doc = run_json(repo, fed.outputs, fail={"party-30000": RuntimeError("passphrase is incorrect")})
-    assert "reading the outputs of party-30000 failed: passphrase is incorrect" in (
-        hop(doc, "party-30000", "outputs")["detail"])
+    assert (
+        "reading the outputs of party-30000 failed: passphrase is incorrect"
+        in (hop(doc, "party-30000", "outputs")["detail"])
+    )
     assert statuses(doc)["party 40000"] == ["ok"] * 7
 
 
@@ -398,6 +444,7 @@ def test_missing_ca_cert_is_an_outputs_failure_of_the_party_rows(repo, fed):
 
 # --- command line ----------------------------------------------------------------------------------------------
 
+
 def test_plan_errors_are_exit_code_two_and_still_json(repo):
     code, text, _ = run(repo, {}, "--variant", "local")
     assert code == 2 and "Pulumi.local-exchange.yaml" in text
@@ -406,14 +453,19 @@ def test_plan_errors_are_exit_code_two_and_still_json(repo):
 
 
 def test_the_variant_selects_the_local_exchange_and_its_parties(repo, fed):
-    local = {"kubefate-tanzu:role": "exchange", "kubefate-tanzu:exchange": {
-        "parties": [{"partyId": 30000, "stack": "local-party-30000"}]}}
+    local = {
+        "kubefate-tanzu:role": "exchange",
+        "kubefate-tanzu:exchange": {"parties": [{"partyId": 30000, "stack": "local-party-30000"}]},
+    }
     (repo / "Pulumi.local-exchange.yaml").write_text(yaml.safe_dump({"config": local}))
     (repo / "Pulumi.local-party-30000.yaml").write_text("config: {}\n")
     outputs = {"local-exchange": fed.outputs["exchange"], "local-party-30000": fed.outputs["party-30000"]}
     code, doc = run_json(repo, outputs, "--variant", "local")
-    assert code == 0 and [r["name"] for r in doc["rows"]] == ["exchange-nginx-http", "exchange-nginx-grpc",
-                                                            "party 30000"]
+    assert code == 0 and [r["name"] for r in doc["rows"]] == [
+        "exchange-nginx-http",
+        "exchange-nginx-grpc",
+        "party 30000",
+    ]
 
 
 def test_timeout_must_be_positive(repo):
@@ -425,14 +477,21 @@ def test_timeout_must_be_positive(repo):
 
 # --- pure parts ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, routes, problem", [
-    ("sni:\n- {fqdn: 1.fate.org, tunnel_route: '10.0.0.1:6651'}\n",
-     [{"fqdn": "1.fate.org", "tunnel_route": "10.0.0.1:6651"}], None),
-    ([{"fqdn": "1.fate.org", "tunnel_route": "h:1"}], [{"fqdn": "1.fate.org", "tunnel_route": "h:1"}], None),
-    ("sni: []\n", [], None),
-    (None, None, "the exchange exports no sniRoutes"),
-    ("sni: 3\n", None, "not a list"),
-])
+
+@pytest.mark.parametrize(
+    "value, routes, problem",
+    [
+        (
+            "sni:\n- {fqdn: 1.fate.org, tunnel_route: '10.0.0.1:6651'}\n",
+            [{"fqdn": "1.fate.org", "tunnel_route": "10.0.0.1:6651"}],
+            None,
+        ),
+        ([{"fqdn": "1.fate.org", "tunnel_route": "h:1"}], [{"fqdn": "1.fate.org", "tunnel_route": "h:1"}], None),
+        ("sni: []\n", [], None),
+        (None, None, "the exchange exports no sniRoutes"),
+        ("sni: 3\n", None, "not a list"),
+    ],
+)
 def test_parse_sni_routes(value, routes, problem):
     got, why = check.parse_sni_routes(value)
     assert got == routes
@@ -440,10 +499,21 @@ def test_parse_sni_routes(value, routes, problem):
 
 
 def test_route_result_uses_the_exchanges_own_rendering_of_ipv6_hosts():
-    ex = check.exchange_view("exchange", {
-        "exchangeEndpoint": {"host": "h", "nginxHttpPort": 1, "nginxGrpcPort": 2, "atsHost": "a", "atsPort": 443.0,
-                             "domain": DOMAIN},
-        "caCert": "x", "sniRoutes": "sni:\n- {fqdn: 5.fate.org, tunnel_route: '[fd00::5]:6651'}\n"})
+    ex = check.exchange_view(
+        "exchange",
+        {
+            "exchangeEndpoint": {
+                "host": "h",
+                "nginxHttpPort": 1,
+                "nginxGrpcPort": 2,
+                "atsHost": "a",
+                "atsPort": 443.0,
+                "domain": DOMAIN,
+            },
+            "caCert": "x",
+            "sniRoutes": "sni:\n- {fqdn: 5.fate.org, tunnel_route: '[fd00::5]:6651'}\n",
+        },
+    )
     assert ex.problem is None and ex.ats_port == 443
     party = check.party_view("p", {"partyId": 5, "pulsarEndpoint": {"host": "fd00::5", "port": 6650, "sslPort": 6651}})
     assert check.route_result(ex, party).ok

@@ -129,8 +129,12 @@ def test_a_stack_not_yet_started_when_the_signal_comes_is_never_started():
 def repo(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
-    exchange = {"kubefate-tanzu:role": "exchange", "kubefate-tanzu:exchange": {
-        "parties": [{"partyId": 30000, "stack": "party-30000"}, {"partyId": 40000, "stack": "party-40000"}]}}
+    exchange = {
+        "kubefate-tanzu:role": "exchange",
+        "kubefate-tanzu:exchange": {
+            "parties": [{"partyId": 30000, "stack": "party-30000"}, {"partyId": 40000, "stack": "party-40000"}]
+        },
+    }
     (tmp_path / "Pulumi.exchange.yaml").write_text(yaml.safe_dump({"config": exchange}))
     for p in FED.parties:
         (tmp_path / f"Pulumi.{p}.yaml").write_text(yaml.safe_dump({"config": {}}))
@@ -150,8 +154,12 @@ def test_ctrl_c_during_up_forwards_once_reports_and_exits_non_zero(repo, sig):
     fake.processes = procs
     lines: list[str] = []
     previous = signal.getsignal(signal.SIGINT)
-    code = cli.main(["up", "--config-dir", str(repo), "--parallel", "1"], make_runner=lambda a, e: fake,
-                    out=lines.append, sweep=list)
+    code = cli.main(
+        ["up", "--config-dir", str(repo), "--parallel", "1"],
+        make_runner=lambda a, e: fake,
+        out=lines.append,
+        sweep=list,
+    )
     text = "\n".join(lines)
     assert code == 128 + sig, text
     assert procs.sent == [signal.SIGINT]  # forwarded exactly once, whatever the signal was

@@ -10,16 +10,25 @@ from stacks.federation_links import qualify_stack, read_exchange_for_party, read
 ORG = "organization/kubefate-tanzu"
 NGINX = {"host": "10.0.3.1", "httpPort": 9300, "grpcPort": 9310}
 PULSAR = {"host": "10.0.3.2", "port": 6650, "sslPort": 6651}
-EXCHANGE = {"host": "192.168.50.11", "nginxHttpPort": 9300, "nginxGrpcPort": 9310, "atsHost": "192.168.50.10",
-            "atsPort": 443, "domain": "fate.org"}
+EXCHANGE = {
+    "host": "192.168.50.11",
+    "nginxHttpPort": 9300,
+    "nginxGrpcPort": 9310,
+    "atsHost": "192.168.50.10",
+    "atsPort": 443,
+    "domain": "fate.org",
+}
 TLS = {"certPem": "CERT", "keyPkcs8Pem": "PK8", "caPem": "CA"}
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("party-30000", f"{ORG}/party-30000"),
-    ("acme/party-30000", "acme/kubefate-tanzu/party-30000"),
-    ("acme/other/party-30000", "acme/other/party-30000"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("party-30000", f"{ORG}/party-30000"),
+        ("acme/party-30000", "acme/kubefate-tanzu/party-30000"),
+        ("acme/other/party-30000", "acme/other/party-30000"),
+    ],
+)
 def test_qualify_stack(harness, name, expected):
     assert harness.run(lambda: qualify_stack(name)) == expected
 
@@ -27,10 +36,14 @@ def test_qualify_stack(harness, name, expected):
 def test_complete_partial_and_missing_party_outputs(harness):
     harness.stack = "exchange"
     harness.mocks.stack_outputs[f"{ORG}/party-30000"] = {
-        contracts.PARTY_ID: 30000, contracts.NGINX_ENDPOINT: NGINX, contracts.PULSAR_ENDPOINT: PULSAR}
+        contracts.PARTY_ID: 30000,
+        contracts.NGINX_ENDPOINT: NGINX,
+        contracts.PULSAR_ENDPOINT: PULSAR,
+    }
     harness.mocks.stack_outputs[f"{ORG}/party-40000"] = {contracts.NGINX_ENDPOINT: NGINX}
-    found = harness.run(lambda: read_party_endpoints(
-        {30000: "party-30000", 40000: "party-40000", 50000: "party-50000"}))
+    found = harness.run(
+        lambda: read_party_endpoints({30000: "party-30000", 40000: "party-40000", 50000: "party-50000"})
+    )
     assert harness.value(found[30000]) == {"nginx": NGINX, "pulsar": PULSAR}
     assert harness.value(found[40000]) == {"nginx": NGINX, "pulsar": None}
     assert harness.value(found[50000]) is None
@@ -42,21 +55,28 @@ def test_complete_partial_and_missing_party_outputs(harness):
 def test_malformed_endpoints_are_not_routed(harness):
     harness.mocks.stack_outputs[f"{ORG}/party-30000"] = {
         contracts.NGINX_ENDPOINT: {"host": "", "httpPort": 9300, "grpcPort": 9310},
-        contracts.PULSAR_ENDPOINT: {"host": "10.0.0.1", "port": "x", "sslPort": 6651}}
+        contracts.PULSAR_ENDPOINT: {"host": "10.0.0.1", "port": "x", "sslPort": 6651},
+    }
     found = harness.run(lambda: read_party_endpoints({30000: "party-30000"}))
     assert harness.value(found[30000]) is None
 
 
 def test_party_id_exported_as_float_or_string_matches(harness):
     harness.mocks.stack_outputs[f"{ORG}/party-30000"] = {
-        contracts.PARTY_ID: "30000", contracts.NGINX_ENDPOINT: NGINX, contracts.PULSAR_ENDPOINT: PULSAR}
+        contracts.PARTY_ID: "30000",
+        contracts.NGINX_ENDPOINT: NGINX,
+        contracts.PULSAR_ENDPOINT: PULSAR,
+    }
     found = harness.run(lambda: read_party_endpoints({30000: "party-30000"}))
     assert harness.value(found[30000]) == {"nginx": NGINX, "pulsar": PULSAR}
 
 
 def test_a_stack_exporting_another_party_id_is_not_routed(harness):
     harness.mocks.stack_outputs[f"{ORG}/party-40000"] = {
-        contracts.PARTY_ID: 30000, contracts.NGINX_ENDPOINT: NGINX, contracts.PULSAR_ENDPOINT: PULSAR}
+        contracts.PARTY_ID: 30000,
+        contracts.NGINX_ENDPOINT: NGINX,
+        contracts.PULSAR_ENDPOINT: PULSAR,
+    }
     found = harness.run(lambda: read_party_endpoints({40000: "party-40000"}))
     assert harness.value(found[40000]) is None
 
@@ -68,8 +88,10 @@ def test_no_parties_no_references(harness):
 
 def test_party_reads_exchange_endpoint_and_only_its_own_secret_bundle(harness):
     harness.mocks.stack_outputs[f"{ORG}/exchange"] = {
-        contracts.EXCHANGE_ENDPOINT: EXCHANGE, contracts.party_tls_output(30000): TLS,
-        contracts.party_tls_output(40000): {**TLS, "certPem": "OTHER"}}
+        contracts.EXCHANGE_ENDPOINT: EXCHANGE,
+        contracts.party_tls_output(30000): TLS,
+        contracts.party_tls_output(40000): {**TLS, "certPem": "OTHER"},
+    }
     harness.mocks.secret_output_names[f"{ORG}/exchange"] = [contracts.party_tls_output(30000)]
     endpoint, bundle = harness.run(lambda: read_exchange_for_party("exchange", 30000))
     assert harness.value(endpoint) == EXCHANGE
@@ -92,7 +114,9 @@ def test_exchange_not_deployed_yet_is_none_not_a_crash(harness):
 
 def test_exchange_without_this_party_gives_endpoint_but_no_bundle(harness):
     harness.mocks.stack_outputs[f"{ORG}/exchange"] = {
-        contracts.EXCHANGE_ENDPOINT: EXCHANGE, contracts.party_tls_output(40000): TLS}
+        contracts.EXCHANGE_ENDPOINT: EXCHANGE,
+        contracts.party_tls_output(40000): TLS,
+    }
     endpoint, bundle = harness.run(lambda: read_exchange_for_party("exchange", 30000))
     assert harness.value(endpoint) == EXCHANGE
     assert harness.value(bundle) is None

@@ -137,8 +137,12 @@ def test_max_passes_must_be_positive():
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    exchange = {"kubefate-tanzu:role": "exchange", "kubefate-tanzu:exchange": {
-        "parties": [{"partyId": 30000, "stack": "party-30000"}, {"partyId": 40000, "stack": "party-40000"}]}}
+    exchange = {
+        "kubefate-tanzu:role": "exchange",
+        "kubefate-tanzu:exchange": {
+            "parties": [{"partyId": 30000, "stack": "party-30000"}, {"partyId": 40000, "stack": "party-40000"}]
+        },
+    }
     (tmp_path / "Pulumi.exchange.yaml").write_text(yaml.safe_dump({"config": exchange}))
     for p in FED.parties:
         (tmp_path / f"Pulumi.{p}.yaml").write_text(yaml.safe_dump({"config": {"kubefate-tanzu:role": "party"}}))
@@ -215,11 +219,21 @@ def test_cli_plan_errors_are_exit_code_two(repo):
 def test_cli_config_settings_read_secrets_from_files(repo, tmp_path):
     kubeconfig = tmp_path / "kc.yaml"
     kubeconfig.write_text("apiVersion: v1\n")
-    args = cli.parse_args(["up", "--kubeconfig-file", str(kubeconfig), "--config", "sizing=trial",
-                           "--secret-file", f"other:token={kubeconfig}"])
+    args = cli.parse_args(
+        [
+            "up",
+            "--kubeconfig-file",
+            str(kubeconfig),
+            "--config",
+            "sizing=trial",
+            "--secret-file",
+            f"other:token={kubeconfig}",
+        ]
+    )
     settings = {s.key: s for s in cli.config_settings(args)}
     assert settings["kubefate-tanzu:kubeconfig"].secret and settings["kubefate-tanzu:kubeconfig"].value == (
-        "apiVersion: v1\n")
+        "apiVersion: v1\n"
+    )
     assert settings["other:token"].secret
     assert settings["kubefate-tanzu:sizing"].value == "trial" and not settings["kubefate-tanzu:sizing"].secret
 

@@ -14,8 +14,12 @@ def write_stack(root, name: str, config: dict) -> None:
 
 
 def exchange_config(*stacks: str) -> dict:
-    return {"kubefate-tanzu:role": "exchange", "kubefate-tanzu:exchange": {
-        "parties": [{"partyId": 30000 + 10000 * i, "stack": s} for i, s in enumerate(stacks)]}}
+    return {
+        "kubefate-tanzu:role": "exchange",
+        "kubefate-tanzu:exchange": {
+            "parties": [{"partyId": 30000 + 10000 * i, "stack": s} for i, s in enumerate(stacks)]
+        },
+    }
 
 
 @pytest.fixture

@@ -75,11 +75,11 @@ def fake_proc(root: Path, pid: int, comm: str, start: int, marker: str | None = 
 
 
 def test_only_processes_of_dead_runs_on_this_host_are_leftovers(tmp_path):
-    fake_proc(tmp_path, 100, "python3", 5000)                       # a live run's orchestrator
-    fake_proc(tmp_path, 101, "pulumi", 5100, "vm:100:5000")         # its CLI: run alive
+    fake_proc(tmp_path, 100, "python3", 5000)  # a live run's orchestrator
+    fake_proc(tmp_path, 101, "pulumi", 5100, "vm:100:5000")  # its CLI: run alive
     fake_proc(tmp_path, 200, "pulumi-language", 6100, "vm:150:4000")  # run 150 is gone
-    fake_proc(tmp_path, 201, "python3", 6200, "vm:100:4999")        # pid 100 reused by another process
-    fake_proc(tmp_path, 300, "pulumi", 7000, "laptop:150:4000")     # another host's marker: never ours
+    fake_proc(tmp_path, 201, "python3", 6200, "vm:100:4999")  # pid 100 reused by another process
+    fake_proc(tmp_path, 300, "pulumi", 7000, "laptop:150:4000")  # another host's marker: never ours
     fake_proc(tmp_path, 400, "bash", 7100)
     procs = processes.scan(tmp_path)
     left = processes.leftovers(procs, "vm", lambda run: processes.run_alive(run, "vm", tmp_path))
@@ -116,6 +116,7 @@ def test_stop_leftovers_asks_a_leftover_cli_to_stop_then_kills_the_rest(tmp_path
         sent.append((pid, sig))
         if sig == signal.SIGKILL or (pid == 200 and sig == signal.SIGTERM):
             (tmp_path / str(pid) / "stat").unlink()  # it exits
+
     stopped = processes.stop_leftovers("vm", tmp_path, grace=1, send=send, sleep=lambda _s: None)
     assert sorted(p.pid for p in stopped) == [200, 201]
     assert sent == [(200, signal.SIGTERM), (201, signal.SIGKILL)]
@@ -126,8 +127,9 @@ def test_a_real_leftover_of_a_dead_run_is_stopped():
     env = {**os.environ, processes.MARKER: str(dead)}
     proc = subprocess.Popen(["sleep", "60"], env=env, start_new_session=True)
     try:
-        assert wait_until(lambda: (processes.read_proc(proc.pid) or processes.ProcInfo(0, 0, 0, "", 0, None)).run
-                          == dead)
+        assert wait_until(
+            lambda: (processes.read_proc(proc.pid) or processes.ProcInfo(0, 0, 0, "", 0, None)).run == dead
+        )
         stopped = processes.stop_leftovers(processes.hostname(), grace=1)
         assert proc.pid in [p.pid for p in stopped]
         assert proc.wait(timeout=5) == -signal.SIGKILL
@@ -147,8 +149,9 @@ def test_stack_is_read_from_the_arguments():
 
 def test_secrets_reach_the_cli_on_stdin(fake_root):
     command = TrackedPulumiCommand(ProcessTable(reaper=False), root=str(fake_root), skip_version_check=True)
-    result = command.run(["config", "set", "k", "--secret"], str(fake_root), {"FAKE_READ_STDIN": "1"},
-                         stdin_text="s3cr3t\n")
+    result = command.run(
+        ["config", "set", "k", "--secret"], str(fake_root), {"FAKE_READ_STDIN": "1"}, stdin_text="s3cr3t\n"
+    )
     assert result.stdout == "stdin:s3cr3t"
 
 
@@ -172,8 +175,9 @@ def test_sigkill_to_the_whole_run_leaves_no_process_behind(fake_root, tmp_path):
     script = tmp_path / "orchestrator.py"
     script.write_text(textwrap.dedent(ORCHESTRATOR.format(repo=str(REPO), root=str(fake_root))))
     env = {**os.environ, "FAKE_PLUGIN_PIDFILE": str(pidfile)}
-    run = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True,
-                           start_new_session=True)
+    run = subprocess.Popen(
+        [sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         assert run.stdout.readline().strip() == "started"
         run_id = processes.RunId(processes.hostname(), run.pid, processes.start_ticks(run.pid))
@@ -184,8 +188,9 @@ def test_sigkill_to_the_whole_run_leaves_no_process_behind(fake_root, tmp_path):
 
         os.killpg(run.pid, signal.SIGKILL)  # the run's own process group: none of the others
         run.wait(timeout=5)
-        assert wait_until(lambda: all(gone(p.pid) for p in members), timeout=10), \
-            [p for p in members if not gone(p.pid)]
+        assert wait_until(lambda: all(gone(p.pid) for p in members), timeout=10), [
+            p for p in members if not gone(p.pid)
+        ]
     finally:
         for p in processes.of_run(processes.scan(), processes.RunId(processes.hostname(), run.pid, 0)):
             os.kill(p.pid, signal.SIGKILL)

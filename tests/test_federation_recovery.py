@@ -16,8 +16,15 @@ T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC).timestamp()
 PROJECT = "kubefate-tanzu"
 
 
-def write_lock(root: Path, stack: str, name: str, pid: int, host: str = "vm", ts: str = "2026-01-02T03:04:05Z",
-               org: str = "organization") -> Path:
+def write_lock(
+    root: Path,
+    stack: str,
+    name: str,
+    pid: int,
+    host: str = "vm",
+    ts: str = "2026-01-02T03:04:05Z",
+    org: str = "organization",
+) -> Path:
     d = root / ".pulumi" / "locks" / org / PROJECT / stack
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{name}.json"
@@ -48,8 +55,8 @@ def test_a_lock_of_a_vanished_process_on_this_host_is_stale():
 
 def test_a_reused_pid_does_not_keep_a_lock_alive():
     lock = locks.Lock("l.json", 15053, "root", "vm", locks.parse_timestamp("2026-01-02T03:04:05Z"))
-    assert locks.judge(lock, "vm", {15053: T0 + 3600}.get).stale          # started an hour after the lock
-    assert not locks.judge(lock, "vm", {15053: T0 - 1}.get).stale         # the holder itself
+    assert locks.judge(lock, "vm", {15053: T0 + 3600}.get).stale  # started an hour after the lock
+    assert not locks.judge(lock, "vm", {15053: T0 - 1}.get).stale  # the holder itself
 
 
 def test_another_hosts_lock_is_never_judged_stale():
@@ -59,12 +66,14 @@ def test_another_hosts_lock_is_never_judged_stale():
 
 
 def test_pulumis_lock_error_is_parsed_for_any_diy_backend():
-    text = ("error: the stack is currently locked by 2 lock(s). Either wait for the other process(es) to end or "
-            "delete the lock file with `pulumi cancel`.\n"
-            "  s3://bucket/.pulumi/locks/organization/p/exchange/a.json: created by root@vm (pid 15053) at "
-            "2026-01-02T03:04:05Z\n"
-            "  s3://bucket/.pulumi/locks/organization/p/exchange/b.json: created by ci@runner-7 (pid 9) at "
-            "2026-01-02T03:04:06.5Z")
+    text = (
+        "error: the stack is currently locked by 2 lock(s). Either wait for the other process(es) to end or "
+        "delete the lock file with `pulumi cancel`.\n"
+        "  s3://bucket/.pulumi/locks/organization/p/exchange/a.json: created by root@vm (pid 15053) at "
+        "2026-01-02T03:04:05Z\n"
+        "  s3://bucket/.pulumi/locks/organization/p/exchange/b.json: created by ci@runner-7 (pid 9) at "
+        "2026-01-02T03:04:06.5Z"
+    )
     found = locks.locks_from_error(text)
     assert [(lk.hostname, lk.pid) for lk in found] == [("vm", 15053), ("runner-7", 9)]
     advice = locks.explain_error("exchange", text, "vm", {}.get)
@@ -73,8 +82,10 @@ def test_pulumis_lock_error_is_parsed_for_any_diy_backend():
 
 
 def test_a_stale_lock_on_a_backend_not_edited_here_gets_the_cancel_command():
-    text = ("error: the stack is currently locked by 1 lock(s). x\n  gs://b/.pulumi/locks/o/p/s/a.json: created "
-            "by root@vm (pid 15053) at 2026-01-02T03:04:05Z")
+    text = (
+        "error: the stack is currently locked by 1 lock(s). x\n  gs://b/.pulumi/locks/o/p/s/a.json: created "
+        "by root@vm (pid 15053) at 2026-01-02T03:04:05Z"
+    )
     advice = locks.explain_error("s", text, "vm", {}.get)
     assert "no holder is alive" in advice and "pulumi cancel --stack s --yes" in advice
 
@@ -99,19 +110,26 @@ PROVIDER_REF = f"{PROVIDER_URN}::0c7d"
 
 
 def res(name: str, rtype: str, inputs: dict | None = None, rid: str | None = None, **extra) -> dict:
-    r = {"urn": f"urn:pulumi:s::kubefate-tanzu::{rtype}::{name}", "custom": True, "type": rtype,
-         "inputs": inputs or {}, "parent": STACK_URN, "provider": PROVIDER_REF, **extra}
+    r = {
+        "urn": f"urn:pulumi:s::kubefate-tanzu::{rtype}::{name}",
+        "custom": True,
+        "type": rtype,
+        "inputs": inputs or {},
+        "parent": STACK_URN,
+        "provider": PROVIDER_REF,
+        **extra,
+    }
     if rid:
         r["id"] = rid
     return r
 
 
 def deployment(resources: list[dict], ops: list[tuple[str, dict]]) -> dict:
-    base = [{"urn": STACK_URN, "custom": False, "type": "pulumi:pulumi:Stack"},
-            {"urn": PROVIDER_URN, "custom": True, "id": "0c7d", "type": "pulumi:providers:kubernetes",
-             "parent": STACK_URN}]
-    return {"resources": base + resources,
-            "pending_operations": [{"type": kind, "resource": r} for kind, r in ops]}
+    base = [
+        {"urn": STACK_URN, "custom": False, "type": "pulumi:pulumi:Stack"},
+        {"urn": PROVIDER_URN, "custom": True, "id": "0c7d", "type": "pulumi:providers:kubernetes", "parent": STACK_URN},
+    ]
+    return {"resources": base + resources, "pending_operations": [{"type": kind, "resource": r} for kind, r in ops]}
 
 
 CM = "kubernetes:core/v1:ConfigMap"
@@ -119,9 +137,11 @@ CM = "kubernetes:core/v1:ConfigMap"
 
 def test_kubernetes_ids_come_from_the_checked_inputs():
     assert pending.kubernetes_id(res("a", CM, {"metadata": {"name": "a-1x2y", "namespace": "fate-30000"}})) == (
-        "fate-30000/a-1x2y")
+        "fate-30000/a-1x2y"
+    )
     assert pending.kubernetes_id(res("ns", "kubernetes:core/v1:Namespace", {"metadata": {"name": "fate-1"}})) == (
-        "fate-1")
+        "fate-1"
+    )
     assert pending.kubernetes_id(res("p", "random:index/randomPassword:RandomPassword", {"length": 20})) is None
     assert pending.kubernetes_id(res("x", CM, {"metadata": {}})) is None
 
@@ -131,10 +151,15 @@ def test_pending_creates_are_adopted_or_cleared_and_the_rest_refreshed():
     made = res("sni", CM, {"metadata": {"name": "sni-5k2q", "namespace": "fate-exchange"}})
     password = res("pw", "random:index/randomPassword:RandomPassword", {"length": 20})
     password["provider"] = None
-    orphan_child = res("child", CM, {"metadata": {"name": "c", "namespace": "fate-exchange"}},
-                       dependencies=["urn:pulumi:s::kubefate-tanzu::random:index/randomPassword:RandomPassword::pw"])
-    dep = deployment([existing], [("creating", made), ("creating", password), ("creating", orphan_child),
-                                  ("updating", existing)])
+    orphan_child = res(
+        "child",
+        CM,
+        {"metadata": {"name": "c", "namespace": "fate-exchange"}},
+        dependencies=["urn:pulumi:s::kubefate-tanzu::random:index/randomPassword:RandomPassword::pw"],
+    )
+    dep = deployment(
+        [existing], [("creating", made), ("creating", password), ("creating", orphan_child), ("updating", existing)]
+    )
     out = pending.resolve(dep)
     assert [(op.urn.rsplit("::", 1)[-1], rid) for op, rid in out.imported] == [("sni", "fate-exchange/sni-5k2q")]
     assert [op.urn.rsplit("::", 1)[-1] for op in out.cleared] == ["pw", "child"]  # child needs the cleared pw
@@ -150,8 +175,10 @@ def test_a_create_before_delete_replacement_marks_the_old_object_for_deletion():
     new = res("sni", CM, {"metadata": {"name": "sni-bbbb", "namespace": "fate-exchange"}})
     out = pending.resolve(deployment([old], [("creating", new)]))
     same_urn = [r for r in out.deployment["resources"] if r["urn"] == old["urn"]]
-    assert [(r["id"], bool(r.get("delete"))) for r in same_urn] == [("fate-exchange/sni-aaaa", True),
-                                                                   ("fate-exchange/sni-bbbb", False)]
+    assert [(r["id"], bool(r.get("delete"))) for r in same_urn] == [
+        ("fate-exchange/sni-aaaa", True),
+        ("fate-exchange/sni-bbbb", False),
+    ]
 
 
 # --- recovery against a fake backend ------------------------------------------------------------------------
@@ -201,8 +228,13 @@ def test_pending_operations_are_resolved_and_refreshed(tmp_path):
     state = FakeState(tmp_path, {"exchange": deployment([], [("creating", made)]), "party-30000": deployment([], [])})
     lines: list[str] = []
     recovery.recover(["exchange", "party-30000", "party-new"], state, host({}), lines.append)
-    assert state.calls == [("export", "exchange"), ("import", "exchange"), ("refresh", "exchange", (made["urn"],)),
-                           ("export", "party-30000"), ("export", "party-new")]
+    assert state.calls == [
+        ("export", "exchange"),
+        ("import", "exchange"),
+        ("refresh", "exchange", (made["urn"],)),
+        ("export", "party-30000"),
+        ("export", "party-new"),
+    ]
     assert state.states["exchange"]["pending_operations"] == []
     assert any("adopted kubernetes:core/v1:ConfigMap fate-exchange/sni-5k2q" in ln for ln in lines)
 
@@ -238,8 +270,10 @@ class RecoveringFederation(FakeState):
 def repo(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
-    exchange = {"kubefate-tanzu:role": "exchange",
-                "kubefate-tanzu:exchange": {"parties": [{"partyId": 30000, "stack": "party-30000"}]}}
+    exchange = {
+        "kubefate-tanzu:role": "exchange",
+        "kubefate-tanzu:exchange": {"parties": [{"partyId": 30000, "stack": "party-30000"}]},
+    }
     (tmp_path / "Pulumi.exchange.yaml").write_text(yaml.safe_dump({"config": exchange}))
     (tmp_path / "Pulumi.party-30000.yaml").write_text(yaml.safe_dump({"config": {}}))
     return tmp_path
@@ -247,8 +281,13 @@ def repo(tmp_path: Path, monkeypatch) -> Path:
 
 def run(repo: Path, fake, *argv):
     lines: list[str] = []
-    code = cli.main([*argv, "--config-dir", str(repo)], make_runner=lambda a, e: fake, out=lines.append,
-                    sweep=list, host=lambda: host({}))
+    code = cli.main(
+        [*argv, "--config-dir", str(repo)],
+        make_runner=lambda a, e: fake,
+        out=lines.append,
+        sweep=list,
+        host=lambda: host({}),
+    )
     return code, "\n".join(lines)
 
 
@@ -270,8 +309,13 @@ def test_up_refuses_while_a_live_process_holds_a_lock(repo):
     write_lock(state_dir, "party-30000", "b", 777)
     fake = RecoveringFederation(state_dir, {})
     lines: list[str] = []
-    code = cli.main(["up", "--config-dir", str(repo)], make_runner=lambda a, e: fake, out=lines.append,
-                    sweep=list, host=lambda: host({777: T0 - 5}))
+    code = cli.main(
+        ["up", "--config-dir", str(repo)],
+        make_runner=lambda a, e: fake,
+        out=lines.append,
+        sweep=list,
+        host=lambda: host({777: T0 - 5}),
+    )
     text = "\n".join(lines)
     assert code == 1 and "stack party-30000 is locked" in text and "pid 777" in text
     assert not [c for c in fake.calls if c[0] in ("ensure", "up", "import", "refresh")]

@@ -21,13 +21,19 @@ from federation.kube import KubeClient, KubeconfigError, KubeError
 
 LOGS = Path(__file__).parent / "fixtures" / "toy_logs"
 IMAGE = "harbor.example/federatedai/fateflow-spark:2.0.0-release"
-STATEFULSET = {"spec": {"template": {"spec": {
-    "containers": [{"name": "fateflow", "image": IMAGE, "imagePullPolicy": "IfNotPresent"}],
-    "initContainers": [{"name": "wait-for-mysql", "image": "mysql:8.0.28"}],
-    "imagePullSecrets": [{"name": "harbor"}],
-    "nodeSelector": {"pool": "fate"},
-    "tolerations": [{"key": "fate", "operator": "Exists"}],
-}}}}
+STATEFULSET = {
+    "spec": {
+        "template": {
+            "spec": {
+                "containers": [{"name": "fateflow", "image": IMAGE, "imagePullPolicy": "IfNotPresent"}],
+                "initContainers": [{"name": "wait-for-mysql", "image": "mysql:8.0.28"}],
+                "imagePullSecrets": [{"name": "harbor"}],
+                "nodeSelector": {"pool": "fate"},
+                "tolerations": [{"key": "fate", "operator": "Exists"}],
+            }
+        }
+    }
+}
 
 
 def log(name: str) -> str:
@@ -35,12 +41,19 @@ def log(name: str) -> str:
 
 
 def a_run(**kw: Any) -> tj.ToyRun:
-    args = {"guest": 30000, "host": 40000, "namespace": "fate-30000", "source": tj.guest_image(STATEFULSET),
-            "timeout": 600, "run_id": "0115103045ab12"}
+    args = {
+        "guest": 30000,
+        "host": 40000,
+        "namespace": "fate-30000",
+        "source": tj.guest_image(STATEFULSET),
+        "timeout": 600,
+        "run_id": "0115103045ab12",
+    }
     return tj.ToyRun(**{**args, **kw})
 
 
 # --- the Job ---------------------------------------------------------------------------------------------------
+
 
 def test_the_job_runs_the_guests_own_fateflow_image_once_within_its_bound():
     job = tj.render_job(a_run())
@@ -111,23 +124,43 @@ def test_a_statefulset_without_fateflow_is_reported():
 
 # --- fate-client's output ----------------------------------------------------------------------------------------
 
+
 def test_success_is_the_toy_jobs_success_line():
     v = tj.classify_log(log("success"))
     assert v.ok and v.job_id == "202601151030455170160" and v.hop is None
     assert v.detail == "toy test job 202601151030455170160 is success"
 
 
-@pytest.mark.parametrize("name, hop, detail, line", [
-    ("fateflow-down", "fateflow", "flow init could not connect to fateflow:9380",
-     '"retmsg": "Fate Flow CLI initialization failed'),
-    ("submit-refused", "fateflow", "submit could not reach fateflow:9380: Connection refused",
-     '"retmsg": "Connection refused'),
-    ("create-job-failed", "federation", "Federated schedule error, 502 Server Error: Bad Gateway for url: "
-     "http://nginx:9300/v2/partner/job/create", '"message": "Traceback'),
-    ("job-failed", "job", "the toy job 202601151030455170160 reached both parties and ended failed",
-     "toy test job 202601151030455170160 is failed"),
-    ("stuck-running", "federation", "was still running when flow's timeout ended it", "timeout..."),
-])
+@pytest.mark.parametrize(
+    "name, hop, detail, line",
+    [
+        (
+            "fateflow-down",
+            "fateflow",
+            "flow init could not connect to fateflow:9380",
+            '"retmsg": "Fate Flow CLI initialization failed',
+        ),
+        (
+            "submit-refused",
+            "fateflow",
+            "submit could not reach fateflow:9380: Connection refused",
+            '"retmsg": "Connection refused',
+        ),
+        (
+            "create-job-failed",
+            "federation",
+            "Federated schedule error, 502 Server Error: Bad Gateway for url: http://nginx:9300/v2/partner/job/create",
+            '"message": "Traceback',
+        ),
+        (
+            "job-failed",
+            "job",
+            "the toy job 202601151030455170160 reached both parties and ended failed",
+            "toy test job 202601151030455170160 is failed",
+        ),
+        ("stuck-running", "federation", "was still running when flow's timeout ended it", "timeout..."),
+    ],
+)
 def test_each_failure_of_the_real_cli_names_its_hop_and_line(name, hop, detail, line):
     v = tj.classify_log(log(name))
     assert not v.ok and v.hop == hop
@@ -142,22 +175,34 @@ def test_a_submit_that_never_returns_is_a_federation_problem():
     assert v.hop == "federation" and "submit did not return" in v.detail
 
 
-@pytest.mark.parametrize("text, hop, detail", [
-    ("kft-toy: flow init --ip fateflow --port 9380\nbash: line 3: flow: command not found\n"
-     "kft-toy: result: flow init failed\n", "client", "no working `flow`"),
-    ("Traceback (most recent call last):\nPermissionError: [Errno 13] Permission denied: '/data/projects/fate/"
-     "fate_client/python/fate_client/settings.yaml'\n", "client", "settings.yaml"),
-    ("", "client", "log is empty"),
-    ("kft-toy: flow init --ip fateflow --port 9380\nsomething else\n", "job", "no result"),
-])
+@pytest.mark.parametrize(
+    "text, hop, detail",
+    [
+        (
+            "kft-toy: flow init --ip fateflow --port 9380\nbash: line 3: flow: command not found\n"
+            "kft-toy: result: flow init failed\n",
+            "client",
+            "no working `flow`",
+        ),
+        (
+            "Traceback (most recent call last):\nPermissionError: [Errno 13] Permission denied: '/data/projects/fate/"
+            "fate_client/python/fate_client/settings.yaml'\n",
+            "client",
+            "settings.yaml",
+        ),
+        ("", "client", "log is empty"),
+        ("kft-toy: flow init --ip fateflow --port 9380\nsomething else\n", "job", "no result"),
+    ],
+)
 def test_logs_without_the_toys_lines(text, hop, detail):
     v = tj.classify_log(text)
     assert v.hop == hop and detail in v.detail
 
 
 def test_a_refused_submit_other_than_federation_is_fateflows():
-    text = log("submit-refused").replace('"code": 100,\n    "retmsg": "Connection refused',
-                                         '"code": 5001,\n    "retmsg": "Invalid request')
+    text = log("submit-refused").replace(
+        '"code": 100,\n    "retmsg": "Connection refused', '"code": 5001,\n    "retmsg": "Invalid request'
+    )
     v = tj.classify_log(text)
     assert v.hop == "fateflow" and "refused the toy job (code 5001)" in v.detail
 
@@ -176,19 +221,61 @@ def test_the_json_documents_of_the_cli_are_parsed():
     assert [d["code"] for _, d in docs] == [0, 1002]
 
 
-@pytest.mark.parametrize("pod, summary, fatal", [
-    (None, "no pod created yet", False),
-    ({"status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
-                                                     "reason": "Unschedulable", "message": "0/3 nodes"}]}},
-     "Pending: not scheduled (Unschedulable: 0/3 nodes)", False),
-    ({"status": {"phase": "Pending", "containerStatuses": [{"name": "toy", "state": {"waiting": {
-        "reason": "ImagePullBackOff", "message": "Back-off pulling image"}}}]}},
-     "Pending: container waiting (ImagePullBackOff: Back-off pulling image)", True),
-    ({"status": {"phase": "Pending", "containerStatuses": [{"name": "toy", "state": {"waiting": {
-        "reason": "ErrImagePull"}}}]}}, "Pending: container waiting (ErrImagePull)", False),
-    ({"status": {"phase": "Succeeded", "containerStatuses": [{"name": "toy", "state": {"terminated": {
-        "exitCode": 0, "reason": "Completed"}}}]}}, "Succeeded: container exited 0 (Completed)", False),
-])
+@pytest.mark.parametrize(
+    "pod, summary, fatal",
+    [
+        (None, "no pod created yet", False),
+        (
+            {
+                "status": {
+                    "phase": "Pending",
+                    "conditions": [
+                        {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes"}
+                    ],
+                }
+            },
+            "Pending: not scheduled (Unschedulable: 0/3 nodes)",
+            False,
+        ),
+        (
+            {
+                "status": {
+                    "phase": "Pending",
+                    "containerStatuses": [
+                        {
+                            "name": "toy",
+                            "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}},
+                        }
+                    ],
+                }
+            },
+            "Pending: container waiting (ImagePullBackOff: Back-off pulling image)",
+            True,
+        ),
+        (
+            {
+                "status": {
+                    "phase": "Pending",
+                    "containerStatuses": [{"name": "toy", "state": {"waiting": {"reason": "ErrImagePull"}}}],
+                }
+            },
+            "Pending: container waiting (ErrImagePull)",
+            False,
+        ),
+        (
+            {
+                "status": {
+                    "phase": "Succeeded",
+                    "containerStatuses": [
+                        {"name": "toy", "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}
+                    ],
+                }
+            },
+            "Succeeded: container exited 0 (Completed)",
+            False,
+        ),
+    ],
+)
 def test_pod_states(pod, summary, fatal):
     state = tj.pod_state(pod)
     assert state.summary == summary and state.fatal is fatal
@@ -196,9 +283,14 @@ def test_pod_states(pod, summary, fatal):
 
 # --- kubeconfig ------------------------------------------------------------------------------------------------
 
+
 def write_fed(root: Path, party_cluster: dict | None = None) -> plan.Federation:
-    exchange = {"kubefate-tanzu:role": "exchange", "kubefate-tanzu:exchange": {"parties": [
-        {"partyId": 30000, "stack": "party-30000"}, {"partyId": 40000, "stack": "party-40000"}]}}
+    exchange = {
+        "kubefate-tanzu:role": "exchange",
+        "kubefate-tanzu:exchange": {
+            "parties": [{"partyId": 30000, "stack": "party-30000"}, {"partyId": 40000, "stack": "party-40000"}]
+        },
+    }
     (root / "Pulumi.exchange.yaml").write_text(yaml.safe_dump({"config": exchange}))
     for stack in ("party-30000", "party-40000"):
         cfg: dict[str, Any] = {"kubefate-tanzu:role": "party"}
@@ -240,31 +332,43 @@ def _pem_pair(tmp: Path) -> tuple[bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "admin")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
-    return (cert.public_bytes(serialization.Encoding.PEM),
-            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        cert.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+    )
 
 
 def kubeconfig(user: dict, cluster: dict | None = None, context: str = "c1") -> str:
-    return yaml.safe_dump({
-        "clusters": [{"name": "k", "cluster": cluster or {"server": "https://127.0.0.1:6443"}}],
-        "users": [{"name": "u", "user": user}],
-        "contexts": [{"name": context, "context": {"cluster": "k", "user": "u"}}],
-        "current-context": context})
+    return yaml.safe_dump(
+        {
+            "clusters": [{"name": "k", "cluster": cluster or {"server": "https://127.0.0.1:6443"}}],
+            "users": [{"name": "u", "user": user}],
+            "contexts": [{"name": context, "context": {"cluster": "k", "user": "u"}}],
+            "current-context": context,
+        }
+    )
 
 
 def test_kubeconfig_with_inline_client_certificates_leaves_no_key_behind(tmp_path, monkeypatch):
     crt, key = _pem_pair(tmp_path)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
+
     monkeypatch.setattr(tempfile, "tempdir", None)
-    text = kubeconfig({"client-certificate-data": base64.b64encode(crt).decode(),
-                       "client-key-data": base64.b64encode(key).decode()},
-                      {"server": "https://127.0.0.1:6443/",
-                       "certificate-authority-data": base64.b64encode(crt).decode()})
+    text = kubeconfig(
+        {"client-certificate-data": base64.b64encode(crt).decode(), "client-key-data": base64.b64encode(key).decode()},
+        {"server": "https://127.0.0.1:6443/", "certificate-authority-data": base64.b64encode(crt).decode()},
+    )
     client = KubeClient.from_kubeconfig_text(text)
     assert client.server == "https://127.0.0.1:6443" and client.token is None
     assert isinstance(client.context, ssl.SSLContext)
@@ -282,8 +386,9 @@ def test_kubeconfig_tokens_files_and_refusals(tmp_path):
     with pytest.raises(KubeconfigError, match="no context named 'nope'"):
         KubeClient.from_kubeconfig_text(kubeconfig({"token": "t"}), context="nope")
     with pytest.raises(KubeconfigError, match="unusable client certificate") as exc:
-        KubeClient.from_kubeconfig_text(kubeconfig({"client-certificate-data": "bm90IGEgY2VydA==",
-                                                    "client-key-data": "c2VjcmV0LWtleQ=="}))
+        KubeClient.from_kubeconfig_text(
+            kubeconfig({"client-certificate-data": "bm90IGEgY2VydA==", "client-key-data": "c2VjcmV0LWtleQ=="})
+        )
     assert "c2VjcmV0" not in str(exc.value) and "secret-key" not in str(exc.value)
     with pytest.raises(KubeconfigError, match="not YAML"):
         KubeClient.from_kubeconfig_text("token: [unclosed")
@@ -291,13 +396,20 @@ def test_kubeconfig_tokens_files_and_refusals(tmp_path):
 
 # --- a fake API server ------------------------------------------------------------------------------------------
 
+
 class FakeKube:
     """The calls run_toy makes; pods follow ``phases`` (one per poll), the log is ``log_text``."""
 
     server = "https://fake:6443"
 
-    def __init__(self, phases: list[dict | None], log_text: str | None = "", sts: dict | None = STATEFULSET,
-                 create_error: KubeError | None = None, job_conditions: list[dict] | None = None):
+    def __init__(
+        self,
+        phases: list[dict | None],
+        log_text: str | None = "",
+        sts: dict | None = STATEFULSET,
+        create_error: KubeError | None = None,
+        job_conditions: list[dict] | None = None,
+    ):
         self.phases, self.log_text, self.sts, self.create_error = list(phases), log_text, sts, create_error
         self.job_conditions = job_conditions or []
         self.created: list[dict] = []
@@ -317,10 +429,20 @@ class FakeKube:
 
     def items(self, path: str, query=None) -> list[dict]:
         if path.endswith("/events"):
-            return [{"type": "Warning", "reason": "FailedCreate", "message": "exceeded quota: no-pods",
-                     "lastTimestamp": "2026-01-01T00:00:00Z"},
-                    {"type": "Warning", "reason": "DeadlineExceeded", "message": "Job was active longer than "
-                     "specified deadline", "lastTimestamp": "2026-01-01T00:01:00Z"}]
+            return [
+                {
+                    "type": "Warning",
+                    "reason": "FailedCreate",
+                    "message": "exceeded quota: no-pods",
+                    "lastTimestamp": "2026-01-01T00:00:00Z",
+                },
+                {
+                    "type": "Warning",
+                    "reason": "DeadlineExceeded",
+                    "message": "Job was active longer than specified deadline",
+                    "lastTimestamp": "2026-01-01T00:01:00Z",
+                },
+            ]
         status = self.phases[min(self.polls, len(self.phases)) - 1] if self.phases else None
         if status is None:
             return []
@@ -356,8 +478,15 @@ RUNNING = {"phase": "Running", "containerStatuses": [{"name": "toy", "state": {"
 
 
 def done(code: int) -> dict:
-    return {"phase": "Succeeded" if code == 0 else "Failed", "containerStatuses": [
-        {"name": "toy", "state": {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}}}]}
+    return {
+        "phase": "Succeeded" if code == 0 else "Failed",
+        "containerStatuses": [
+            {
+                "name": "toy",
+                "state": {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}},
+            }
+        ],
+    }
 
 
 TARGET = toy.Target(30000, 40000, "party-30000", "fate-30000", Path("/k"))
@@ -366,8 +495,9 @@ TARGET = toy.Target(30000, 40000, "party-30000", "fate-30000", Path("/k"))
 def run_fake(kube: FakeKube, timeout: float = 60, keep: bool = False) -> toy.Report:
     lines: list[str] = []
     clock = FakeClock()
-    report = toy.run_toy(kube, TARGET, timeout, keep, lines.append, toy.Clock(clock.now, clock.sleep),
-                         interval=2.0, run_id="r1")
+    report = toy.run_toy(
+        kube, TARGET, timeout, keep, lines.append, toy.Clock(clock.now, clock.sleep), interval=2.0, run_id="r1"
+    )
     report.elapsed = clock.t  # type: ignore[attr-defined]
     return report
 
@@ -397,8 +527,15 @@ def test_keep_leaves_the_job():
 def test_a_federation_failure_names_the_hop_the_line_and_the_exchange():
     report = run_fake(FakeKube([RUNNING, done(1)], log("create-job-failed")))
     assert not report.ok
-    assert statuses(report) == {"outputs": "ok", "kube": "ok", "schedule": "ok", "client": "ok", "fateflow": "ok",
-                                "federation": "fail", "job": "skipped"}
+    assert statuses(report) == {
+        "outputs": "ok",
+        "kube": "ok",
+        "schedule": "ok",
+        "client": "ok",
+        "fateflow": "ok",
+        "federation": "fail",
+        "job": "skipped",
+    }
     hop = report.row.failure
     assert "Federated schedule error, 502" in hop.detail and "first failing log line" in hop.detail
     assert "python -m federation check" in hop.fix and "party 40000" in hop.fix
@@ -415,8 +552,12 @@ def test_a_completed_pod_whose_log_cannot_be_read_is_not_a_success():
 
 
 def test_an_image_pull_back_off_fails_schedule_at_once():
-    back_off = {"phase": "Pending", "containerStatuses": [{"name": "toy", "state": {"waiting": {
-        "reason": "ImagePullBackOff", "message": "pull access denied"}}}]}
+    back_off = {
+        "phase": "Pending",
+        "containerStatuses": [
+            {"name": "toy", "state": {"waiting": {"reason": "ImagePullBackOff", "message": "pull access denied"}}}
+        ],
+    }
     report = run_fake(FakeKube([{"phase": "Pending"}, back_off]))
     assert report.row.failure.hop == "schedule" and "ImagePullBackOff" in report.row.failure.detail
     assert report.elapsed < 10  # type: ignore[attr-defined]
@@ -442,8 +583,11 @@ def test_a_running_pod_at_the_bound_reports_how_far_the_toy_got():
 
 
 def test_the_deadline_ending_the_job_is_a_timeout():
-    kube = FakeKube([RUNNING], "", job_conditions=[{"type": "Failed", "status": "True",
-                                                    "reason": "DeadlineExceeded", "message": "deadline"}])
+    kube = FakeKube(
+        [RUNNING],
+        "",
+        job_conditions=[{"type": "Failed", "status": "True", "reason": "DeadlineExceeded", "message": "deadline"}],
+    )
     report = run_fake(kube)
     assert "DeadlineExceeded" in report.row.failure.detail
 
@@ -460,6 +604,7 @@ def test_no_statefulset_or_a_refused_create_fail_the_kube_hop():
 
 # --- the command line ---------------------------------------------------------------------------------------------
 
+
 class OutputsOnly:
     def __init__(self, outputs: dict[str, dict | None]):
         self._outputs = outputs
@@ -468,9 +613,11 @@ class OutputsOnly:
         return self._outputs.get(stack)
 
 
-OUTPUTS = {"exchange": {"federatedParties": [30000, 40000]},
-           "party-30000": {"partyId": 30000, "fateNamespace": "fate-30000"},
-           "party-40000": {"partyId": 40000, "fateNamespace": "fate-40000"}}
+OUTPUTS = {
+    "exchange": {"federatedParties": [30000, 40000]},
+    "party-30000": {"partyId": 30000, "fateNamespace": "fate-30000"},
+    "party-40000": {"partyId": 40000, "fateNamespace": "fate-40000"},
+}
 
 
 @pytest.fixture
@@ -488,17 +635,21 @@ def run_cli(repo: Path, outputs, *argv: str, kube: FakeKube | None = None, monke
         monkeypatch.setattr(toy.KubeClient, "from_kubeconfig", classmethod(lambda cls, p, c=None: kube))
         fake, real = FakeClock(), toy.Clock
         monkeypatch.setattr(toy, "Clock", lambda: real(fake.now, fake.sleep))
-    code = cli.main(["toy", *argv, "--config-dir", str(repo)], make_runner=lambda _a, _e: OutputsOnly(outputs),
-                    out=lines.append)
+    code = cli.main(
+        ["toy", *argv, "--config-dir", str(repo)], make_runner=lambda _a, _e: OutputsOnly(outputs), out=lines.append
+    )
     return code, "\n".join(lines)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--timeout", "0"], "--timeout must be positive"),
-    (["--timeout", "10"], "at least 30"),
-    (["--guest", "abc"], "invalid int value"),
-    (["--guest", "-1"], "positive party id"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--timeout", "0"], "--timeout must be positive"),
+        (["--timeout", "10"], "at least 30"),
+        (["--guest", "abc"], "invalid int value"),
+        (["--guest", "-1"], "positive party id"),
+    ],
+)
 def test_argument_errors_exit_2(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
         cli.parse_args(["toy", *argv])

@@ -29,10 +29,12 @@ CONFIGMAP = "kubernetes:core/v1:ConfigMap"
 
 def build(harness, **overrides):
     harness.mocks.on_new[PASSWORD] = lambda a: {"result": KNOWN_PASSWORD}
-    harness.mocks.on_new[SECRET] = lambda a: {"metadata": {**a.inputs.get("metadata", {}),
-                                                           "name": "kubefate-credentials-x1y2"}}
-    cfg = KubeFateServiceConfig.model_validate({"host": HOST, "storageClass": "vsan-default-storage-policy",
-                                                **overrides})
+    harness.mocks.on_new[SECRET] = lambda a: {
+        "metadata": {**a.inputs.get("metadata", {}), "name": "kubefate-credentials-x1y2"}
+    }
+    cfg = KubeFateServiceConfig.model_validate(
+        {"host": HOST, "storageClass": "vsan-default-storage-policy", **overrides}
+    )
 
     def body():
         provider = k8s.Provider("workload", kubeconfig="fake")
@@ -49,8 +51,9 @@ def env_of(harness, deployment: str) -> dict[str, dict]:
 def test_registers_the_kubefate_objects_as_children_on_the_given_provider(harness):
     build(harness)
     kinds = [r.typ for r in harness.mocks.registered if r.typ.startswith("kubernetes:")]
-    assert sorted(kinds) == sorted([NS, SA, ROLE, BINDING, SECRET, PVC, DEPLOYMENT, SERVICE, DEPLOYMENT, SERVICE,
-                                    INGRESS])
+    assert sorted(kinds) == sorted(
+        [NS, SA, ROLE, BINDING, SECRET, PVC, DEPLOYMENT, SERVICE, DEPLOYMENT, SERVICE, INGRESS]
+    )
     assert len(harness.mocks.of_type(PASSWORD)) == 3
     for r in harness.mocks.registered:
         if r.typ.startswith("kubernetes:") or r.typ == PASSWORD:
@@ -67,8 +70,11 @@ def test_names_follow_upstream(harness):
     assert harness.mocks.one(SA).k8s_namespace == "kube-fate"
     assert harness.mocks.one(ROLE).k8s_name == "kubefate-role"
     binding = harness.mocks.one(BINDING).inputs
-    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                                  "name": "kubefate-role"}
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "kubefate-role",
+    }
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "kubefate-admin", "namespace": "kube-fate"}]
     assert {r.k8s_name for r in harness.mocks.of_type(DEPLOYMENT)} == {"kubefate", "mariadb"}
     assert {r.k8s_name for r in harness.mocks.of_type(SERVICE)} == {"kubefate", "mariadb"}
@@ -101,8 +107,13 @@ def test_istio_rules_only_on_request(harness):
     build(harness, istio=True)
     rules = harness.mocks.one(ROLE).inputs["rules"]
     istio = [r for r in rules if r["apiGroups"] == ["networking.istio.io"]]
-    assert istio == [{"apiGroups": ["networking.istio.io"], "resources": ["gateways", "virtualservices"],
-                      "verbs": ["get", "create", "delete", "update", "patch"]}]
+    assert istio == [
+        {
+            "apiGroups": ["networking.istio.io"],
+            "resources": ["gateways", "virtualservices"],
+            "verbs": ["get", "create", "delete", "update", "patch"],
+        }
+    ]
 
 
 def test_database_on_a_retained_claim_of_the_configured_class(harness, monkeypatch):
@@ -110,8 +121,11 @@ def test_database_on_a_retained_claim_of_the_configured_class(harness, monkeypat
     build(harness, databaseSize="20Gi")
     claim = harness.mocks.one(PVC)
     assert claim.k8s_name == "kubefate-mariadb-data" and claim.k8s_namespace == "kube-fate"
-    assert claim.inputs["spec"] == {"accessModes": ["ReadWriteOnce"], "storageClassName":
-                                    "vsan-default-storage-policy", "resources": {"requests": {"storage": "20Gi"}}}
+    assert claim.inputs["spec"] == {
+        "accessModes": ["ReadWriteOnce"],
+        "storageClassName": "vsan-default-storage-policy",
+        "resources": {"requests": {"storage": "20Gi"}},
+    }
     # Deleting the namespace would delete the claim, so both outlive `pulumi destroy`.
     assert requests["kubefate-db-data"].retainOnDelete
     assert requests["kubefate-ns"].retainOnDelete
@@ -145,11 +159,16 @@ def test_kubefate_deployment_env_and_probes(harness):
     assert env["FATECLOUD_DB_TYPE"]["value"] == "mysql" and env["FATECLOUD_DB_HOST"]["value"] == "mariadb"
     assert env["FATECLOUD_DB_NAME"]["value"] == "kube_fate" and env["FATECLOUD_LOG_LEVEL"]["value"] == "debug"
     assert env["FATECLOUD_REPO_URL"]["value"] == "https://federatedai.github.io/KubeFATE"
-    for name, key in (("FATECLOUD_DB_USERNAME", "mariadbUsername"), ("FATECLOUD_DB_PASSWORD", "mariadbPassword"),
-                      ("FATECLOUD_USER_USERNAME", "kubefateUsername"),
-                      ("FATECLOUD_USER_PASSWORD", "kubefatePassword")):
-        assert env[name] == {"name": name, "valueFrom": {"secretKeyRef": {"name": "kubefate-credentials-x1y2",
-                                                                          "key": key}}}
+    for name, key in (
+        ("FATECLOUD_DB_USERNAME", "mariadbUsername"),
+        ("FATECLOUD_DB_PASSWORD", "mariadbPassword"),
+        ("FATECLOUD_USER_USERNAME", "kubefateUsername"),
+        ("FATECLOUD_USER_PASSWORD", "kubefatePassword"),
+    ):
+        assert env[name] == {
+            "name": name,
+            "valueFrom": {"secretKeyRef": {"name": "kubefate-credentials-x1y2", "key": key}},
+        }
 
 
 def test_mariadb_credentials_by_reference_and_no_empty_root_password(harness):
@@ -185,11 +204,18 @@ def test_outputs(harness):
 
 
 def test_ingress_host_class_tls_and_await(harness):
-    kf = build(harness, ingressClassName="contour", tlsSecretName="kubefate-tls", awaitIngress=False,
-               ingressAnnotations={"projectcontour.io/websocket-routes": "/"})
+    kf = build(
+        harness,
+        ingressClassName="contour",
+        tlsSecretName="kubefate-tls",
+        awaitIngress=False,
+        ingressAnnotations={"projectcontour.io/websocket-routes": "/"},
+    )
     ingress = harness.mocks.one(INGRESS).inputs
-    assert ingress["metadata"]["annotations"] == {"projectcontour.io/websocket-routes": "/",
-                                                  "pulumi.com/skipAwait": "true"}
+    assert ingress["metadata"]["annotations"] == {
+        "projectcontour.io/websocket-routes": "/",
+        "pulumi.com/skipAwait": "true",
+    }
     spec = ingress["spec"]
     assert spec["ingressClassName"] == "contour"
     assert spec["tls"] == [{"hosts": [HOST], "secretName": "kubefate-tls"}]

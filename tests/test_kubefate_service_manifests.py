@@ -18,8 +18,17 @@ def test_rules_are_upstreams_without_wildcards_psp_or_istio():
         for group in rule["apiGroups"]:
             by_group.setdefault(group, set()).update(rule["resources"])
     assert by_group == {
-        "": {"namespaces", "configmaps", "services", "secrets", "persistentvolumeclaims", "serviceaccounts",
-             "pods", "pods/log", "nodes"},
+        "": {
+            "namespaces",
+            "configmaps",
+            "services",
+            "secrets",
+            "persistentvolumeclaims",
+            "serviceaccounts",
+            "pods",
+            "pods/log",
+            "nodes",
+        },
         "apps": {"deployments", "statefulsets", "deployments/status", "statefulsets/status"},
         "networking.k8s.io": {"ingresses"},
         "rbac.authorization.k8s.io": {"roles", "rolebindings"},
@@ -75,12 +84,24 @@ def test_labels_keep_upstreams_selector():
 
 
 def test_ingress_spec_plain_and_tls():
-    assert m.ingress_spec(CFG) == {"rules": [{"host": CFG.host, "http": {"paths": [
-        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "kubefate", "port": {"number": 8080}}}}
-    ]}}]}
+    assert m.ingress_spec(CFG) == {
+        "rules": [
+            {
+                "host": CFG.host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": "kubefate", "port": {"number": 8080}}},
+                        }
+                    ]
+                },
+            }
+        ]
+    }
     tls = CFG.model_copy(update={"tls_secret_name": "t", "ingress_class_name": "nginx"})
     spec = m.ingress_spec(tls)
     assert spec["tls"] == [{"hosts": [CFG.host], "secretName": "t"}] and spec["ingressClassName"] == "nginx"
     assert m.ingress_annotations(CFG) == {}
-    assert m.ingress_annotations(CFG.model_copy(update={"await_ingress": False})) == {
-        "pulumi.com/skipAwait": "true"}
+    assert m.ingress_annotations(CFG.model_copy(update={"await_ingress": False})) == {"pulumi.com/skipAwait": "true"}

@@ -20,8 +20,12 @@ def load(name: str):
 
 def test_spark_pulsar_example_shape():
     spec = load("cluster-spark-pulsar.yaml")
-    assert (spec.backend_name, spec.name, spec.namespace, spec.party_id) == ("spark-pulsar", "fate-9999",
-                                                                             "fate-9999", 9999)
+    assert (spec.backend_name, spec.name, spec.namespace, spec.party_id) == (
+        "spark-pulsar",
+        "fate-9999",
+        "fate-9999",
+        9999,
+    )
     assert spec.nginx.route_table[10000].fateflow[0].http_port == 30103
     assert spec.pulsar.route_table[10000].ssl_port == 30109
     assert spec.python.spark.cores_per_node == 20

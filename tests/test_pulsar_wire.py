@@ -39,8 +39,14 @@ def test_error_round_trip():
 
 
 def test_unknown_fields_are_skipped_and_defaults_apply():
-    inner = (wire.field_bytes(1, b"broker") + bytes([0x25]) + b"\x01\x02\x03\x04"   # field 4, fixed32
-             + bytes([0x39]) + b"\x00" * 8 + wire.field_bytes(9, b"future"))        # field 7 fixed64, field 9
+    inner = (
+        wire.field_bytes(1, b"broker")
+        + bytes([0x25])
+        + b"\x01\x02\x03\x04"  # field 4, fixed32
+        + bytes([0x39])
+        + b"\x00" * 8
+        + wire.field_bytes(9, b"future")
+    )  # field 7 fixed64, field 9
     command = wire.field_varint(1, wire.CONNECTED) + wire.field_bytes(3, inner)
     assert wire.decode_command(command) == wire.Connected("broker", 0, None)
 
@@ -64,14 +70,17 @@ def test_an_http_answer_is_not_mistaken_for_a_frame():
         wire.split_frame(b"HTTP/1.1 400 Bad Request\r\n")
 
 
-@pytest.mark.parametrize("command, message", [
-    (wire.field_bytes(2, b""), "without a type"),
-    (wire.field_varint(1, wire.CONNECTED) + wire.field_bytes(3, wire.field_varint(2, 1)), "without server_version"),
-    (wire.field_varint(1, wire.CONNECT) + wire.field_bytes(2, b""), "without client_version"),
-    (bytes([0x08]), "truncated varint"),
-    (bytes([0x12, 0x05, 0x01]), "runs past the end"),
-    (bytes([0x0B]), "unsupported wire type 3"),
-])
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        (wire.field_bytes(2, b""), "without a type"),
+        (wire.field_varint(1, wire.CONNECTED) + wire.field_bytes(3, wire.field_varint(2, 1)), "without server_version"),
+        (wire.field_varint(1, wire.CONNECT) + wire.field_bytes(2, b""), "without client_version"),
+        (bytes([0x08]), "truncated varint"),
+        (bytes([0x12, 0x05, 0x01]), "runs past the end"),
+        (bytes([0x0B]), "unsupported wire type 3"),
+    ],
+)
 def test_malformed_commands_are_wire_errors(command, message):
     with pytest.raises(wire.WireError, match=message):
         wire.decode_command(command)
@@ -92,5 +101,6 @@ def test_varints():
     assert wire.read_varint(b"\xac\x02", 0) == (300, 2)
     # a negative int32 decodes back to itself
     command = wire.field_varint(1, wire.CONNECTED) + wire.field_bytes(
-        3, wire.field_bytes(1, b"b") + wire.field_varint(2, -1))
+        3, wire.field_bytes(1, b"b") + wire.field_varint(2, -1)
+    )
     assert wire.decode_command(command).protocol_version == -1

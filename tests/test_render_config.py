@@ -42,8 +42,11 @@ def test_standalone_conf_plain():
 
 def test_standalone_conf_tls_serves_both_listeners():
     conf = props(render_standalone_conf(spark(), tls=True))
-    assert (conf["brokerServicePort"], conf["brokerServicePortTls"], conf["webServicePortTls"]) == ("6650", "6651",
-                                                                                                   "8081")
+    assert (conf["brokerServicePort"], conf["brokerServicePortTls"], conf["webServicePortTls"]) == (
+        "6650",
+        "6651",
+        "8081",
+    )
     assert conf["tlsEnabled"] == "true"
     assert conf["tlsCertificateFilePath"] == "/opt/pulsar/certs/broker.cert.pem"
     assert conf["tlsKeyFilePath"] == "/opt/pulsar/certs/broker.key-pk8.pem"
@@ -82,7 +85,8 @@ def test_eggroll_properties_with_placeholders():
     assert conf["eggroll.security.login.password"] == DASHBOARD_PASSWORD_PLACEHOLDER
     assert conf["eggroll.resourcemanager.clustermanager.jdbc.url"] == (
         "jdbc:mysql://mysql:3306/eggroll_meta?useSSL=false&serverTimezone=Asia/Shanghai&characterEncoding=utf8"
-        "&allowPublicKeyRetrieval=true")
+        "&allowPublicKeyRetrieval=true"
+    )
     assert conf["eggroll.resourcemanager.process.tag"] == "9999"
     assert conf["eggroll.session.processors.per.node"] == "4"
 
@@ -94,8 +98,12 @@ def test_osx_broker_uses_the_real_party_id():
 
 
 def test_osx_route_table_with_exchange_default_and_parties():
-    s = eggroll(osx={"exchange": {"ip": "10.0.0.1", "port": 30000},
-                     "partyList": [{"partyId": 10000, "partyIp": "10.0.0.2", "partyPort": 30101}]})
+    s = eggroll(
+        osx={
+            "exchange": {"ip": "10.0.0.1", "port": 30000},
+            "partyList": [{"partyId": 10000, "partyIp": "10.0.0.2", "partyPort": 30101}],
+        }
+    )
     table = json.loads(render_osx_route_table(s))
     assert table["route_table"]["default"] == {"default": [{"ip": "10.0.0.1", "port": 30000}]}
     assert table["route_table"]["10000"] == {"default": [{"ip": "10.0.0.2", "port": 30101}]}

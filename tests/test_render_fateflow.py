@@ -58,8 +58,9 @@ def test_spark_cores_come_from_configuration_not_hard_coded():
 
 
 def test_eggroll_cores_follow_nodemanagers():
-    s = FateSpec.model_validate({"partyId": 9, "backend": "eggroll",
-                                 "nodemanager": {"replicas": 3, "sessionProcessorsPerNode": 8}})
+    s = FateSpec.model_validate(
+        {"partyId": 9, "backend": "eggroll", "nodemanager": {"replicas": 3, "sessionProcessorsPerNode": 8}}
+    )
     assert yaml.safe_load(render_service_conf(s))["computing"]["eggroll"]["cores"] == 8
     assert yaml.safe_load(render_service_conf(s))["computing"]["eggroll"]["nodes"] == 3
 
@@ -83,9 +84,20 @@ def test_spark_defaults_cluster_mode():
 
 
 def test_spark_defaults_local_mode_and_ports():
-    s = FateSpec.model_validate({"partyId": 9, "backend": "spark-local-pulsar",
-                                 "python": {"spark": {"driverStartPort": 40000, "portMaxRetries": 10,
-                                                      "blockManagerStartPort": 41000, "pysparkPython": "python3"}}})
+    s = FateSpec.model_validate(
+        {
+            "partyId": 9,
+            "backend": "spark-local-pulsar",
+            "python": {
+                "spark": {
+                    "driverStartPort": 40000,
+                    "portMaxRetries": 10,
+                    "blockManagerStartPort": 41000,
+                    "pysparkPython": "python3",
+                }
+            },
+        }
+    )
     lines = dict(line.split(None, 1) for line in render_spark_defaults(s).strip().splitlines())
     assert lines["spark.master"] == "local[*]"
     assert lines["spark.driver.port"] == "40000"

@@ -50,8 +50,10 @@ def test_both_use_the_lua_balancer_the_image_vhosts_and_container_logs(render):
 
 def test_the_two_differ_only_in_the_placeholders():
     party, exchange = render_nginx_conf(), render_exchange_nginx_conf()
-    assert party.replace("fateflow:9380", EXCHANGE_HTTP_UPSTREAM).replace(
-        "fateflow:9360", EXCHANGE_GRPC_UPSTREAM) == exchange
+    assert (
+        party.replace("fateflow:9380", EXCHANGE_HTTP_UPSTREAM).replace("fateflow:9360", EXCHANGE_GRPC_UPSTREAM)
+        == exchange
+    )
 
 
 @pytest.mark.parametrize("bad", ["", "  ", "a; b", "x { }", "a # c", "a\nb", "'q'"])

@@ -23,17 +23,22 @@ def test_data_volume_without_persistence_is_empty_dir():
 
 
 def test_data_volume_with_persistence_is_a_claim_template_on_the_storage_class():
-    volumes, claims = o.data_volume(spec(persistence=True, storageClass="vsan", python={"size": "30Gi"}),
-                                    "python", "python-data", "python")
+    volumes, claims = o.data_volume(
+        spec(persistence=True, storageClass="vsan", python={"size": "30Gi"}), "python", "python-data", "python"
+    )
     assert volumes == []
     assert claims[0]["metadata"]["name"] == "python-data"
-    assert claims[0]["spec"] == {"accessModes": ["ReadWriteOnce"], "storageClassName": "vsan",
-                                 "resources": {"requests": {"storage": "30Gi"}}}
+    assert claims[0]["spec"] == {
+        "accessModes": ["ReadWriteOnce"],
+        "storageClassName": "vsan",
+        "resources": {"requests": {"storage": "30Gi"}},
+    }
 
 
 def test_data_volume_with_existing_claim():
-    volumes, claims = o.data_volume(spec(persistence=True, storageClass="vsan", mysql={"existingClaim": "old"}),
-                                    "mysql", "mysql-data", "mysql")
+    volumes, claims = o.data_volume(
+        spec(persistence=True, storageClass="vsan", mysql={"existingClaim": "old"}), "mysql", "mysql-data", "mysql"
+    )
     assert volumes == [{"name": "mysql-data", "persistentVolumeClaim": {"claimName": "old"}}]
     assert claims == []
 
@@ -63,5 +68,10 @@ def test_effective_resources_never_put_a_default_request_above_a_user_limit():
 def test_labels_carry_kubefate_and_recommended_keys():
     labels = o.labels(spec(), "python")
     assert {k: labels[k] for k in ("name", "partyId", "owner", "cluster", "fateMoudle")} == {
-        "name": "fate-30000", "partyId": "30000", "owner": "kubefate", "cluster": "fate", "fateMoudle": "python"}
+        "name": "fate-30000",
+        "partyId": "30000",
+        "owner": "kubefate",
+        "cluster": "fate",
+        "fateMoudle": "python",
+    }
     assert labels["app.kubernetes.io/part-of"] == "fate"

@@ -17,8 +17,10 @@ def spec(**extra) -> FateSpec:
 def test_nginx_default_route_points_at_the_exchange():
     table = yaml.safe_load(render_nginx_route_table(spec(), EXCHANGE))
     assert table["default"] == {"proxy": [{"host": "10.9.9.9", "http_port": 9300, "grpc_port": 9310}]}
-    assert table[30000] == {"proxy": [{"host": "nginx", "http_port": 9300, "grpc_port": 9310}],
-                            "fateflow": [{"host": "fateflow", "http_port": 9380, "grpc_port": 9360}]}
+    assert table[30000] == {
+        "proxy": [{"host": "nginx", "http_port": 9300, "grpc_port": 9310}],
+        "fateflow": [{"host": "fateflow", "http_port": 9380, "grpc_port": 9360}],
+    }
 
 
 def test_nginx_without_exchange_has_no_default_route():
@@ -28,10 +30,13 @@ def test_nginx_without_exchange_has_no_default_route():
 
 
 def test_nginx_user_routes_and_direct_party_routes():
-    s = spec(nginx={"route_table": {40000: {"fateflow": [{"host": "1.1.1.1", "http_port": 30103,
-                                                          "grpc_port": 30108}]}}})
-    extra = {50000: {"nginx": {"host": "2.2.2.2", "httpPort": 9300, "grpcPort": 9310}, "pulsar": None},
-             40000: {"nginx": {"host": "9.9.9.9", "httpPort": 1, "grpcPort": 2}}}
+    s = spec(
+        nginx={"route_table": {40000: {"fateflow": [{"host": "1.1.1.1", "http_port": 30103, "grpc_port": 30108}]}}}
+    )
+    extra = {
+        50000: {"nginx": {"host": "2.2.2.2", "httpPort": 9300, "grpcPort": 9310}, "pulsar": None},
+        40000: {"nginx": {"host": "9.9.9.9", "httpPort": 1, "grpcPort": 2}},
+    }
     table = yaml.safe_load(render_nginx_route_table(s, EXCHANGE, extra))
     assert table[40000] == {"fateflow": [{"host": "1.1.1.1", "http_port": 30103, "grpc_port": 30108}]}
     assert table[50000]["proxy"] == [{"host": "2.2.2.2", "http_port": 9300, "grpc_port": 9310}]

@@ -13,8 +13,14 @@ from tests.test_tanzu_support import capture_register_requests, unwrap
 
 KNOWN_PASSWORD = "S3cr3t-known"
 EXCHANGE_STACK = "organization/kubefate-tanzu/exchange"
-ENDPOINT = {"host": "10.0.0.9", "nginxHttpPort": 9300, "nginxGrpcPort": 9310, "atsHost": "10.0.0.10",
-            "atsPort": 443, "domain": "fate.org"}
+ENDPOINT = {
+    "host": "10.0.0.9",
+    "nginxHttpPort": 9300,
+    "nginxGrpcPort": 9310,
+    "atsHost": "10.0.0.10",
+    "atsPort": 443,
+    "domain": "fate.org",
+}
 TLS = {"certPem": "CERT", "keyPkcs8Pem": "KEY-PK8", "caPem": "CA"}
 COMPONENTS = ("kubefate:index:TanzuWorkloadCluster", "kubefate:index:KubeFateService", "kubefate:index:FateCluster")
 
@@ -37,8 +43,10 @@ def deploy(harness, values=None):
 
 def test_composes_cluster_kubefate_and_fate(harness, exports, monkeypatch):
     requests = capture_register_requests(monkeypatch)
-    deploy(harness, {**PARTY, "cluster": {"mode": "kubeconfig", "preparation": {"enabled": True,
-                                                                             "defaultStorageClass": True}}})
+    deploy(
+        harness,
+        {**PARTY, "cluster": {"mode": "kubeconfig", "preparation": {"enabled": True, "defaultStorageClass": True}}},
+    )
     for typ in COMPONENTS:
         (component,) = harness.mocks.of_type(typ)
         assert component.parent_type == "pulumi:pulumi:Stack"
@@ -80,8 +88,7 @@ def test_no_generated_password_outside_secrets(harness, exports):
 def test_exports_follow_the_contract_while_the_exchange_is_pending(harness, exports):
     deploy(harness)
     assert harness.value(exports[contracts.PARTY_ID]) == 30000
-    for name in (contracts.NGINX_ENDPOINT, contracts.PULSAR_ENDPOINT, contracts.FATEBOARD_URL,
-                 contracts.NOTEBOOK_URL):
+    for name in (contracts.NGINX_ENDPOINT, contracts.PULSAR_ENDPOINT, contracts.FATEBOARD_URL, contracts.NOTEBOOK_URL):
         assert name in exports
     assert harness.value(exports[contracts.FEDERATION_STATUS]) == {"exchange": "pending", "stack": "exchange"}
     assert harness.value(exports[KUBEFATE_URL]) == "http://kubefate.party-30000.fate.internal"
@@ -91,8 +98,10 @@ def test_exports_follow_the_contract_while_the_exchange_is_pending(harness, expo
 
 
 def test_exchange_outputs_federate_the_party(harness, exports):
-    harness.mocks.stack_outputs[EXCHANGE_STACK] = {contracts.EXCHANGE_ENDPOINT: ENDPOINT,
-                                                   contracts.party_tls_output(30000): TLS}
+    harness.mocks.stack_outputs[EXCHANGE_STACK] = {
+        contracts.EXCHANGE_ENDPOINT: ENDPOINT,
+        contracts.party_tls_output(30000): TLS,
+    }
     harness.mocks.secret_output_names[EXCHANGE_STACK] = [contracts.party_tls_output(30000)]
     deploy(harness)
     assert harness.value(exports[contracts.FEDERATION_STATUS]) == {"exchange": "connected", "stack": "exchange"}
@@ -121,21 +130,32 @@ def test_fate_cluster_yaml_stack_deploys_the_files_cluster(harness, exports, tmp
     (tmp_path / "party.yaml").write_text(
         "name: fate-30000\nnamespace: fate-30000\nchartName: fate\nchartVersion: v2.0.0\npartyId: 30000\n"
         "modules: [mysql, python, fateboard, client, nginx, pulsar]\ncomputing: Spark_local\n"
-        "federation: Pulsar\nstorage: LocalFS\n")
+        "federation: Pulsar\nstorage: LocalFS\n"
+    )
     monkeypatch.setattr(config, "PROJECT_DIR", tmp_path)
     values = {k: v for k, v in PARTY.items() if k != "fate"}
-    deploy(harness, {**values, "kubefateClusterYaml": "party.yaml", "sizing": "trial",
-                     "kubefate": {**PARTY["kubefate"], "storageClass": "standard"}})
+    deploy(
+        harness,
+        {
+            **values,
+            "kubefateClusterYaml": "party.yaml",
+            "sizing": "trial",
+            "kubefate": {**PARTY["kubefate"], "storageClass": "standard"},
+        },
+    )
     assert harness.mocks.of_type("kubefate:index:FateCluster")
     deployed = {r.k8s_name for r in harness.mocks.registered if r.k8s_namespace == "fate-30000"}
     assert "nginx" in deployed and "spark-master" not in deployed
 
 
-@pytest.mark.parametrize(("stack", "connected", "expected"), [
-    (None, False, {"exchange": "none", "stack": None}),
-    ("exchange", False, {"exchange": "pending", "stack": "exchange"}),
-    ("exchange", True, {"exchange": "connected", "stack": "exchange"}),
-])
+@pytest.mark.parametrize(
+    ("stack", "connected", "expected"),
+    [
+        (None, False, {"exchange": "none", "stack": None}),
+        ("exchange", False, {"exchange": "pending", "stack": "exchange"}),
+        ("exchange", True, {"exchange": "connected", "stack": "exchange"}),
+    ],
+)
 def test_federation_status(stack, connected, expected):
     assert federation_status(stack, connected) == expected
 
@@ -147,11 +167,18 @@ def test_main_runs_the_program_and_reports_config_errors_without_a_traceback(har
 
     from tests.stack_runner import ROOT, set_config
 
-    harness.run(lambda: (set_config(PARTY, {"kubeconfig": FAKE_SECRETS["kubeconfig"]}),
-                         runpy.run_path(str(ROOT / "__main__.py"))))
+    harness.run(
+        lambda: (
+            set_config(PARTY, {"kubeconfig": FAKE_SECRETS["kubeconfig"]}),
+            runpy.run_path(str(ROOT / "__main__.py")),
+        )
+    )
     assert harness.mocks.of_type("kubefate:index:FateCluster")
     with pytest.raises(pulumi.RunError) as exc:
-        harness.run(lambda: (set_config({**PARTY, "partyId": 0}, {"kubeconfig": "x"}),
-                             runpy.run_path(str(ROOT / "__main__.py"))))
-    assert "invalid stack configuration (kubefate-tanzu:*):\n  - partyId = 0: party ids are positive" in str(
-        exc.value)
+        harness.run(
+            lambda: (
+                set_config({**PARTY, "partyId": 0}, {"kubeconfig": "x"}),
+                runpy.run_path(str(ROOT / "__main__.py")),
+            )
+        )
+    assert "invalid stack configuration (kubefate-tanzu:*):\n  - partyId = 0: party ids are positive" in str(exc.value)

@@ -14,8 +14,7 @@ KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\n"
 
 def test_adopt_from_secret_content(harness):
     cfg = ClusterConfig.model_validate({"mode": "kubeconfig"})
-    cluster = harness.run(lambda: TanzuWorkloadCluster(
-        "c", TanzuWorkloadClusterArgs(cfg, kubeconfig=KUBECONFIG)))
+    cluster = harness.run(lambda: TanzuWorkloadCluster("c", TanzuWorkloadClusterArgs(cfg, kubeconfig=KUBECONFIG)))
     assert harness.is_secret(cluster.kubeconfig)
     assert harness.value(cluster.kubeconfig) == KUBECONFIG
     provider = harness.mocks.one(PROVIDER)

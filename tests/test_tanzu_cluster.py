@@ -21,16 +21,20 @@ GET_POLICY = "vsphere:index/getPolicy:getPolicy"
 GET_LIBRARY = "vsphere:index/getContentLibrary:getContentLibrary"
 VSAN_POLICY_ID = "aa6d5a82-1c88-45da-85d3-3d74b91a5bad"
 WORKLOAD_KUBECONFIG = "apiVersion: v1\nkind: Config\n# workload\n"
-BASE = {"name": "fate-30000", "vsphereNamespace": "fate-party-30000",
-        "tkrVersion": "v1.26.5---vmware.2-fips.1-tkg.1"}
+BASE = {"name": "fate-30000", "vsphereNamespace": "fate-party-30000", "tkrVersion": "v1.26.5---vmware.2-fips.1-tkg.1"}
 MANAGED = {
     **BASE,
     "vmClasses": ["best-effort-small", "guaranteed-2xlarge"],
     "nodePools": [{"name": "workers", "vmClass": "guaranteed-fate"}],
-    "vsphere": {"manage": True, "server": "vc.example.org", "user": "administrator@vsphere.local",
-                "supervisorId": "sv-42", "storagePolicies": ["vSAN Default Storage Policy"],
-                "contentLibraries": ["tkr-library"],
-                "customVmClasses": [{"name": "guaranteed-fate", "cpus": 8, "memoryMiB": 65536}]},
+    "vsphere": {
+        "manage": True,
+        "server": "vc.example.org",
+        "user": "administrator@vsphere.local",
+        "supervisorId": "sv-42",
+        "storagePolicies": ["vSAN Default Storage Policy"],
+        "contentLibraries": ["tkr-library"],
+        "customVmClasses": [{"name": "guaranteed-fate", "cpus": 8, "memoryMiB": 65536}],
+    },
 }
 
 
@@ -48,8 +52,11 @@ def answer_vsphere(harness):
 def build(harness, data, namespaces=("kube-fate", "fate-30000"), **secrets):
     cfg = ClusterConfig.model_validate(data)
     secrets.setdefault("supervisor_kubeconfig", "SUPERVISOR-KUBECONFIG")
-    return harness.run(lambda: TanzuWorkloadCluster(
-        "party", TanzuWorkloadClusterArgs(cfg, workload_namespaces=list(namespaces), **secrets)))
+    return harness.run(
+        lambda: TanzuWorkloadCluster(
+            "party", TanzuWorkloadClusterArgs(cfg, workload_namespaces=list(namespaces), **secrets)
+        )
+    )
 
 
 def timeouts_of(requests, name="party-sv-cluster"):
@@ -65,8 +72,9 @@ def test_tkc_registered_on_supervisor_with_wait_and_timeouts(harness, monkeypatc
     assert tkc.k8s_name == "fate-30000" and tkc.k8s_namespace == "fate-party-30000"
     assert tkc.inputs["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=Ready"
     pools = tkc.inputs["spec"]["topology"]["nodePools"]
-    assert pools[0]["volumes"] == [{"name": "containerd", "mountPath": "/var/lib/containerd",
-                                    "capacity": {"storage": "32Gi"}}]
+    assert pools[0]["volumes"] == [
+        {"name": "containerd", "mountPath": "/var/lib/containerd", "capacity": {"storage": "32Gi"}}
+    ]
     supervisor = harness.mocks.one(PROVIDER, "party-sv-supervisor")
     assert tkc.provider.split("::")[-2].endswith("party-sv-supervisor")
     assert is_secret_input(supervisor.inputs["kubeconfig"])
@@ -100,8 +108,9 @@ def test_kubeconfig_secret_read_and_workload_provider(harness):
     assert harness.is_secret(cluster.kubeconfig)
     assert harness.value(cluster.kubeconfig) == WORKLOAD_KUBECONFIG
     assert workload.inputs["clusterIdentifier"] == "tanzu/fate-party-30000/fate-30000"
-    assert harness.mocks.one(PROVIDER, "party-sv-supervisor").inputs["clusterIdentifier"] == \
-        "supervisor/fate-party-30000"
+    assert (
+        harness.mocks.one(PROVIDER, "party-sv-supervisor").inputs["clusterIdentifier"] == "supervisor/fate-party-30000"
+    )
     assert harness.value(cluster.cluster_name) == "fate-30000"
     assert harness.value(cluster.vsphere_namespace) == "fate-party-30000"
 

@@ -78,9 +78,7 @@ def test_tkc_shape():
 
 def test_tkc_accepts_short_separator_and_renders_tkr_name():
     m = render_tkc(cfg(tkrVersion="v1.26.5+vmware.2-fips.1-tkg.1"))
-    assert (
-        m["spec"]["topology"]["controlPlane"]["tkr"]["reference"]["name"] == "v1.26.5---vmware.2-fips.1-tkg.1"
-    )
+    assert m["spec"]["topology"]["controlPlane"]["tkr"]["reference"]["name"] == "v1.26.5---vmware.2-fips.1-tkg.1"
 
 
 def test_tkc_without_containerd_volume_or_default_class():
@@ -143,11 +141,7 @@ def test_pod_security_by_tkr_version():
     labels = pod_security_labels("v1.26.5---vmware.2-fips.1-tkg.1")
     assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
     assert labels["pod-security.kubernetes.io/enforce-version"] == "latest"
-    assert (
-        labels["pod-security.kubernetes.io/warn"]
-        == labels["pod-security.kubernetes.io/audit"]
-        == "privileged"
-    )
+    assert labels["pod-security.kubernetes.io/warn"] == labels["pod-security.kubernetes.io/audit"] == "privileged"
     assert pod_security_labels(None) == labels
 
 
@@ -173,9 +167,7 @@ def test_remount_daemonset_and_script():
     container = pod["containers"][0]
     assert container["image"] == "registry.local/busybox:1.36"
     assert container["securityContext"] == {"privileged": True}
-    assert (
-        ds["spec"]["selector"]["matchLabels"].items() <= ds["spec"]["template"]["metadata"]["labels"].items()
-    )
+    assert ds["spec"]["selector"]["matchLabels"].items() <= ds["spec"]["template"]["metadata"]["labels"].items()
     script = remount_script()
     assert "nsenter -t 1 -m" in script and "/etc/fstab" in script and "nofail" in script
     assert subprocess.run(["sh", "-n", "-c", script], check=False).returncode == 0

@@ -27,9 +27,7 @@ def build(harness, data, namespaces=NAMESPACES):
     cfg = ClusterConfig.model_validate(data)
     secrets = {"kubeconfig": "adopted"} if cfg.mode == "kubeconfig" else {"supervisor_kubeconfig": "sv"}
     return harness.run(
-        lambda: TanzuWorkloadCluster(
-            "party", TanzuWorkloadClusterArgs(cfg, workload_namespaces=namespaces, **secrets)
-        )
+        lambda: TanzuWorkloadCluster("party", TanzuWorkloadClusterArgs(cfg, workload_namespaces=namespaces, **secrets))
     )
 
 
@@ -64,9 +62,7 @@ def test_pod_security_none_labels_nothing(harness):
 
 
 def test_containerd_fstab_daemonset_when_asked(harness):
-    build(
-        harness, {**BASE, "preparation": {"containerdRemount": True, "remountImage": "reg.local/busybox:1"}}
-    )
+    build(harness, {**BASE, "preparation": {"containerdRemount": True, "remountImage": "reg.local/busybox:1"}})
     ds = harness.mocks.one(DAEMONSET)
     assert ds.k8s_namespace == "kube-system"
     assert ds.inputs["spec"]["template"]["spec"]["containers"][0]["image"] == "reg.local/busybox:1"

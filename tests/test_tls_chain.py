@@ -28,8 +28,17 @@ from components.exchange.cert_plan import CertSpec, ca_spec, server_spec
 from models.exchange import CertificatesConfig
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-KEY_USAGES = {"digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-              "key_agreement", "cert_signing", "crl_signing", "encipher_only", "decipher_only"}
+KEY_USAGES = {
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "cert_signing",
+    "crl_signing",
+    "encipher_only",
+    "decipher_only",
+}
 EKU = {"server_auth": ExtendedKeyUsageOID.SERVER_AUTH, "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH}
 
 
@@ -42,37 +51,53 @@ def make_key(spec: CertSpec):
 
 def build_cert(spec: CertSpec, key, issuer_cert=None, issuer_key=None):
     uses = set(spec.allowed_uses)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, spec.common_name),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, spec.organization)])
-    builder = (x509.CertificateBuilder()
-               .subject_name(name)
-               .issuer_name(issuer_cert.subject if issuer_cert else name)
-               .public_key(key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(NOW - dt.timedelta(hours=1))
-               .not_valid_after(NOW + dt.timedelta(hours=spec.validity_hours))
-               .add_extension(x509.BasicConstraints(ca=spec.is_ca, path_length=None), critical=True))
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, spec.common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, spec.organization),
+        ]
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_cert.subject if issuer_cert else name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(hours=1))
+        .not_valid_after(NOW + dt.timedelta(hours=spec.validity_hours))
+        .add_extension(x509.BasicConstraints(ca=spec.is_ca, path_length=None), critical=True)
+    )
     ku = {u: (u in uses) for u in KEY_USAGES}
     if any(ku.values()):
-        builder = builder.add_extension(x509.KeyUsage(
-            digital_signature=ku["digital_signature"], content_commitment=ku["content_commitment"],
-            key_encipherment=ku["key_encipherment"], data_encipherment=ku["data_encipherment"],
-            key_agreement=ku["key_agreement"], key_cert_sign=ku["cert_signing"], crl_sign=ku["crl_signing"],
-            encipher_only=False, decipher_only=False), critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=ku["digital_signature"],
+                content_commitment=ku["content_commitment"],
+                key_encipherment=ku["key_encipherment"],
+                data_encipherment=ku["data_encipherment"],
+                key_agreement=ku["key_agreement"],
+                key_cert_sign=ku["cert_signing"],
+                crl_sign=ku["crl_signing"],
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     ekus = [EKU[u] for u in uses if u in EKU]
     if ekus:
         builder = builder.add_extension(x509.ExtendedKeyUsage(ekus), critical=False)
     if spec.dns_names:
         builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(n) for n in spec.dns_names]), critical=False)
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in spec.dns_names]), critical=False
+        )
     if spec.subject_key_id:
-        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                                        critical=False)
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     if issuer_cert is not None:
         try:
             ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
             builder = builder.add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+            )
         except x509.ExtensionNotFound:
             pass  # Go copies the issuer's SKI only when it has one
     return builder.sign(issuer_key or key, hashes.SHA256())

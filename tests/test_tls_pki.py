@@ -21,8 +21,7 @@ def secret_value(value):
 
 
 def mock_pki(harness) -> None:
-    harness.mocks.on_new[KEY] = lambda a: {"privateKeyPem": f"KEY:{a.name}",
-                                           "privateKeyPemPkcs8": f"PK8:{a.name}"}
+    harness.mocks.on_new[KEY] = lambda a: {"privateKeyPem": f"KEY:{a.name}", "privateKeyPemPkcs8": f"PK8:{a.name}"}
     harness.mocks.on_new[CA] = lambda a: {"certPem": f"CA:{a.name}"}
     harness.mocks.on_new[CSR] = lambda a: {"certRequestPem": f"CSR:{a.name}"}
     harness.mocks.on_new[CERT] = lambda a: {"certPem": f"CERT:{a.name}"}
@@ -88,15 +87,16 @@ def test_party_bundle_is_secret_pkcs8_with_ca(harness):
     for party in (30000, 40000):
         bundle = pki.party_tls[party]
         assert harness.is_secret(bundle)
-        assert harness.value(bundle) == {"certPem": f"CERT:fed-party-{party}-cert",
-                                         "keyPkcs8Pem": f"PK8:fed-party-{party}-key",
-                                         "caPem": "CA:fed-ca"}
+        assert harness.value(bundle) == {
+            "certPem": f"CERT:fed-party-{party}-cert",
+            "keyPkcs8Pem": f"PK8:fed-party-{party}-key",
+            "caPem": "CA:fed-ca",
+        }
 
 
 def test_validity_renewal_and_ecdsa_policy(harness):
     mock_pki(harness)
-    build(harness, (30000,), validityHours=2000, earlyRenewalHours=100, keyAlgorithm="ECDSA",
-          ecdsaCurve="P384")
+    build(harness, (30000,), validityHours=2000, earlyRenewalHours=100, keyAlgorithm="ECDSA", ecdsaCurve="P384")
     cert = harness.mocks.one(CERT, "fed-party-30000-cert")
     assert cert.inputs["validityPeriodHours"] == 2000 and cert.inputs["earlyRenewalHours"] == 100
     key = harness.mocks.one(KEY, "fed-party-30000-key")

@@ -12,13 +12,22 @@ import pytest
 from tests.workload import podspec
 from tests.workload.images import TRAFFIC_SERVER, ImageProfile, profile_for
 
-IMAGE = ImageProfile(name="example/app", user="app", entrypoint=("/entry",), cmd=("serve", "--port", "80"),
-                     workdir="/srv", env={"PATH": "/usr/bin", "IMAGE_ONLY": "1"})
+IMAGE = ImageProfile(
+    name="example/app",
+    user="app",
+    entrypoint=("/entry",),
+    cmd=("serve", "--port", "80"),
+    workdir="/srv",
+    env={"PATH": "/usr/bin", "IMAGE_ONLY": "1"},
+)
 OBJECTS = {
-    ("configmaps", "conf"): {"data": {"app.yaml": "a: 1\n", "other": "x"}, "binaryData": {
-        "blob": base64.b64encode(b"\x00\x01").decode()}},
-    ("secrets", "creds"): {"data": {"password": base64.b64encode(b"s3cret").decode(),
-                                    "tls.key": base64.b64encode(b"KEY").decode()}},
+    ("configmaps", "conf"): {
+        "data": {"app.yaml": "a: 1\n", "other": "x"},
+        "binaryData": {"blob": base64.b64encode(b"\x00\x01").decode()},
+    },
+    ("secrets", "creds"): {
+        "data": {"password": base64.b64encode(b"s3cret").decode(), "tls.key": base64.b64encode(b"KEY").decode()}
+    },
 }
 
 
@@ -35,16 +44,18 @@ def plan(container: dict, **spec) -> podspec.ContainerPlan:
 
 
 def test_env_precedence_and_expansion():
-    p = plan({
-        "envFrom": [{"configMapRef": {"name": "conf"}, "prefix": "CM_"}],
-        "env": [
-            {"name": "IMAGE_ONLY", "value": "overridden"},
-            {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "password"}}},
-            {"name": "URL", "value": "mysql://$(PASSWORD)@$(POD_IP):$(UNDEFINED)/$$(NOT)"},
-            {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
-            {"name": "LATE", "value": "$(POD_IP)"},
-        ],
-    })
+    p = plan(
+        {
+            "envFrom": [{"configMapRef": {"name": "conf"}, "prefix": "CM_"}],
+            "env": [
+                {"name": "IMAGE_ONLY", "value": "overridden"},
+                {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "password"}}},
+                {"name": "URL", "value": "mysql://$(PASSWORD)@$(POD_IP):$(UNDEFINED)/$$(NOT)"},
+                {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+                {"name": "LATE", "value": "$(POD_IP)"},
+            ],
+        }
+    )
     assert p.env["PATH"] == "/usr/bin" and p.env["IMAGE_ONLY"] == "overridden"
     assert p.env["CM_app.yaml"] == "a: 1\n"
     # Only variables defined earlier expand; unknown references stay verbatim; $$ escapes.
@@ -60,10 +71,16 @@ def test_missing_secret_key_is_an_error_unless_optional():
 
 
 def test_service_links_follow_the_kubelets_naming():
-    svc = {"metadata": {"name": "pulsar"}, "spec": {"clusterIP": "10.96.0.9", "ports": [
-        {"name": "tcp-pulsar", "port": 6650, "protocol": "TCP"}, {"name": "https", "port": 6651}]}}
-    env = podspec.service_links([svc, {"metadata": {"name": "fateflow"}, "spec": {"clusterIP": "None",
-                                                                              "ports": [{"port": 9380}]}}])
+    svc = {
+        "metadata": {"name": "pulsar"},
+        "spec": {
+            "clusterIP": "10.96.0.9",
+            "ports": [{"name": "tcp-pulsar", "port": 6650, "protocol": "TCP"}, {"name": "https", "port": 6651}],
+        },
+    }
+    env = podspec.service_links(
+        [svc, {"metadata": {"name": "fateflow"}, "spec": {"clusterIP": "None", "ports": [{"port": 9380}]}}]
+    )
     assert env["PULSAR_SERVICE_HOST"] == "10.96.0.9" and env["PULSAR_SERVICE_PORT"] == "6650"
     assert env["PULSAR_PORT"] == "tcp://10.96.0.9:6650"
     assert env["PULSAR_SERVICE_PORT_TCP_PULSAR"] == "6650"
@@ -104,8 +121,9 @@ def test_subpath_may_not_leave_the_volume_and_unknown_kinds_are_refused():
     spec = {"volumes": [{"name": "conf", "configMap": {"name": "conf"}}]}
     vols = podspec.pod_volumes(spec, lookup)
     with pytest.raises(LookupError, match="escapes the volume"):
-        podspec.container_mounts({"name": "app", "volumeMounts": [
-            {"name": "conf", "mountPath": "/x", "subPath": "../etc/passwd"}]}, vols)
+        podspec.container_mounts(
+            {"name": "app", "volumeMounts": [{"name": "conf", "mountPath": "/x", "subPath": "../etc/passwd"}]}, vols
+        )
     with pytest.raises(podspec.Unsupported, match="hostPath"):
         podspec.pod_volumes({"volumes": [{"name": "h", "hostPath": {"path": "/"}}]}, lookup)
     with pytest.raises(LookupError, match="does not exist"):
@@ -114,8 +132,10 @@ def test_subpath_may_not_leave_the_volume_and_unknown_kinds_are_refused():
 
 def test_mounts_are_ordered_parents_first():
     vols = podspec.pod_volumes({"volumes": [{"name": "a", "emptyDir": {}}, {"name": "b", "emptyDir": {}}]}, lookup)
-    mounts = podspec.container_mounts({"name": "app", "volumeMounts": [
-        {"name": "b", "mountPath": "/data/x/y"}, {"name": "a", "mountPath": "/data"}]}, vols)
+    mounts = podspec.container_mounts(
+        {"name": "app", "volumeMounts": [{"name": "b", "mountPath": "/data/x/y"}, {"name": "a", "mountPath": "/data"}]},
+        vols,
+    )
     assert [m.path for m in mounts] == ["/data", "/data/x/y"]
 
 

@@ -14,8 +14,14 @@ def lb_address(ingress: list[Any] | None) -> str | None:
     return None
 
 
-def advertised(service_type: str, ingress: list[Any] | None, advertised_host: str | None, service_dns: str,
-               port: int, node_port: int | None) -> tuple[str | None, int]:
+def advertised(
+    service_type: str,
+    ingress: list[Any] | None,
+    advertised_host: str | None,
+    service_dns: str,
+    port: int,
+    node_port: int | None,
+) -> tuple[str | None, int]:
     """(host, port): the configured host wins; else the LB's address, a node port, or in-cluster DNS."""
     if service_type == "NodePort":
         return advertised_host, node_port or port

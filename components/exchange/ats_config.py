@@ -77,8 +77,11 @@ def records_config(parties: Mapping[int | str, PulsarEndpoint | None]) -> str:
         ("proxy.config.url_remap.remap_required", "INT", "0"),
         ("proxy.config.url_remap.pristine_host_hdr", "INT", "0"),
         ("proxy.config.http.response_server_enabled", "INT", "0"),
-        ("proxy.config.http.server_ports", "STRING",
-         f"{CONTAINER_HTTP_PORT} {CONTAINER_HTTP_PORT}:ipv6 {CONTAINER_TLS_PORT}:ssl"),
+        (
+            "proxy.config.http.server_ports",
+            "STRING",
+            f"{CONTAINER_HTTP_PORT} {CONTAINER_HTTP_PORT}:ipv6 {CONTAINER_TLS_PORT}:ssl",
+        ),
         ("proxy.config.http.connect_ports", "STRING", connect_ports(parties)),
         ("proxy.config.ssl.CA.cert.filename", "STRING", CA_FILE),
         ("proxy.config.ssl.CA.cert.path", "STRING", CERT_DIR),

@@ -17,7 +17,7 @@ SERVER_USES = ("digital_signature", "key_encipherment", "server_auth")
 
 @dataclass(frozen=True)
 class KeySpec:
-    algorithm: str          # RSA | ECDSA
+    algorithm: str  # RSA | ECDSA
     rsa_bits: int | None
     ecdsa_curve: str | None
 

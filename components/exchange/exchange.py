@@ -40,44 +40,75 @@ class Exchange(pulumi.ComponentResource):
         ids = [p.party_id for p in cfg.parties]
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={"name": cfg.namespace, "labels": {
-                **args.namespace_labels,
-                "name": RELEASE_NAME, "cluster": CLUSTER_KIND, "app.kubernetes.io/managed-by": MANAGED_BY}},
+            metadata={
+                "name": cfg.namespace,
+                "labels": {
+                    **args.namespace_labels,
+                    "name": RELEASE_NAME,
+                    "cluster": CLUSTER_KIND,
+                    "app.kubernetes.io/managed-by": MANAGED_BY,
+                },
+            },
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         live = pulumi.Output.all(*[pulumi.Output.from_input(args.parties.get(p)) for p in ids]).apply(
-            lambda values: {str(p): v for p, v in zip(ids, values, strict=True)})
-        pki = FederationPki(f"{name}-pki", FederationPkiArgs(cfg.domain, ids, cfg.certificates, args.tls_provider),
-                            pulumi.ResourceOptions(parent=self))
+            lambda values: {str(p): v for p, v in zip(ids, values, strict=True)}
+        )
+        pki = FederationPki(
+            f"{name}-pki",
+            FederationPkiArgs(cfg.domain, ids, cfg.certificates, args.tls_provider),
+            pulumi.ResourceOptions(parent=self),
+        )
         self.ca_cert: pulumi.Output[str] = pki.ca_cert_pem
         self.party_tls: dict[int, pulumi.Output[PulsarTls]] = pki.party_tls
         # Keys are strings inside Outputs: the SDK lifts dict results into Output.all(**d), needing str keys.
-        ats = TrafficServer(f"{name}-ats", TrafficServerArgs(
-            config=cfg.traffic_server, namespace=self.namespace, party_id=cfg.party_id, domain=cfg.domain,
-            routes=live.apply(lambda m: {p: (e or {}).get("pulsar") for p, e in m.items()}),
-            cert=pki.ats, ca_cert_pem=pki.ca_cert_pem, provider=args.provider,
-            image_pull_secrets=cfg.image_pull_secrets), pulumi.ResourceOptions(parent=self))
-        nginx = ExchangeNginx(f"{name}-nginx", ExchangeNginxArgs(
-            config=cfg.nginx, namespace=self.namespace, party_id=cfg.party_id,
-            routes=live.apply(lambda m: {p: (e or {}).get("nginx") for p, e in m.items()}),
-            provider=args.provider, image_pull_secrets=cfg.image_pull_secrets),
-            pulumi.ResourceOptions(parent=self))
+        ats = TrafficServer(
+            f"{name}-ats",
+            TrafficServerArgs(
+                config=cfg.traffic_server,
+                namespace=self.namespace,
+                party_id=cfg.party_id,
+                domain=cfg.domain,
+                routes=live.apply(lambda m: {p: (e or {}).get("pulsar") for p, e in m.items()}),
+                cert=pki.ats,
+                ca_cert_pem=pki.ca_cert_pem,
+                provider=args.provider,
+                image_pull_secrets=cfg.image_pull_secrets,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        nginx = ExchangeNginx(
+            f"{name}-nginx",
+            ExchangeNginxArgs(
+                config=cfg.nginx,
+                namespace=self.namespace,
+                party_id=cfg.party_id,
+                routes=live.apply(lambda m: {p: (e or {}).get("nginx") for p, e in m.items()}),
+                provider=args.provider,
+                image_pull_secrets=cfg.image_pull_secrets,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
         members = live.apply(membership)
         self.federated_parties: pulumi.Output[list[int]] = members.apply(lambda m: m.federated)
         self.pending_parties: pulumi.Output[list[int]] = members.apply(lambda m: m.pending)
         self.nginx_route_table: pulumi.Output[str] = nginx.route_table_yaml
         self.sni_routes: pulumi.Output[str] = ats.sni_yaml
         self.endpoint: pulumi.Output[ExchangeEndpoint | None] = pulumi.Output.all(
-            ats.service.status, nginx.service.status, self.namespace,
+            ats.service.status,
+            nginx.service.status,
+            self.namespace,
         ).apply(lambda v: _endpoint(cfg, v[0], v[1], v[2]))
-        self.register_outputs({
-            "namespace": self.namespace,
-            "endpoint": self.endpoint,
-            "caCert": self.ca_cert,
-            "federatedParties": self.federated_parties,
-            "pendingParties": self.pending_parties,
-        })
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "endpoint": self.endpoint,
+                "caCert": self.ca_cert,
+                "federatedParties": self.federated_parties,
+                "pendingParties": self.pending_parties,
+            }
+        )
 
 
 def _ingress(status) -> list | None:
@@ -90,13 +121,30 @@ def _ingress(status) -> list | None:
 
 def _endpoint(cfg: ExchangeConfig, ats_status, nginx_status, namespace: str) -> ExchangeEndpoint | None:
     ats, nginx = cfg.traffic_server, cfg.nginx
-    ats_host, ats_port = advertised(ats.type, _ingress(ats_status), cfg.advertised_host,
-                                    f"traffic-server.{namespace}.svc.cluster.local", ats.port, ats.node_port)
-    nginx_host, http_port = advertised(nginx.type, _ingress(nginx_status), cfg.advertised_host,
-                                       f"nginx.{namespace}.svc.cluster.local", nginx.http_port,
-                                       nginx.http_node_port)
+    ats_host, ats_port = advertised(
+        ats.type,
+        _ingress(ats_status),
+        cfg.advertised_host,
+        f"traffic-server.{namespace}.svc.cluster.local",
+        ats.port,
+        ats.node_port,
+    )
+    nginx_host, http_port = advertised(
+        nginx.type,
+        _ingress(nginx_status),
+        cfg.advertised_host,
+        f"nginx.{namespace}.svc.cluster.local",
+        nginx.http_port,
+        nginx.http_node_port,
+    )
     grpc_port = nginx.grpc_node_port if nginx.type == "NodePort" and nginx.grpc_node_port else nginx.grpc_port
     if not ats_host or not nginx_host:
         return None
-    return ExchangeEndpoint(host=nginx_host, nginxHttpPort=http_port, nginxGrpcPort=grpc_port,
-                            atsHost=ats_host, atsPort=ats_port, domain=cfg.domain)
+    return ExchangeEndpoint(
+        host=nginx_host,
+        nginxHttpPort=http_port,
+        nginxGrpcPort=grpc_port,
+        atsHost=ats_host,
+        atsPort=ats_port,
+        domain=cfg.domain,
+    )

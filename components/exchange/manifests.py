@@ -33,8 +33,7 @@ def _with_pull_secrets(spec: dict[str, Any], names: list[str]) -> dict[str, Any]
     return spec
 
 
-def ats_pod_spec(cfg: TrafficServerConfig, config_map: Any, sni_map: Any, pull_secrets: list[str]
-                 ) -> dict[str, Any]:
+def ats_pod_spec(cfg: TrafficServerConfig, config_map: Any, sni_map: Any, pull_secrets: list[str]) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": "traffic-server",
         "image": image_ref(cfg.image, cfg.image_tag),
@@ -44,30 +43,39 @@ def ats_pod_spec(cfg: TrafficServerConfig, config_map: Any, sni_map: Any, pull_s
             {"name": "http", "containerPort": ats.CONTAINER_HTTP_PORT, "protocol": "TCP"},
         ],
         "readinessProbe": {"tcpSocket": {"port": ats.CONTAINER_TLS_PORT}, "periodSeconds": 10},
-        "livenessProbe": {"tcpSocket": {"port": ats.CONTAINER_TLS_PORT}, "initialDelaySeconds": 30,
-                          "periodSeconds": 20},
+        "livenessProbe": {
+            "tcpSocket": {"port": ats.CONTAINER_TLS_PORT},
+            "initialDelaySeconds": 30,
+            "periodSeconds": 20,
+        },
         "volumeMounts": [
             # Single files in a directory the image populates: subPath is unavoidable here, and the checksum
             # rollout is what makes changes reach the pods (facts §12, subPath never refreshed).
             {"name": "config", "mountPath": "/etc/trafficserver/records.config", "subPath": "records.config"},
-            {"name": "config", "mountPath": "/etc/trafficserver/ssl_multicert.config",
-             "subPath": "ssl_multicert.config"},
+            {
+                "name": "config",
+                "mountPath": "/etc/trafficserver/ssl_multicert.config",
+                "subPath": "ssl_multicert.config",
+            },
             {"name": "sni", "mountPath": ats.SNI_DIR},
             {"name": "cert", "mountPath": ats.CERT_DIR, "readOnly": True},
         ],
     }
     if cfg.resources:
         container["resources"] = cfg.resources
-    return _with_pull_secrets({
-        # The kubelet gives the Secret's files to this group: traffic_server reads them after dropping root.
-        "securityContext": {"fsGroup": ats.SERVER_GID},
-        "containers": [container],
-        "volumes": [
-            {"name": "config", "configMap": {"name": config_map}},
-            {"name": "sni", "configMap": {"name": sni_map}},
-            {"name": "cert", "secret": {"secretName": ATS_CERT_SECRET, "defaultMode": 0o440}},
-        ],
-    }, pull_secrets)
+    return _with_pull_secrets(
+        {
+            # The kubelet gives the Secret's files to this group: traffic_server reads them after dropping root.
+            "securityContext": {"fsGroup": ats.SERVER_GID},
+            "containers": [container],
+            "volumes": [
+                {"name": "config", "configMap": {"name": config_map}},
+                {"name": "sni", "configMap": {"name": sni_map}},
+                {"name": "cert", "secret": {"secretName": ATS_CERT_SECRET, "defaultMode": 0o440}},
+            ],
+        },
+        pull_secrets,
+    )
 
 
 def nginx_pod_spec(cfg: NginxConfig, route_map: Any, conf_map: Any, pull_secrets: list[str]) -> dict[str, Any]:
@@ -84,8 +92,7 @@ def nginx_pod_spec(cfg: NginxConfig, route_map: Any, conf_map: Any, pull_secrets
             {"name": "grpc", "containerPort": NGINX_CONTAINER_GRPC, "protocol": "TCP"},
         ],
         "readinessProbe": {"tcpSocket": {"port": NGINX_CONTAINER_HTTP}, "periodSeconds": 10},
-        "livenessProbe": {"tcpSocket": {"port": NGINX_CONTAINER_HTTP}, "initialDelaySeconds": 30,
-                          "periodSeconds": 20},
+        "livenessProbe": {"tcpSocket": {"port": NGINX_CONTAINER_HTTP}, "initialDelaySeconds": 30, "periodSeconds": 20},
         "volumeMounts": [
             {"name": "conf", "mountPath": NGINX_CONF_FILE, "subPath": NGINX_CONF_KEY},
             {"name": "routes", "mountPath": NGINX_ROUTE_DIR},
@@ -93,17 +100,21 @@ def nginx_pod_spec(cfg: NginxConfig, route_map: Any, conf_map: Any, pull_secrets
     }
     if cfg.resources:
         container["resources"] = cfg.resources
-    return _with_pull_secrets({
-        "containers": [container],
-        "volumes": [
-            {"name": "conf", "configMap": {"name": conf_map}},
-            {"name": "routes", "configMap": {"name": route_map}},
-        ],
-    }, pull_secrets)
+    return _with_pull_secrets(
+        {
+            "containers": [container],
+            "volumes": [
+                {"name": "conf", "configMap": {"name": conf_map}},
+                {"name": "routes", "configMap": {"name": route_map}},
+            ],
+        },
+        pull_secrets,
+    )
 
 
-def service_spec(service_type: str, selector: dict[str, str], ports: list[dict[str, Any]],
-                 load_balancer_ip: str | None) -> dict[str, Any]:
+def service_spec(
+    service_type: str, selector: dict[str, str], ports: list[dict[str, Any]], load_balancer_ip: str | None
+) -> dict[str, Any]:
     """Node ports only where the type has them (upstream always set one, breaking ClusterIP, facts §12.10)."""
     rendered = []
     for port in ports:
@@ -118,16 +129,25 @@ def service_spec(service_type: str, selector: dict[str, str], ports: list[dict[s
 
 
 def ats_ports(cfg: TrafficServerConfig) -> list[dict[str, Any]]:
-    return [{"name": "tls", "port": cfg.port, "targetPort": "tls", "protocol": "TCP",
-             "nodePort": cfg.node_port}]
+    return [{"name": "tls", "port": cfg.port, "targetPort": "tls", "protocol": "TCP", "nodePort": cfg.node_port}]
 
 
 def nginx_ports(cfg: NginxConfig) -> list[dict[str, Any]]:
     return [
-        {"name": "http", "port": cfg.http_port, "targetPort": "http", "protocol": "TCP",
-         "nodePort": cfg.http_node_port},
-        {"name": "grpc", "port": cfg.grpc_port, "targetPort": "grpc", "protocol": "TCP",
-         "nodePort": cfg.grpc_node_port},
+        {
+            "name": "http",
+            "port": cfg.http_port,
+            "targetPort": "http",
+            "protocol": "TCP",
+            "nodePort": cfg.http_node_port,
+        },
+        {
+            "name": "grpc",
+            "port": cfg.grpc_port,
+            "targetPort": "grpc",
+            "protocol": "TCP",
+            "nodePort": cfg.grpc_node_port,
+        },
     ]
 
 

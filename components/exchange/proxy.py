@@ -34,7 +34,8 @@ class ExchangeNginx(pulumi.ComponentResource):
         cfg = args.config
         lbl = labels(args.party_id, NGINX_MODULE)
         self.route_table_yaml: pulumi.Output[str] = args.routes.apply(
-            lambda r: routes.nginx_route_table_yaml(r, cfg.http_port, cfg.grpc_port))
+            lambda r: routes.nginx_route_table_yaml(r, cfg.http_port, cfg.grpc_port)
+        )
         table = k8s.core.v1.ConfigMap(
             f"{name}-routes",
             metadata={"namespace": args.namespace, "labels": lbl},
@@ -53,7 +54,8 @@ class ExchangeNginx(pulumi.ComponentResource):
         # nginx.conf is a subPath mount (never refreshed) and the Lua cache keeps removed parties: both files
         # are in the checksum, so a change to either replaces the pods.
         annotations = pulumi.Output.all(args.routes, self.route_table_yaml).apply(
-            lambda v: rollout.pod_annotations(rollout.nginx_route_annotations(v[0]), v[1], self.nginx_conf))
+            lambda v: rollout.pod_annotations(rollout.nginx_route_annotations(v[0]), v[1], self.nginx_conf)
+        )
         sel = selector(args.party_id, NGINX_MODULE)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
@@ -64,8 +66,9 @@ class ExchangeNginx(pulumi.ComponentResource):
                 "selector": {"matchLabels": sel},
                 "template": {
                     "metadata": {"labels": lbl, "annotations": annotations},
-                    "spec": manifests.nginx_pod_spec(cfg, table.metadata.name, conf.metadata.name,
-                                                     args.image_pull_secrets),
+                    "spec": manifests.nginx_pod_spec(
+                        cfg, table.metadata.name, conf.metadata.name, args.image_pull_secrets
+                    ),
                 },
             },
             opts=child,
@@ -76,5 +79,10 @@ class ExchangeNginx(pulumi.ComponentResource):
             spec=manifests.service_spec(cfg.type, sel, manifests.nginx_ports(cfg), cfg.load_balancer_ip),
             opts=child,
         )
-        self.register_outputs({"routeTableYaml": self.route_table_yaml, "nginxConf": self.nginx_conf,
-                               "service": self.service.metadata.name})
+        self.register_outputs(
+            {
+                "routeTableYaml": self.route_table_yaml,
+                "nginxConf": self.nginx_conf,
+                "service": self.service.metadata.name,
+            }
+        )

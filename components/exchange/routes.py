@@ -22,8 +22,9 @@ def nginx_route_entry(endpoint: NginxEndpoint) -> dict[str, list[dict[str, objec
     return {"proxy": [dict(hop)], "fateflow": [dict(hop)]}
 
 
-def nginx_route_table(parties: Mapping[int | str, NginxEndpoint | None], http_port: int = 9300,
-                      grpc_port: int = 9310) -> dict[str | int, object]:
+def nginx_route_table(
+    parties: Mapping[int | str, NginxEndpoint | None], http_port: int = 9300, grpc_port: int = 9310
+) -> dict[str | int, object]:
     """``default`` plus one entry per party with an nginx endpoint, in party-id order (stable diffs)."""
     table: dict[str | int, object] = {
         "default": {"proxy": [{"host": SELF_HOST, "http_port": http_port, "grpc_port": grpc_port}]},
@@ -40,6 +41,7 @@ def dump_yaml(data: object) -> str:
     return yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
 
 
-def nginx_route_table_yaml(parties: Mapping[int | str, NginxEndpoint | None], http_port: int = 9300,
-                           grpc_port: int = 9310) -> str:
+def nginx_route_table_yaml(
+    parties: Mapping[int | str, NginxEndpoint | None], http_port: int = 9300, grpc_port: int = 9310
+) -> str:
     return dump_yaml(nginx_route_table(parties, http_port, grpc_port))

@@ -22,14 +22,14 @@ class FederationPkiArgs:
     domain: str
     party_ids: list[int]
     certificates: CertificatesConfig
-    provider: tls.Provider | None = None   # the stack passes its own; None = the default tls provider
+    provider: tls.Provider | None = None  # the stack passes its own; None = the default tls provider
 
 
 @dataclass
 class IssuedCert:
     cert_pem: pulumi.Output[str]
-    key_pem: pulumi.Output[str]          # secret
-    key_pkcs8_pem: pulumi.Output[str]    # secret
+    key_pem: pulumi.Output[str]  # secret
+    key_pkcs8_pem: pulumi.Output[str]  # secret
 
 
 class FederationPki(pulumi.ComponentResource):
@@ -57,14 +57,20 @@ class FederationPki(pulumi.ComponentResource):
         self.party_tls: dict[int, pulumi.Output[PulsarTls]] = {}
         for party_id in sorted(args.party_ids):
             issued = self._issue(f"{name}-party-{party_id}", server_spec(f"{party_id}.{args.domain}", cfg))
-            self.party_tls[party_id] = pulumi.Output.secret(pulumi.Output.all(
-                issued.cert_pem, issued.key_pkcs8_pem, self.ca_cert_pem,
-            ).apply(lambda v: PulsarTls(certPem=v[0], keyPkcs8Pem=v[1], caPem=v[2])))
-        self.register_outputs({
-            "caCertPem": self.ca_cert_pem,
-            "atsCertPem": self.ats.cert_pem,
-            "partyTls": {str(p): tls_out for p, tls_out in self.party_tls.items()},
-        })
+            self.party_tls[party_id] = pulumi.Output.secret(
+                pulumi.Output.all(
+                    issued.cert_pem,
+                    issued.key_pkcs8_pem,
+                    self.ca_cert_pem,
+                ).apply(lambda v: PulsarTls(certPem=v[0], keyPkcs8Pem=v[1], caPem=v[2]))
+            )
+        self.register_outputs(
+            {
+                "caCertPem": self.ca_cert_pem,
+                "atsCertPem": self.ats.cert_pem,
+                "partyTls": {str(p): tls_out for p, tls_out in self.party_tls.items()},
+            }
+        )
 
     def _private_key(self, name: str, spec: CertSpec) -> tls.PrivateKey:
         return tls.PrivateKey(

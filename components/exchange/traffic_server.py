@@ -63,7 +63,9 @@ class TrafficServer(pulumi.ComponentResource):
         )
         annotations = pulumi.Output.all(args.routes, records, self.sni_yaml, args.cert.cert_pem).apply(
             lambda v: rollout.pod_annotations(
-                rollout.sni_route_annotations(args.domain, v[0]), v[1], multicert, v[2], v[3] or ""))
+                rollout.sni_route_annotations(args.domain, v[0]), v[1], multicert, v[2], v[3] or ""
+            )
+        )
         sel = selector(args.party_id, ATS_MODULE)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
@@ -74,8 +76,9 @@ class TrafficServer(pulumi.ComponentResource):
                 "selector": {"matchLabels": sel},
                 "template": {
                     "metadata": {"labels": lbl, "annotations": annotations},
-                    "spec": manifests.ats_pod_spec(args.config, config.metadata.name, sni.metadata.name,
-                                                   args.image_pull_secrets),
+                    "spec": manifests.ats_pod_spec(
+                        args.config, config.metadata.name, sni.metadata.name, args.image_pull_secrets
+                    ),
                 },
             },
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[cert]),
@@ -83,8 +86,9 @@ class TrafficServer(pulumi.ComponentResource):
         self.service = k8s.core.v1.Service(
             f"{name}-service",
             metadata={"name": "traffic-server", "namespace": args.namespace, "labels": lbl},
-            spec=manifests.service_spec(args.config.type, sel, manifests.ats_ports(args.config),
-                                        args.config.load_balancer_ip),
+            spec=manifests.service_spec(
+                args.config.type, sel, manifests.ats_ports(args.config), args.config.load_balancer_ip
+            ),
             opts=child,
         )
         self.register_outputs({"sniYaml": self.sni_yaml, "service": self.service.metadata.name})

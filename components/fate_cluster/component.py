@@ -129,11 +129,13 @@ class FateCluster(pulumi.ComponentResource):
             ctx.rname("secret", mysql_tls.MYSQL_TLS_SECRET),
             metadata=o.metadata(ctx.spec, mysql_tls.MYSQL_TLS_SECRET, "mysql"),
             type="Opaque",
-            string_data=pulumi.Output.secret({
-                mysql_tls.CA_KEY: issued.ca_pem,
-                mysql_tls.CERT_KEY: issued.cert_pem,
-                mysql_tls.KEY_KEY: issued.key_pem,
-            }),
+            string_data=pulumi.Output.secret(
+                {
+                    mysql_tls.CA_KEY: issued.ca_pem,
+                    mysql_tls.CERT_KEY: issued.cert_pem,
+                    mysql_tls.KEY_KEY: issued.key_pem,
+                }
+            ),
             opts=ctx.opts(),
         )
         return issued

@@ -77,10 +77,13 @@ def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
     pod = o.pod_spec(spec, "mysql", [main], volumes, init)
     # OnRootMismatch: the data volume is walked once, not on every start.
     pod["securityContext"] = {"fsGroup": mysql_tls.MYSQL_GID, "fsGroupChangePolicy": "OnRootMismatch"}
-    files = {f"{mysql_tls.MYSQL_TLS_SECRET}/{mysql_tls.CA_KEY}": tls.ca_pem,
-             f"{mysql_tls.MYSQL_TLS_SECRET}/{mysql_tls.CERT_KEY}": tls.cert_pem}
-    ctx.workload("StatefulSet", "mysql", "mysql", pod, pulumi.Output.all(**files), service_name="mysql",
-                 claim_templates=claims)
+    files = {
+        f"{mysql_tls.MYSQL_TLS_SECRET}/{mysql_tls.CA_KEY}": tls.ca_pem,
+        f"{mysql_tls.MYSQL_TLS_SECRET}/{mysql_tls.CERT_KEY}": tls.cert_pem,
+    }
+    ctx.workload(
+        "StatefulSet", "mysql", "mysql", pod, pulumi.Output.all(**files), service_name="mysql", claim_templates=claims
+    )
     m = spec.mysql
     body = o.service(
         spec,
@@ -282,7 +285,7 @@ def build_fateboard(ctx: BuildContext) -> None:
         image_ref(spec, "fateboard"),
         "fateboard",
         {"tcp-fateboard": 8080},
-        env=[password],   # the same value for whatever binds it through Spring's environment
+        env=[password],  # the same value for whatever binds it through Spring's environment
         volumeMounts=mounts,
         **o.probes("http", 8080),
     )

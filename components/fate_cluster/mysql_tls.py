@@ -26,10 +26,10 @@ from models.fate import FateSpec
 
 MYSQL_TLS_SECRET = "mysql-tls"
 CA_KEY, CERT_KEY, KEY_KEY = "ca.pem", "server-cert.pem", "server-key.pem"
-SERVER_TLS_DIR = "/etc/mysql/tls"           # in the mysql container
-CLIENT_CA_DIR = f"{o.FATE_HOME}/conf-mysql-tls"   # in the fateflow container (the CA only)
+SERVER_TLS_DIR = "/etc/mysql/tls"  # in the mysql container
+CLIENT_CA_DIR = f"{o.FATE_HOME}/conf-mysql-tls"  # in the fateflow container (the CA only)
 CLIENT_CA_PATH = f"{CLIENT_CA_DIR}/{CA_KEY}"
-MYSQL_GID = 999                             # group `mysql` of the official mysql image
+MYSQL_GID = 999  # group `mysql` of the official mysql image
 SECRET_MODE = 0o440
 VALIDITY_HOURS = 10 * 365 * 24
 EARLY_RENEWAL_HOURS = 30 * 24
@@ -63,7 +63,7 @@ def server_names(spec: FateSpec, host: str) -> tuple[list[str], list[str]]:
 class MysqlTls:
     ca_pem: pulumi.Output[str]
     cert_pem: pulumi.Output[str]
-    key_pem: pulumi.Output[str]   # secret
+    key_pem: pulumi.Output[str]  # secret
 
 
 def _subject(cn: str) -> dict[str, str]:

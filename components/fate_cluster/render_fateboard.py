@@ -17,8 +17,8 @@ from models.fate import FateSpec
 PASSWORD_KEY = "server.board.login.password"
 PASSWORD_ENV = "SERVER_BOARD_LOGIN_PASSWORD"
 PROPERTIES = "application.properties"
-TEMPLATE_DIR = "/conf-tmp"     # the ConfigMap, in the init container
-CONF_DIR = "/conf"             # the emptyDir, in the init container
+TEMPLATE_DIR = "/conf-tmp"  # the ConfigMap, in the init container
+CONF_DIR = "/conf"  # the emptyDir, in the init container
 
 
 def conf_command(template_dir: str = TEMPLATE_DIR, conf_dir: str = CONF_DIR) -> list[str]:

@@ -56,8 +56,10 @@ http {
 
 def _check(placeholder: str) -> str:
     if not placeholder.strip() or any(c in placeholder for c in ";{}\n#'\""):
-        raise ValueError(f"nginx upstream placeholder {placeholder!r}: one `server` parameter string expected "
-                         "(address[:port] and flags, no `;`, braces, quotes or comments)")
+        raise ValueError(
+            f"nginx upstream placeholder {placeholder!r}: one `server` parameter string expected "
+            "(address[:port] and flags, no `;`, braces, quotes or comments)"
+        )
     return placeholder.strip()
 
 

@@ -21,8 +21,8 @@ PORT = 8080
 DB_PORT = 3306
 DB_NAME = "kube_fate"
 DB_USER = "kubefate"
-MARIADB_UID = 999       # the mysql user of the official image
-KUBEFATE_UID = 65532    # distroless "nonroot"
+MARIADB_UID = 999  # the mysql user of the official image
+KUBEFATE_UID = 65532  # distroless "nonroot"
 
 # Keys of the credentials Secret (upstream's names, so its docs still apply).
 ADMIN_USERNAME_KEY = "kubefateUsername"
@@ -36,8 +36,12 @@ DB_RESOURCES = {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu"
 
 
 def labels(component: str) -> dict[str, str]:
-    return {"fate": component, "app.kubernetes.io/name": component, "app.kubernetes.io/part-of": "kubefate",
-            "app.kubernetes.io/managed-by": MANAGED_BY}
+    return {
+        "fate": component,
+        "app.kubernetes.io/name": component,
+        "app.kubernetes.io/part-of": "kubefate",
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    }
 
 
 def selector(component: str) -> dict[str, str]:
@@ -96,8 +100,14 @@ def mariadb_env(secret_name: Any) -> list[dict[str, Any]]:
 
 def _restricted(uid: int) -> dict[str, Any]:
     """Container settings that pass Pod Security "restricted", so the namespace needs no exemption."""
-    return {"runAsNonRoot": True, "runAsUser": uid, "runAsGroup": uid, "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "runAsGroup": uid,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def kubefate_container(cfg: KubeFateServiceConfig, secret_name: Any) -> dict[str, Any]:
@@ -142,8 +152,10 @@ def pod_spec(containers: list[dict[str, Any]], cfg: KubeFateServiceConfig, **ext
 
 def db_pod_extra() -> dict[str, Any]:
     """fsGroup makes the fresh volume writable for the non-root database user."""
-    return {"securityContext": {"fsGroup": MARIADB_UID, "runAsNonRoot": True},
-            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": DB_CLAIM}}]}
+    return {
+        "securityContext": {"fsGroup": MARIADB_UID, "runAsNonRoot": True},
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": DB_CLAIM}}],
+    }
 
 
 def ingress_annotations(cfg: KubeFateServiceConfig) -> dict[str, str]:
@@ -156,8 +168,9 @@ def ingress_annotations(cfg: KubeFateServiceConfig) -> dict[str, str]:
 
 def ingress_spec(cfg: KubeFateServiceConfig) -> dict[str, Any]:
     backend = {"service": {"name": KUBEFATE, "port": {"number": PORT}}}
-    spec: dict[str, Any] = {"rules": [{"host": cfg.host, "http": {"paths": [
-        {"path": "/", "pathType": "Prefix", "backend": backend}]}}]}
+    spec: dict[str, Any] = {
+        "rules": [{"host": cfg.host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}]
+    }
     if cfg.ingress_class_name:
         spec["ingressClassName"] = cfg.ingress_class_name
     if cfg.tls_secret_name:

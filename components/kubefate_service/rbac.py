@@ -14,18 +14,38 @@ _READ = ["get", "list"]
 def cluster_role_rules(istio: bool = False) -> list[dict[str, list[str]]]:
     """PolicyRule dicts (camelCase keys, ready for the Kubernetes API)."""
     rules = [
-        {"apiGroups": [""], "resources": ["namespaces", "configmaps", "services", "secrets",
-                                          "persistentvolumeclaims", "serviceaccounts"],
-         "verbs": list(_MANAGE)},
+        {
+            "apiGroups": [""],
+            "resources": [
+                "namespaces",
+                "configmaps",
+                "services",
+                "secrets",
+                "persistentvolumeclaims",
+                "serviceaccounts",
+            ],
+            "verbs": list(_MANAGE),
+        },
         {"apiGroups": [""], "resources": ["pods", "pods/log", "nodes"], "verbs": list(_READ)},
-        {"apiGroups": ["apps"], "resources": ["deployments", "statefulsets", "deployments/status",
-                                              "statefulsets/status"], "verbs": list(_MANAGE)},
+        {
+            "apiGroups": ["apps"],
+            "resources": ["deployments", "statefulsets", "deployments/status", "statefulsets/status"],
+            "verbs": list(_MANAGE),
+        },
         {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": list(_MANAGE)},
-        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
-         "verbs": ["get", "create", "delete", "update", "patch"]},
+        {
+            "apiGroups": ["rbac.authorization.k8s.io"],
+            "resources": ["roles", "rolebindings"],
+            "verbs": ["get", "create", "delete", "update", "patch"],
+        },
         {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": list(_MANAGE)},
     ]
     if istio:
-        rules.append({"apiGroups": ["networking.istio.io"], "resources": ["gateways", "virtualservices"],
-                      "verbs": ["get", "create", "delete", "update", "patch"]})
+        rules.append(
+            {
+                "apiGroups": ["networking.istio.io"],
+                "resources": ["gateways", "virtualservices"],
+                "verbs": ["get", "create", "delete", "update", "patch"],
+            }
+        )
     return rules

@@ -21,9 +21,9 @@ CHECK_INTERVAL_SECONDS = 300
 def remount_script(mount: str = CONTAINERD_MOUNT, interval: int = CHECK_INTERVAL_SECONDS) -> str:
     """Idempotent: adds the fstab line once, does nothing on nodes without the volume (control plane)."""
     host = (
-        f'if mountpoint -q {mount}; then '
-        f'src=$(findmnt -n -o SOURCE {mount}); '
-        f'fs=$(findmnt -n -o FSTYPE {mount}); '
+        f"if mountpoint -q {mount}; then "
+        f"src=$(findmnt -n -o SOURCE {mount}); "
+        f"fs=$(findmnt -n -o FSTYPE {mount}); "
         f'uuid=$(blkid -s UUID -o value "$src"); '
         f'if [ -n "$uuid" ] && ! grep -q "UUID=$uuid" /etc/fstab; then '
         f'echo "UUID=$uuid {mount} $fs defaults,nofail 0 2" >> /etc/fstab; '
@@ -47,8 +47,7 @@ def remount_daemonset(name: str, image: str) -> dict[str, Any]:
         "image": image,
         "command": ["sh", "-c", remount_script()],
         "securityContext": {"privileged": True},
-        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"},
-                      "limits": {"cpu": "100m", "memory": "64Mi"}},
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
     }
     return {
         "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels},

@@ -97,8 +97,9 @@ def _pool_overrides(cfg: ClusterConfig, pool: NodePool) -> list[dict[str, Any]]:
         value = [{**v, "storageClass": storage} for v in volumes]
         overrides.append({"name": "nodePoolVolumes", "value": value})
     if pool.labels:
-        overrides.append({"name": "nodePoolLabels",
-                          "value": [{"key": k, "value": v} for k, v in sorted(pool.labels.items())]})
+        overrides.append(
+            {"name": "nodePoolLabels", "value": [{"key": k, "value": v} for k, v in sorted(pool.labels.items())]}
+        )
     return overrides
 
 

@@ -44,6 +44,8 @@ def psp_binding(binding_name: str, namespaces: list[str]) -> dict[str, Any]:
     return {
         "metadata": {"name": binding_name},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": PSP_CLUSTER_ROLE},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
-                      "name": f"system:serviceaccounts:{ns}"} for ns in sorted(set(namespaces))],
+        "subjects": [
+            {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": f"system:serviceaccounts:{ns}"}
+            for ns in sorted(set(namespaces))
+        ],
     }

@@ -40,11 +40,18 @@ class WorkloadPreparation(pulumi.ComponentResource):
             if args.workload_namespaces:
                 body = psp_binding(f"{name}-psp-privileged", args.workload_namespaces)
                 self.psp_binding = k8s.rbac.v1.ClusterRoleBinding(
-                    f"{name}-psp-privileged", metadata=body["metadata"], role_ref=body["roleRef"],
-                    subjects=body["subjects"], opts=child)
+                    f"{name}-psp-privileged",
+                    metadata=body["metadata"],
+                    role_ref=body["roleRef"],
+                    subjects=body["subjects"],
+                    opts=child,
+                )
             else:
-                pulumi.log.warn("cluster.preparation: PodSecurityPolicy cluster but no workload namespaces "
-                                "given, so no service account may use the privileged policy", self)
+                pulumi.log.warn(
+                    "cluster.preparation: PodSecurityPolicy cluster but no workload namespaces "
+                    "given, so no service account may use the privileged policy",
+                    self,
+                )
         # A provisioned cluster gets its default class from the cluster spec (TKG owns the StorageClass);
         # an adopted one is annotated in place, as a patch that leaves every other field to its owner.
         self.default_storage_class = None
@@ -52,10 +59,12 @@ class WorkloadPreparation(pulumi.ComponentResource):
             self.default_storage_class = k8s.storage.v1.StorageClassPatch(
                 f"{name}-default-storage-class",
                 metadata={"name": cfg.storage_class, "annotations": {DEFAULT_CLASS_ANNOTATION: "true"}},
-                opts=child)
+                opts=child,
+            )
         self.containerd_remount = None
         if cfg.preparation.containerd_remount:
             body = remount_daemonset(f"{name}-containerd-fstab", cfg.preparation.remount_image)
             self.containerd_remount = k8s.apps.v1.DaemonSet(
-                f"{name}-containerd-fstab", metadata=body["metadata"], spec=body["spec"], opts=child)
+                f"{name}-containerd-fstab", metadata=body["metadata"], spec=body["spec"], opts=child
+            )
         self.register_outputs({})

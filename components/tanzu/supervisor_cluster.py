@@ -28,8 +28,10 @@ def decode_kubeconfig(data: dict[str, Any] | None, secret_id: str) -> str:
     """Refuse rather than hand back nothing: a provider without a kubeconfig falls back to ~/.kube/config."""
     encoded = (data or {}).get(KUBECONFIG_SECRET_KEY)
     if not encoded:
-        raise ValueError(f"Secret {secret_id} on the Supervisor has no data key {KUBECONFIG_SECRET_KEY!r}; "
-                         "is the cluster Ready? Check `kubectl get tkc,cluster -n <vSphere Namespace>`")
+        raise ValueError(
+            f"Secret {secret_id} on the Supervisor has no data key {KUBECONFIG_SECRET_KEY!r}; "
+            "is the cluster Ready? Check `kubectl get tkc,cluster -n <vSphere Namespace>`"
+        )
     return base64.b64decode(encoded).decode()
 
 
@@ -63,18 +65,21 @@ class SupervisorCluster(pulumi.ComponentResource):
             kind=manifest["kind"],
             metadata=manifest["metadata"],
             spec=manifest["spec"],
-            opts=pulumi.ResourceOptions(parent=self, provider=self.supervisor_provider,
-                                        custom_timeouts=custom_timeouts(cfg), depends_on=args.depends_on),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=self.supervisor_provider,
+                custom_timeouts=custom_timeouts(cfg),
+                depends_on=args.depends_on,
+            ),
         )
         namespace, cluster_name = manifest["metadata"]["namespace"], manifest["metadata"]["name"]
-        secret_id = self.cluster.id.apply(
-            lambda _: f"{namespace}/{kubeconfig_secret_name(cluster_name)}")
+        secret_id = self.cluster.id.apply(lambda _: f"{namespace}/{kubeconfig_secret_name(cluster_name)}")
         secret = k8s.core.v1.Secret.get(
             f"{name}-kubeconfig",
             secret_id,
-            opts=pulumi.ResourceOptions(parent=self, provider=self.supervisor_provider,
-                                        depends_on=[self.cluster]),
+            opts=pulumi.ResourceOptions(parent=self, provider=self.supervisor_provider, depends_on=[self.cluster]),
         )
         self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(secret.data, secret_id).apply(lambda a: decode_kubeconfig(a[0], a[1])))
+            pulumi.Output.all(secret.data, secret_id).apply(lambda a: decode_kubeconfig(a[0], a[1]))
+        )
         self.register_outputs({"kubeconfig": self.kubeconfig})

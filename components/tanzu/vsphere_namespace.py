@@ -46,9 +46,11 @@ class VsphereNamespace(pulumi.ComponentResource):
         )
         invoke = pulumi.InvokeOutputOptions(parent=self, provider=provider)
         self.storage_policy_ids = pulumi.Output.all(
-            *[vsphere.get_policy_output(name=policy, opts=invoke).id for policy in vs.storage_policies])
+            *[vsphere.get_policy_output(name=policy, opts=invoke).id for policy in vs.storage_policies]
+        )
         library_ids = pulumi.Output.all(
-            *[vsphere.get_content_library_output(name=lib, opts=invoke).id for lib in vs.content_libraries])
+            *[vsphere.get_content_library_output(name=lib, opts=invoke).id for lib in vs.content_libraries]
+        )
         classes = [
             vsphere.VirtualMachineClass(
                 f"{name}-class-{c.name}",
@@ -57,22 +59,20 @@ class VsphereNamespace(pulumi.ComponentResource):
                 memory=c.memory_mib,
                 cpu_reservation=c.reservation,
                 memory_reservation=c.reservation,
-                opts=pulumi.ResourceOptions(parent=self, provider=provider,
-                                            replace_on_changes=VM_CLASS_REPLACE_ON),
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, replace_on_changes=VM_CLASS_REPLACE_ON),
             )
             for c in vs.custom_vm_classes
         ]
-        vm_service = vsphere.NamespaceVmServiceArgs(content_libraries=library_ids,
-                                                    vm_classes=cfg.bound_vm_classes)
+        vm_service = vsphere.NamespaceVmServiceArgs(content_libraries=library_ids, vm_classes=cfg.bound_vm_classes)
         self.namespace = vsphere.Namespace(
             f"{name}-namespace",
             name=cfg.vsphere_namespace,
             supervisor=vs.supervisor_id,
             storage_policies=self.storage_policy_ids,
             vm_services=[vm_service],
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=classes,
-                                        replace_on_changes=NAMESPACE_REPLACE_ON),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=provider, depends_on=classes, replace_on_changes=NAMESPACE_REPLACE_ON
+            ),
         )
         self.namespace_name = self.namespace.name
-        self.register_outputs({"namespace_name": self.namespace_name,
-                               "storage_policy_ids": self.storage_policy_ids})
+        self.register_outputs({"namespace_name": self.namespace_name, "storage_policy_ids": self.storage_policy_ids})

@@ -31,9 +31,17 @@ def _adopted_kubeconfig(cfg: ClusterConfig, kubeconfig: pulumi.Input[str] | None
         return pulumi.Output.secret(kubeconfig)
     path = Path(cfg.kubeconfig_path or "").expanduser()
     if not cfg.kubeconfig_path or not path.is_file():
-        raise ConfigError([problem("cluster.kubeconfigPath", cfg.kubeconfig_path, "no such file",
-                                   "point it at a readable kubeconfig or set the secret "
-                                   "`pulumi config set --secret kubeconfig < file`")])
+        raise ConfigError(
+            [
+                problem(
+                    "cluster.kubeconfigPath",
+                    cfg.kubeconfig_path,
+                    "no such file",
+                    "point it at a readable kubeconfig or set the secret "
+                    "`pulumi config set --secret kubeconfig < file`",
+                )
+            ]
+        )
     return pulumi.Output.secret(path.read_text())
 
 
@@ -60,9 +68,12 @@ class TanzuWorkloadCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TanzuWorkloadClusterArgs, opts: pulumi.ResourceOptions | None = None):
         cfg = args.config
-        missing = check_cluster_secrets(cfg, has_kubeconfig=args.kubeconfig is not None,
-                                        has_supervisor_kubeconfig=args.supervisor_kubeconfig is not None,
-                                        has_vsphere_password=args.vsphere_password is not None)
+        missing = check_cluster_secrets(
+            cfg,
+            has_kubeconfig=args.kubeconfig is not None,
+            has_supervisor_kubeconfig=args.supervisor_kubeconfig is not None,
+            has_vsphere_password=args.vsphere_password is not None,
+        )
         if missing:
             raise ConfigError(missing)
         adopted = _adopted_kubeconfig(cfg, args.kubeconfig) if cfg.mode == "kubeconfig" else None
@@ -83,27 +94,35 @@ class TanzuWorkloadCluster(pulumi.ComponentResource):
         )
         self.namespace_labels = psa_labels() if cfg.pod_security_mode == "psa" else {}
         if cfg.prepare:
-            WorkloadPreparation(f"{name}-prep", WorkloadPreparationArgs(cfg, self.provider,
-                                                                        list(args.workload_namespaces)),
-                                pulumi.ResourceOptions(parent=self))
-        self.register_outputs({
-            "kubeconfig": self.kubeconfig,
-            "provider": self.provider,
-            "namespace_labels": self.namespace_labels,
-            "cluster_name": self.cluster_name,
-            "vsphere_namespace": self.vsphere_namespace,
-        })
+            WorkloadPreparation(
+                f"{name}-prep",
+                WorkloadPreparationArgs(cfg, self.provider, list(args.workload_namespaces)),
+                pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs(
+            {
+                "kubeconfig": self.kubeconfig,
+                "provider": self.provider,
+                "namespace_labels": self.namespace_labels,
+                "cluster_name": self.cluster_name,
+                "vsphere_namespace": self.vsphere_namespace,
+            }
+        )
 
-    def _provision(self, name: str, cfg: ClusterConfig,
-                   args: TanzuWorkloadClusterArgs) -> tuple[pulumi.Output[str], pulumi.Output[str | None]]:
+    def _provision(
+        self, name: str, cfg: ClusterConfig, args: TanzuWorkloadClusterArgs
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str | None]]:
         depends_on: list[pulumi.Resource] = []
         namespace_name = pulumi.Output.from_input(cfg.vsphere_namespace)
         if cfg.vsphere.manage:
-            ns = VsphereNamespace(f"{name}-ns", VsphereNamespaceArgs(cfg, args.vsphere_password),
-                                  pulumi.ResourceOptions(parent=self))
+            ns = VsphereNamespace(
+                f"{name}-ns", VsphereNamespaceArgs(cfg, args.vsphere_password), pulumi.ResourceOptions(parent=self)
+            )
             depends_on.append(ns)
             namespace_name = ns.namespace_name
         supervisor = SupervisorCluster(
-            f"{name}-sv", SupervisorClusterArgs(cfg, args.supervisor_kubeconfig, depends_on),
-            pulumi.ResourceOptions(parent=self))
+            f"{name}-sv",
+            SupervisorClusterArgs(cfg, args.supervisor_kubeconfig, depends_on),
+            pulumi.ResourceOptions(parent=self),
+        )
         return supervisor.kubeconfig, namespace_name

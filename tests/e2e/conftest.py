@@ -51,8 +51,9 @@ def tool_env() -> dict[str, str]:
     env_file = KFT_CACHE / "env.sh"
     if not env_file.is_file():
         pytest.fail(f"toolchain missing: {env_file} does not exist; run `make tools` (tools/toolchain.sh)")
-    proc = subprocess.run(["bash", "-c", f'. "{env_file}" && env -0'], capture_output=True, env=dict(os.environ),
-                          check=False)
+    proc = subprocess.run(
+        ["bash", "-c", f'. "{env_file}" && env -0'], capture_output=True, env=dict(os.environ), check=False
+    )
     if proc.returncode != 0:
         pytest.fail(f"could not source {env_file}: {proc.stderr.decode(errors='replace')}")
     env = dict(item.split("=", 1) for item in proc.stdout.decode().split("\0") if "=" in item)
@@ -77,8 +78,7 @@ def local_cluster(tool_env: dict[str, str]) -> Iterator[Path]:
     status = subprocess.run([str(CLUSTER_SH), "status"], capture_output=True, text=True, env=env, check=False)
     started = False
     if status.returncode != 0:
-        up = subprocess.run([str(CLUSTER_SH), "up"], capture_output=True, text=True, env=env, check=False,
-                            timeout=600)
+        up = subprocess.run([str(CLUSTER_SH), "up"], capture_output=True, text=True, env=env, check=False, timeout=600)
         if up.returncode != 0:
             pytest.fail(f"local control plane did not start (tools/cluster.sh up):\n{_tail(up.stderr)}")
         started = True
@@ -124,8 +124,10 @@ class PulumiStack:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=timeout, check=False)
         self.history.append(f"$ {' '.join(cmd)} -> {proc.returncode}")
         if check and proc.returncode != 0:
-            raise PulumiError(f"`{' '.join(cmd)}` exited {proc.returncode}\n--- stdout\n{_tail(proc.stdout)}"
-                              f"\n--- stderr\n{_tail(proc.stderr)}")
+            raise PulumiError(
+                f"`{' '.join(cmd)}` exited {proc.returncode}\n--- stdout\n{_tail(proc.stdout)}"
+                f"\n--- stderr\n{_tail(proc.stderr)}"
+            )
         return proc
 
     def config_set(self, key: str, value: str, secret: bool = False) -> None:
@@ -152,8 +154,9 @@ class PulumiStack:
 
 
 @pytest.fixture
-def pulumi_stack(tool_env: dict[str, str], config_passphrase: str,
-                 tmp_path: Path) -> Iterator[Callable[..., PulumiStack]]:
+def pulumi_stack(
+    tool_env: dict[str, str], config_passphrase: str, tmp_path: Path
+) -> Iterator[Callable[..., PulumiStack]]:
     made: list[PulumiStack] = []
 
     def make(program_dir: Path, config: dict[str, str] | None = None, stack: str | None = None) -> PulumiStack:
@@ -165,8 +168,14 @@ def pulumi_stack(tool_env: dict[str, str], config_passphrase: str,
         if config_passphrase:
             env["PULUMI_CONFIG_PASSPHRASE"] = config_passphrase
         s = PulumiStack(project, stack or f"e2e{uuid.uuid4().hex[:6]}", env)
-        init = subprocess.run(["pulumi", "stack", "init", s.name, "--non-interactive", "--cwd", str(project)],
-                              capture_output=True, text=True, env=env, check=False, timeout=120)
+        init = subprocess.run(
+            ["pulumi", "stack", "init", s.name, "--non-interactive", "--cwd", str(project)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=120,
+        )
         if init.returncode != 0:
             raise PulumiError(f"`pulumi stack init {s.name}` failed:\n{_tail(init.stderr)}")
         for key, value in (config or {}).items():

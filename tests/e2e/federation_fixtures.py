@@ -53,8 +53,9 @@ def copy_project(dest: Path, kubeconfig: Path) -> Path:
             shutil.copy2(src, dest / part)
     for stack_file in REPO.glob("Pulumi.local-*.yaml"):
         # Without the demo passphrase's salt: the tests run with whatever passphrase the environment has.
-        text = "".join(ln for ln in stack_file.read_text().splitlines(keepends=True)
-                       if not ln.startswith("encryptionsalt:"))
+        text = "".join(
+            ln for ln in stack_file.read_text().splitlines(keepends=True) if not ln.startswith("encryptionsalt:")
+        )
         (dest / stack_file.name).write_text(text)
     project = yaml.safe_load((dest / "Pulumi.yaml").read_text())
     runtime = project.get("runtime")
@@ -74,15 +75,27 @@ class Federation:
     env: dict[str, str]
     api: KubeApi
 
-    def command(self, *args: str, check: bool = True, timeout: int = FEDERATION_TIMEOUT
-                ) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "federation", *args, "--variant", "local", "--config-dir", str(self.root),
-               "--parallel", FEDERATION_PARALLEL]
-        proc = subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+    def command(
+        self, *args: str, check: bool = True, timeout: int = FEDERATION_TIMEOUT
+    ) -> subprocess.CompletedProcess[str]:
+        cmd = [
+            sys.executable,
+            "-m",
+            "federation",
+            *args,
+            "--variant",
+            "local",
+            "--config-dir",
+            str(self.root),
+            "--parallel",
+            FEDERATION_PARALLEL,
+        ]
+        proc = subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout, check=False)
         if check and proc.returncode != 0:
-            raise PulumiError(f"`{' '.join(args)}` exited {proc.returncode}\n--- stdout\n{proc.stdout[-6000:]}"
-                              f"\n--- stderr\n{proc.stderr[-4000:]}")
+            raise PulumiError(
+                f"`{' '.join(args)}` exited {proc.returncode}\n--- stdout\n{proc.stdout[-6000:]}"
+                f"\n--- stderr\n{proc.stderr[-4000:]}"
+            )
         return proc
 
     def stack(self, name: str, **extra_env: str) -> PulumiStack:
@@ -103,8 +116,10 @@ class Federation:
         try:
             return json.loads(proc.stdout)
         except json.JSONDecodeError:
-            raise PulumiError(f"preview of {name} gave no JSON (exit {proc.returncode}):\n{proc.stdout[-3000:]}"
-                              f"\n{proc.stderr[-3000:]}") from None
+            raise PulumiError(
+                f"preview of {name} gave no JSON (exit {proc.returncode}):\n{proc.stdout[-3000:]}"
+                f"\n{proc.stderr[-3000:]}"
+            ) from None
 
 
 def federation_env(tool_env: dict[str, str], root: Path) -> dict[str, str]:
@@ -125,8 +140,14 @@ def local_volumes(kube_api: KubeApi) -> Iterator[LocalProvisioner]:
 
 
 @pytest.fixture(scope="session")
-def project_factory(tool_env: dict[str, str], config_passphrase: str, local_cluster: Path, kube_api: KubeApi,
-                    local_volumes: LocalProvisioner, tmp_path_factory: pytest.TempPathFactory):
+def project_factory(
+    tool_env: dict[str, str],
+    config_passphrase: str,
+    local_cluster: Path,
+    kube_api: KubeApi,
+    local_volumes: LocalProvisioner,
+    tmp_path_factory: pytest.TempPathFactory,
+):
     """``make(label)`` -> a fresh Federation over a new copy of the project (own state, own stack files)."""
 
     def make(label: str) -> Federation:
@@ -164,20 +185,25 @@ def deployed_federation(project_factory) -> Iterator[tuple[Federation, subproces
 
 def require_empty(api: KubeApi, namespaces: tuple[str, ...]) -> None:
     """Stacks create their namespaces; one left by `make demo` or a killed run would fail the first `up`."""
+
     def present() -> list[str]:
         return [ns for ns in namespaces if api.get_or_none(f"/api/v1/namespaces/{ns}") is not None]
 
     deadline = time.monotonic() + 120
     while present() and time.monotonic() < deadline:
-        if all((api.get_or_none(f"/api/v1/namespaces/{ns}") or {}).get("metadata", {}).get("deletionTimestamp")
-               for ns in present()):
+        if all(
+            (api.get_or_none(f"/api/v1/namespaces/{ns}") or {}).get("metadata", {}).get("deletionTimestamp")
+            for ns in present()
+        ):
             time.sleep(2)  # terminating: the namespace controller is finishing
             continue
         break
     left = present()
     if left:
-        pytest.fail(f"namespaces {left} already exist on the local control plane (a `make demo` federation?). "
-                    "Fix: `python -m federation destroy --variant local --yes` or `make cluster-down`")
+        pytest.fail(
+            f"namespaces {left} already exist on the local control plane (a `make demo` federation?). "
+            "Fix: `python -m federation destroy --variant local --yes` or `make cluster-down`"
+        )
 
 
 # --- reading the cluster ---------------------------------------------------------------------------------------

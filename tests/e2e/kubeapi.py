@@ -59,8 +59,9 @@ class KubeApi:
             context.load_cert_chain(user["client-certificate"], user["client-key"])
         return cls(cluster["server"].rstrip("/"), context, user.get("token"))
 
-    def request(self, method: str, path: str, body: Any = None,
-                content_type: str = "application/json") -> dict[str, Any]:
+    def request(
+        self, method: str, path: str, body: Any = None, content_type: str = "application/json"
+    ) -> dict[str, Any]:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.server + path, data=data, method=method)
         req.add_header("Accept", "application/json")
@@ -91,8 +92,7 @@ class KubeApi:
 
     def apply(self, path: str, body: dict[str, Any], manager: str = "kubefate-tanzu-tests") -> dict[str, Any]:
         """Server-side apply of one object at its own path (``.../namespaces/ns/kind/name``)."""
-        return self.request("PATCH", f"{path}?fieldManager={manager}&force=true", body,
-                            "application/apply-patch+yaml")
+        return self.request("PATCH", f"{path}?fieldManager={manager}&force=true", body, "application/apply-patch+yaml")
 
     def merge_patch(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.request("PATCH", path, body, "application/merge-patch+json")

@@ -27,7 +27,8 @@ PROVISIONER = "kubefate-tanzu.local/hostpath"
 
 def storage_class(name: str = STORAGE_CLASS) -> dict:
     return {
-        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
         "metadata": {"name": name},
         "provisioner": PROVISIONER,
         "reclaimPolicy": "Retain",
@@ -39,7 +40,8 @@ def volume_for(claim: dict) -> dict:
     """The PersistentVolume that satisfies ``claim`` exactly (size, access modes, class), bound to it."""
     meta, spec = claim["metadata"], claim["spec"]
     return {
-        "apiVersion": "v1", "kind": "PersistentVolume",
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
         "metadata": {"name": f"kft-{meta['uid']}", "labels": {"kubefate-tanzu.local/provisioned": "true"}},
         "spec": {
             "capacity": {"storage": spec["resources"]["requests"]["storage"]},
@@ -47,23 +49,34 @@ def volume_for(claim: dict) -> dict:
             "storageClassName": spec["storageClassName"],
             "persistentVolumeReclaimPolicy": "Retain",
             "hostPath": {"path": f"/var/lib/kft-local/{meta['namespace']}/{meta['name']}"},
-            "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": meta["namespace"],
-                         "name": meta["name"], "uid": meta["uid"]},
+            "claimRef": {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "namespace": meta["namespace"],
+                "name": meta["name"],
+                "uid": meta["uid"],
+            },
         },
     }
 
 
 def pending_claims(api: KubeApi, class_name: str = STORAGE_CLASS) -> list[dict]:
-    return [c for c in api.items("/api/v1/persistentvolumeclaims")
-            if c["spec"].get("storageClassName") == class_name and not c["spec"].get("volumeName")
-            and not c["metadata"].get("deletionTimestamp")]
+    return [
+        c
+        for c in api.items("/api/v1/persistentvolumeclaims")
+        if c["spec"].get("storageClassName") == class_name
+        and not c["spec"].get("volumeName")
+        and not c["metadata"].get("deletionTimestamp")
+    ]
 
 
 def delete_released(api: KubeApi) -> list[str]:
     """Volumes of this provisioner whose claims are gone (Retain leaves them Released): test clean-up."""
-    gone = [pv["metadata"]["name"] for pv in api.items("/api/v1/persistentvolumes?labelSelector="
-                                                       "kubefate-tanzu.local/provisioned%3Dtrue")
-            if (pv.get("status") or {}).get("phase") == "Released"]
+    gone = [
+        pv["metadata"]["name"]
+        for pv in api.items("/api/v1/persistentvolumes?labelSelector=kubefate-tanzu.local/provisioned%3Dtrue")
+        if (pv.get("status") or {}).get("phase") == "Released"
+    ]
     for name in gone:
         api.delete(f"/api/v1/persistentvolumes/{name}")
     return gone

@@ -81,8 +81,17 @@ class SupervisorSimulator:
             return
         self._write_kubeconfig(obj)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        status = {"conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": now,
-                                  "reason": "Simulated", "message": "simulated Supervisor"}]}
+        status = {
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "lastTransitionTime": now,
+                    "reason": "Simulated",
+                    "message": "simulated Supervisor",
+                }
+            ]
+        }
         path = f"{group_path}/namespaces/{meta['namespace']}/{plural}/{meta['name']}/status"
         self.api.merge_patch(path, {"status": status})
         self.readied.append(key)
@@ -91,12 +100,15 @@ class SupervisorSimulator:
         meta = obj["metadata"]
         name = f"{meta['name']}-kubeconfig"
         secret = {
-            "apiVersion": "v1", "kind": "Secret",
+            "apiVersion": "v1",
+            "kind": "Secret",
             "metadata": {
-                "name": name, "namespace": meta["namespace"],
+                "name": name,
+                "namespace": meta["namespace"],
                 "labels": {"cluster.x-k8s.io/cluster-name": meta["name"]},
-                "ownerReferences": [{"apiVersion": obj["apiVersion"], "kind": obj["kind"],
-                                     "name": meta["name"], "uid": meta["uid"]}],
+                "ownerReferences": [
+                    {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": meta["name"], "uid": meta["uid"]}
+                ],
             },
             "type": "cluster.x-k8s.io/secret",
             "data": {"value": base64.b64encode(self.workload_kubeconfig.encode()).decode()},

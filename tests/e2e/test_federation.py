@@ -67,7 +67,8 @@ def assert_party_points_at_exchange(api: KubeApi, stack: str) -> None:
     assert nginx_table["default"] == {"proxy": [{"host": nginx_ip, "http_port": 9300, "grpc_port": 9310}]}
     assert pid in nginx_table
     pulsar_table = yaml.safe_load(
-        config_map_with(api, ns, "pulsar_route_table.yaml")["data"]["pulsar_route_table.yaml"])
+        config_map_with(api, ns, "pulsar_route_table.yaml")["data"]["pulsar_route_table.yaml"]
+    )
     assert pulsar_table["default"] == {"proxy": f"{ats_ip}:443", "domain": DOMAIN}
     assert pulsar_table[pid]["host"] == "pulsar"
 
@@ -174,8 +175,11 @@ def test_out_of_band_changes_are_reported_and_undone(deployed_federation) -> Non
     image = container["image"]
     tables = config_map_with(api, ns, "route_table.yaml")
     table_name, table_data = tables["metadata"]["name"], tables["data"]
-    victim = next(s["metadata"]["name"] for s in api.items(f"/api/v1/namespaces/{ns}/services")
-                  if s["spec"]["type"] == "ClusterIP")
+    victim = next(
+        s["metadata"]["name"]
+        for s in api.items(f"/api/v1/namespaces/{ns}/services")
+        if s["spec"]["type"] == "ClusterIP"
+    )
     urns = {
         "scale": state_urn(fed, stack, "kubernetes:apps/v1:Deployment", ns, scaled_name),
         "image": state_urn(fed, stack, "kubernetes:apps/v1:Deployment", ns, reimaged_name),
@@ -184,10 +188,16 @@ def test_out_of_band_changes_are_reported_and_undone(deployed_federation) -> Non
     }
 
     api.merge_patch(f"/apis/apps/v1/namespaces/{ns}/deployments/{scaled_name}", {"spec": {"replicas": replicas + 2}})
-    api.request("PATCH", f"/apis/apps/v1/namespaces/{ns}/deployments/{reimaged_name}",
-                {"spec": {"template": {"spec": {"containers": [{"name": container["name"],
-                                                                "image": "busybox:1.36-tampered"}]}}}},
-                "application/strategic-merge-patch+json")
+    api.request(
+        "PATCH",
+        f"/apis/apps/v1/namespaces/{ns}/deployments/{reimaged_name}",
+        {
+            "spec": {
+                "template": {"spec": {"containers": [{"name": container["name"], "image": "busybox:1.36-tampered"}]}}
+            }
+        },
+        "application/strategic-merge-patch+json",
+    )
     api.merge_patch(f"/api/v1/namespaces/{ns}/configmaps/{table_name}", {"data": {"route_table.yaml": "tampered: 1\n"}})
     api.delete(f"/api/v1/namespaces/{ns}/services/{victim}")
     wait_for(lambda: api.get_or_none(f"/api/v1/namespaces/{ns}/services/{victim}") is None, what=f"{victim} gone")
@@ -244,8 +254,10 @@ def test_destroy_leaves_no_fate_objects_but_keeps_the_volumes_it_should(deployed
     fed, _, _ = deployed_federation
     api = fed.api
     stacks = [*PARTIES, DAY2]
-    claims_before = {ns: {c["metadata"]["name"] for c in api.items(f"/api/v1/namespaces/{ns}/persistentvolumeclaims")}
-                     for ns in ("fate-30000", "kube-fate")}
+    claims_before = {
+        ns: {c["metadata"]["name"] for c in api.items(f"/api/v1/namespaces/{ns}/persistentvolumeclaims")}
+        for ns in ("fate-30000", "kube-fate")
+    }
     assert claims_before["fate-30000"] and claims_before["kube-fate"], claims_before
 
     started = time.monotonic()
@@ -261,9 +273,11 @@ def test_destroy_leaves_no_fate_objects_but_keeps_the_volumes_it_should(deployed
             for ns in namespaces:
                 for group, plural in WORKLOAD_KINDS:
                     base = "/api/v1" if group == "v1" else f"/apis/{group}"
-                    left += [f"{ns}/{plural}/{o['metadata']['name']}"
-                             for o in api.items(f"{base}/namespaces/{ns}/{plural}")
-                             if o["metadata"]["name"] != "kube-root-ca.crt"]
+                    left += [
+                        f"{ns}/{plural}/{o['metadata']['name']}"
+                        for o in api.items(f"{base}/namespaces/{ns}/{plural}")
+                        if o["metadata"]["name"] != "kube-root-ca.crt"
+                    ]
             return left
 
         wait_for(lambda: not fate_objects(), timeout=180, what="FATE objects to go")

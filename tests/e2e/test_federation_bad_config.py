@@ -48,10 +48,14 @@ def _registered(fed: Federation) -> list[str]:
     return [r["type"] for r in resources if r["type"] != "pulumi:pulumi:Stack"]
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (_wrong_backend_mix, "fate.computing = 'Eggroll': backend 'spark-pulsar' means computing 'Spark'"),
-    (_no_storage_class, "fate.storageClass = None: persistence is on but no storage class is set"),
-], ids=["backend-module-mix", "missing-storage-class"])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_wrong_backend_mix, "fate.computing = 'Eggroll': backend 'spark-pulsar' means computing 'Spark'"),
+        (_no_storage_class, "fate.storageClass = None: persistence is on but no storage class is set"),
+    ],
+    ids=["backend-module-mix", "missing-storage-class"],
+)
 def test_bad_configuration_fails_before_anything_is_registered(project_factory, edit, message) -> None:
     fed = project_factory("badconfig")
     fed.write_stack_config(STACK, _bad(edit))

@@ -30,47 +30,66 @@ SMALL = {"requests": {"cpu": "100m", "memory": "128Mi"}}
 
 
 def stack_config() -> dict:
-    return {"config": {
-        "kubefate-tanzu:role": "party",
-        "kubefate-tanzu:partyId": PARTY,
-        "kubefate-tanzu:sizing": "trial",
-        "kubefate-tanzu:cluster": {
-            "mode": "tanzu",
-            "name": CLUSTER,
-            "vsphereNamespace": SUPERVISOR_NS,
-            "apiFlavor": "tkc",
-            "tkrVersion": "v1.26.5---vmware.2-fips.1-tkg.1",
-            "osImage": "ubuntu",
-            "storageClass": "kft-local",
-            "controlPlane": {"replicas": 1, "vmClass": "best-effort-small"},
-            "nodePools": [{"name": "workers", "replicas": 1, "vmClass": "best-effort-large"}],
-        },
-        "kubefate-tanzu:kubefate": {"enabled": False},
-        "kubefate-tanzu:fate": {
-            "backend": "spark-local-pulsar",
-            "persistence": False,
-            # No ingress controller locally (docs/e2e.md): the UIs' Ingresses are not awaited.
-            "ingress": {ui: {"annotations": {"pulumi.com/skipAwait": "true"}} for ui in ("fateboard", "client")},
-            **{m: {"resources": SMALL} for m in ("mysql", "python", "client", "fateboard")},
-            **{m: {"type": "LoadBalancer", "resources": SMALL} for m in ("nginx", "pulsar")},
-        },
-    }}
+    return {
+        "config": {
+            "kubefate-tanzu:role": "party",
+            "kubefate-tanzu:partyId": PARTY,
+            "kubefate-tanzu:sizing": "trial",
+            "kubefate-tanzu:cluster": {
+                "mode": "tanzu",
+                "name": CLUSTER,
+                "vsphereNamespace": SUPERVISOR_NS,
+                "apiFlavor": "tkc",
+                "tkrVersion": "v1.26.5---vmware.2-fips.1-tkg.1",
+                "osImage": "ubuntu",
+                "storageClass": "kft-local",
+                "controlPlane": {"replicas": 1, "vmClass": "best-effort-small"},
+                "nodePools": [{"name": "workers", "replicas": 1, "vmClass": "best-effort-large"}],
+            },
+            "kubefate-tanzu:kubefate": {"enabled": False},
+            "kubefate-tanzu:fate": {
+                "backend": "spark-local-pulsar",
+                "persistence": False,
+                # No ingress controller locally (docs/e2e.md): the UIs' Ingresses are not awaited.
+                "ingress": {ui: {"annotations": {"pulumi.com/skipAwait": "true"}} for ui in ("fateboard", "client")},
+                **{m: {"resources": SMALL} for m in ("mysql", "python", "client", "fateboard")},
+                **{m: {"type": "LoadBalancer", "resources": SMALL} for m in ("nginx", "pulsar")},
+            },
+        }
+    }
 
 
 def test_tkc_is_created_awaited_and_its_cluster_gets_fate(project_factory, local_cluster) -> None:
     fed = project_factory("tanzu")
     api = fed.api
     sim = SupervisorSimulator(api, local_cluster.read_text(), ready_after=READY_AFTER).start()
-    api.apply(f"/api/v1/namespaces/{SUPERVISOR_NS}",
-              {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": SUPERVISOR_NS}})
+    api.apply(
+        f"/api/v1/namespaces/{SUPERVISOR_NS}",
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": SUPERVISOR_NS}},
+    )
     fed.write_stack_config(STACK, stack_config())
     stack = fed.stack(STACK)
     try:
         stack.run("stack", "init")
         secret = subprocess.run(
-            ["pulumi", "config", "set", "--secret", "kubefate-tanzu:supervisorKubeconfig", "--stack", STACK,
-             "--non-interactive", "--cwd", str(fed.root)],
-            input=local_cluster.read_text(), text=True, capture_output=True, env=fed.env, check=False)
+            [
+                "pulumi",
+                "config",
+                "set",
+                "--secret",
+                "kubefate-tanzu:supervisorKubeconfig",
+                "--stack",
+                STACK,
+                "--non-interactive",
+                "--cwd",
+                str(fed.root),
+            ],
+            input=local_cluster.read_text(),
+            text=True,
+            capture_output=True,
+            env=fed.env,
+            check=False,
+        )
         assert secret.returncode == 0, secret.stderr
         assert "BEGIN" not in (fed.root / f"Pulumi.{STACK}.yaml").read_text()  # stored encrypted
 
@@ -86,8 +105,11 @@ def test_tkc_is_created_awaited_and_its_cluster_gets_fate(project_factory, local
         assert took >= READY_AFTER  # waitFor waited for the simulated TKG
         assert api.get_or_none(f"/api/v1/namespaces/{SUPERVISOR_NS}/secrets/{CLUSTER}-kubeconfig") is not None
         ns = f"fate-{PARTY}"
-        names = {d["metadata"]["name"] for kind in ("deployments", "statefulsets")
-                 for d in api.items(f"/apis/apps/v1/namespaces/{ns}/{kind}")}
+        names = {
+            d["metadata"]["name"]
+            for kind in ("deployments", "statefulsets")
+            for d in api.items(f"/apis/apps/v1/namespaces/{ns}/{kind}")
+        }
         assert {"nginx", "pulsar", "mysql"} <= names, names
         out = stack.outputs()
         assert int(out["partyId"]) == PARTY
@@ -99,8 +121,12 @@ def test_tkc_is_created_awaited_and_its_cluster_gets_fate(project_factory, local
         stack.destroy()
         assert stack.resource_count() == 0
         ff.wait_for(lambda: api.get_or_none(TKC) is None, what="the TKC to go")
-        ff.wait_for(lambda: not any(api.items(f"/apis/apps/v1/namespaces/{ns}/{kind}")
-                                    for kind in ("deployments", "statefulsets")), what="FATE workloads to go")
+        ff.wait_for(
+            lambda: (
+                not any(api.items(f"/apis/apps/v1/namespaces/{ns}/{kind}") for kind in ("deployments", "statefulsets"))
+            ),
+            what="FATE workloads to go",
+        )
     finally:
         sim.stop()
         if stack.resource_count() > 0:

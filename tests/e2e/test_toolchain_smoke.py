@@ -58,9 +58,12 @@ def test_up_preview_destroy_with_the_real_engine(pulumi_stack, local_cluster: Pa
 
     stack.destroy()
     assert stack.resource_count() == 0
-    left = _wait_gone(kube_api, [
-        f"/api/v1/namespaces/{ns}",
-        f"/api/v1/persistentvolumes/{out['persistent_volume']}",
-        f"/apis/storage.k8s.io/v1/storageclasses/{out['storage_class']}",
-    ])
+    left = _wait_gone(
+        kube_api,
+        [
+            f"/api/v1/namespaces/{ns}",
+            f"/api/v1/persistentvolumes/{out['persistent_volume']}",
+            f"/apis/storage.k8s.io/v1/storageclasses/{out['storage_class']}",
+        ],
+    )
     assert not left, f"still present after destroy: {left}"

@@ -34,17 +34,21 @@ PROGRAMS = {
 @pytest.fixture(scope="session")
 def workload_host() -> None:
     if os.geteuid() != 0:
-        pytest.fail("the workload layer runs programs in their own mount and network namespaces and needs root. "
-                    "Fix: run `make test` as root (CI does)")
+        pytest.fail(
+            "the workload layer runs programs in their own mount and network namespaces and needs root. "
+            "Fix: run `make test` as root (CI does)"
+        )
     missing = sorted({pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog) is None})
     if missing:
-        pytest.fail(f"Debian packages missing for the workload layer: {missing}. Fix: tools/workload.sh "
-                    "(make test runs it)")
+        pytest.fail(
+            f"Debian packages missing for the workload layer: {missing}. Fix: tools/workload.sh (make test runs it)"
+        )
 
 
 @pytest.fixture(scope="package")
-def workload_federation(workload_host: None, project_factory) -> Iterator[tuple[Federation,
-                                                                              subprocess.CompletedProcess[str]]]:
+def workload_federation(
+    workload_host: None, project_factory
+) -> Iterator[tuple[Federation, subprocess.CompletedProcess[str]]]:
     """The local federation converged once for the whole workload package; tests that change it (Day 2) put
     the exchange's party list back as they found it."""
     fed = project_factory("workload")

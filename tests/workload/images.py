@@ -20,12 +20,12 @@ Op = dict[str, Any]
 @dataclass(frozen=True)
 class ImageProfile:
     name: str
-    user: str = "root"                                  # USER of the image (name or uid)
+    user: str = "root"  # USER of the image (name or uid)
     entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ()
     workdir: str = "/"
-    env: dict[str, str] = field(default_factory=dict)   # ENV of the image plus the Debian mappings
-    ops: Callable[[], list[Op]] = list                  # the image's layout, applied before the volumes
+    env: dict[str, str] = field(default_factory=dict)  # ENV of the image plus the Debian mappings
+    ops: Callable[[], list[Op]] = list  # the image's layout, applied before the volumes
 
 
 def _uid(name: str) -> int:
@@ -48,7 +48,7 @@ def _gid(name: str) -> int:
 # which also owns the configuration, log and runtime directories (`make install` as root chowns them).
 # Debian's build has prefix /usr, sysconfdir /etc/trafficserver and compiled-in user `trafficserver`.
 ATS_PREFIX = "/opt/trafficserver"
-ATS_SYSCONF = "/etc/trafficserver"          # the real directory in the image
+ATS_SYSCONF = "/etc/trafficserver"  # the real directory in the image
 ATS_SYSCONF_LINK = f"{ATS_PREFIX}/etc/trafficserver"
 ATS_LOGDIR = f"{ATS_PREFIX}/var/log/trafficserver"
 ATS_RUNTIME = f"{ATS_PREFIX}/var/trafficserver"
@@ -60,12 +60,24 @@ ATS_BINARIES = ("traffic_manager", "traffic_server", "traffic_ctl", "traffic_lay
 def _ats_runroot() -> str:
     """The image's layout for Debian's binaries (ATS's own relocation file, read through TS_RUNROOT)."""
     p = ATS_PREFIX
-    return "".join(f"{k}: {v}\n" for k, v in (
-        ("prefix", p), ("exec_prefix", p), ("bindir", f"{p}/bin"), ("sbindir", f"{p}/bin"),
-        ("sysconfdir", ATS_SYSCONF_LINK), ("datadir", "/usr/share/trafficserver"), ("includedir", "/usr/include"),
-        ("libdir", "/usr/lib/trafficserver"), ("libexecdir", "/usr/lib/trafficserver/modules"),
-        ("localstatedir", f"{p}/var"), ("runtimedir", ATS_RUNTIME), ("logdir", ATS_LOGDIR),
-        ("cachedir", ATS_RUNTIME)))
+    return "".join(
+        f"{k}: {v}\n"
+        for k, v in (
+            ("prefix", p),
+            ("exec_prefix", p),
+            ("bindir", f"{p}/bin"),
+            ("sbindir", f"{p}/bin"),
+            ("sysconfdir", ATS_SYSCONF_LINK),
+            ("datadir", "/usr/share/trafficserver"),
+            ("includedir", "/usr/include"),
+            ("libdir", "/usr/lib/trafficserver"),
+            ("libexecdir", "/usr/lib/trafficserver/modules"),
+            ("localstatedir", f"{p}/var"),
+            ("runtimedir", ATS_RUNTIME),
+            ("logdir", ATS_LOGDIR),
+            ("cachedir", ATS_RUNTIME),
+        )
+    )
 
 
 def _ats_ops() -> list[Op]:
@@ -76,8 +88,15 @@ def _ats_ops() -> list[Op]:
     # the image's owner is the server user, not Debian's "trafficserver".
     # Debian mapping 3: the image's stock storage.config names its own cache directory, Debian's names
     # /var/cache/trafficserver (the exchange disables the HTTP cache either way).
-    ops.append({"op": "write", "path": f"{ATS_SYSCONF}/storage.config", "content": "var/trafficserver 256M\n",
-                "uid": uid, "gid": gid})
+    ops.append(
+        {
+            "op": "write",
+            "path": f"{ATS_SYSCONF}/storage.config",
+            "content": "var/trafficserver 256M\n",
+            "uid": uid,
+            "gid": gid,
+        }
+    )
     ops.append({"op": "chown", "path": ATS_SYSCONF, "uid": uid, "gid": gid})
     ops.append({"op": "symlink", "path": ATS_SYSCONF_LINK, "target": ATS_SYSCONF})
     ops.append({"op": "mkdir", "path": f"{ATS_PREFIX}/var"})
@@ -141,14 +160,23 @@ exec /usr/sbin/nginx -p {FATE_NGINX_PREFIX} -c conf/nginx.conf -g "{loads} $user
 
 def _fate_nginx_ops() -> list[Op]:
     home, prefix = FATE_PROXY_HOME, FATE_NGINX_PREFIX.rstrip("/")
-    ops: list[Op] = [{"op": "mkdir", "path": d} for d in (
-        f"{home}/bin", f"{prefix}/sbin", f"{prefix}/conf/vhost", f"{prefix}/lua", f"{prefix}/html",
-        f"{prefix}/logs")]
+    ops: list[Op] = [
+        {"op": "mkdir", "path": d}
+        for d in (
+            f"{home}/bin",
+            f"{prefix}/sbin",
+            f"{prefix}/conf/vhost",
+            f"{prefix}/lua",
+            f"{prefix}/html",
+            f"{prefix}/logs",
+        )
+    ]
     ops.append({"op": "write", "path": f"{prefix}/sbin/nginx", "content": _openresty_wrapper(), "mode": 0o755})
     ops.append({"op": "symlink", "path": f"{home}/bin/openresty", "target": f"{prefix}/sbin/nginx"})
     # Debian mapping 3: the stock mime.types the image's conf/ keeps is Debian's (same format, nginx's list).
-    ops.append({"op": "write", "path": f"{prefix}/conf/mime.types",
-                "content": Path("/etc/nginx/mime.types").read_text()})
+    ops.append(
+        {"op": "write", "path": f"{prefix}/conf/mime.types", "content": Path("/etc/nginx/mime.types").read_text()}
+    )
     # Stand-ins for FATE's files baked into the image (tests/workload/fate_proxy/README.md): the vhosts, the
     # Lua they and the rendered nginx.conf name, and the stock 50x.html the vhosts' error_page serves.
     for sub, dest in (("vhost", f"{prefix}/conf/vhost"), ("lua", f"{prefix}/lua"), ("html", f"{prefix}/html")):
@@ -162,8 +190,10 @@ FATE_NGINX = ImageProfile(
     user="root",
     cmd=("openresty", "-g", "daemon off;"),
     workdir=f"{FATE_PROXY_HOME}/",
-    env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-                 f":{FATE_PROXY_HOME}/bin:{FATE_PROXY_HOME}/nginx/sbin"},
+    env={
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        f":{FATE_PROXY_HOME}/bin:{FATE_PROXY_HOME}/nginx/sbin"
+    },
     ops=_fate_nginx_ops,
 )
 

@@ -39,8 +39,15 @@ def _traversable(path: Path) -> list[Op]:
     for d in [*reversed(path.parents), path][1:]:
         st = d.stat()
         if not st.st_mode & stat.S_IXOTH:
-            ops.append({"op": "mkdir", "path": str(d), "mode": (st.st_mode & 0o7777) | 0o011,
-                        "uid": st.st_uid, "gid": st.st_gid})
+            ops.append(
+                {
+                    "op": "mkdir",
+                    "path": str(d),
+                    "mode": (st.st_mode & 0o7777) | 0o011,
+                    "uid": st.st_uid,
+                    "gid": st.st_gid,
+                }
+            )
     return ops
 
 
@@ -53,8 +60,9 @@ def _with_account(path: str, name: str, uid: int, gid: int, kind: str) -> Op:
         taken = (fields[2] == str(uid)) if kind == "passwd" else (fields[2] == str(gid))
         if fields[0] != name and not taken:
             keep.append(line)
-    keep.append(f"{name}:x:{uid}:{gid}:MySQL Server:/var/lib/mysql:/bin/false" if kind == "passwd"
-                else f"{name}:x:{gid}:")
+    keep.append(
+        f"{name}:x:{uid}:{gid}:MySQL Server:/var/lib/mysql:/bin/false" if kind == "passwd" else f"{name}:x:{gid}:"
+    )
     return {"op": "write", "path": path, "content": "\n".join(keep) + "\n"}
 
 
@@ -217,8 +225,7 @@ def _fateflow_ops(spark: bool) -> list[Op]:
         # realpath and treats itself as a venv install (conf/ inside the package) when it lies under sys.prefix.
         {"op": "copy", "source": str(flow), "path": f"{FATE_HOME}/fate_flow/python/fate_flow"},
         {"op": "copy", "source": str(flow / "conf"), "path": f"{FATE_HOME}/fate_flow/conf"},
-        {"op": "write", "path": f"{FATE_HOME}/fate_flow/fateflow.env",
-         "content": (flow / "fateflow.env").read_text()},
+        {"op": "write", "path": f"{FATE_HOME}/fate_flow/fateflow.env", "content": (flow / "fateflow.env").read_text()},
         # FATE (pyfate 2.0.0) at fate/python/fate: the provider path fate_flow registers.
         {"op": "symlink", "path": f"{FATE_HOME}/fate/python/fate", "target": str(site / "fate")},
         {"op": "mkdir", "path": f"{FATE_HOME}/eggroll/python"},
@@ -232,7 +239,7 @@ def _fateflow_ops(spark: bool) -> list[Op]:
 
 def _fateflow_env(spark: bool) -> dict[str, str]:
     venv = runtime_env()["KFT_FATE_VENV"]
-    path = f"{venv}/bin:{DEFAULT_PATH}"   # the image's python is the one with FATE's packages
+    path = f"{venv}/bin:{DEFAULT_PATH}"  # the image's python is the one with FATE's packages
     env = {
         "PYTHONPATH": f"{FATE_HOME}/fate/python:{FATE_HOME}/fate_flow/python:{FATE_HOME}/eggroll/python",
         "EGGROLL_HOME": f"{FATE_HOME}/eggroll",
@@ -241,12 +248,14 @@ def _fateflow_env(spark: bool) -> dict[str, str]:
         "FATE_FLOW_PORT": "9380",
     }
     if spark:
-        env.update({
-            "JAVA_HOME": "/usr/lib/jvm/jre-1.8.0-openjdk",
-            "SPARK_HOME": SPARK_HOME,
-            "HADOOP_HOME": HADOOP_HOME,
-            "LD_LIBRARY_PATH": f"{HADOOP_HOME}/lib/native",
-        })
+        env.update(
+            {
+                "JAVA_HOME": "/usr/lib/jvm/jre-1.8.0-openjdk",
+                "SPARK_HOME": SPARK_HOME,
+                "HADOOP_HOME": HADOOP_HOME,
+                "LD_LIBRARY_PATH": f"{HADOOP_HOME}/lib/native",
+            }
+        )
         path += f":{SPARK_HOME.rstrip('/')}/bin:{HADOOP_HOME}/bin"
     env["PATH"] = path
     return env

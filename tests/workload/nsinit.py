@@ -26,7 +26,7 @@ def sh(*argv: str) -> None:
     subprocess.run(argv, check=True)
 
 
-VOLUMES = "/.kft-volumes"   # where the pod's materialised volumes are visible while the mounts are made
+VOLUMES = "/.kft-volumes"  # where the pod's materialised volumes are visible while the mounts are made
 
 
 def build_root(root: str, scratch: str) -> None:

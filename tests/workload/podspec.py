@@ -28,7 +28,7 @@ FS_GROUP_RO_MASK = 0o440
 FS_GROUP_RW_MASK = 0o660
 READ_ONLY_VOLUME_KINDS = ("configMap", "secret", "projected", "downwardAPI")
 
-Lookup = Callable[[str, str], dict[str, Any] | None]   # (kind "configmaps"|"secrets", name) -> object or None
+Lookup = Callable[[str, str], dict[str, Any] | None]  # (kind "configmaps"|"secrets", name) -> object or None
 
 
 class Unsupported(Exception):
@@ -51,7 +51,7 @@ class Volume:
     name: str
     kind: str
     files: tuple[VolumeFile, ...] = ()
-    gid: int = 0                      # group owner of every file (fsGroup when set, else root)
+    gid: int = 0  # group owner of every file (fsGroup when set, else root)
     dir_mode: int = 0o755
     read_only: bool = False
 
@@ -59,8 +59,8 @@ class Volume:
 @dataclass(frozen=True)
 class Mount:
     volume: str
-    path: str              # mountPath inside the container
-    sub_path: str = ""     # a file or directory inside the volume
+    path: str  # mountPath inside the container
+    sub_path: str = ""  # a file or directory inside the volume
     read_only: bool = False
 
 
@@ -68,8 +68,8 @@ class Mount:
 class User:
     uid: int | None
     gid: int | None
-    name: str | None = None         # resolved to uid/gid inside the pod's root when uid is None
-    groups: tuple[int, ...] = ()    # supplementalGroups and fsGroup
+    name: str | None = None  # resolved to uid/gid inside the pod's root when uid is None
+    groups: tuple[int, ...] = ()  # supplementalGroups and fsGroup
 
 
 @dataclass
@@ -96,6 +96,7 @@ _VAR = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 
 def expand(value: str, env: Mapping[str, str]) -> str:
     """Kubernetes' ``$(VAR)`` expansion: defined names are replaced, undefined ones kept, ``$$`` escapes ``$``."""
+
     def one(m: re.Match[str]) -> str:
         if m.group(0) == "$$":
             return "$"
@@ -164,16 +165,18 @@ def service_links(services: list[dict[str, Any]]) -> dict[str, str]:
     return env
 
 
-def container_env(container: dict[str, Any], image: ImageProfile, lookup: Lookup, fields: Mapping[str, str],
-                  links: Mapping[str, str]) -> dict[str, str]:
+def container_env(
+    container: dict[str, Any], image: ImageProfile, lookup: Lookup, fields: Mapping[str, str], links: Mapping[str, str]
+) -> dict[str, str]:
     """Image ENV, then service links, then ``envFrom`` in order, then ``env`` in order (later wins)."""
     name = container["name"]
     env: dict[str, str] = dict(image.env)
     env.update(links)
     for i, source in enumerate(container.get("envFrom") or []):
         where = f"container {name} envFrom[{i}]"
-        kind, ref = (("configmaps", source["configMapRef"]) if "configMapRef" in source
-                     else ("secrets", source["secretRef"]))
+        kind, ref = (
+            ("configmaps", source["configMapRef"]) if "configMapRef" in source else ("secrets", source["secretRef"])
+        )
         obj = lookup(kind, ref["name"])
         if obj is None:
             if ref.get("optional"):
@@ -201,6 +204,7 @@ def container_env(container: dict[str, Any], image: ImageProfile, lookup: Lookup
 
 
 # --- argv and user ------------------------------------------------------------------------------------------
+
 
 def container_argv(container: dict[str, Any], image: ImageProfile, env: Mapping[str, str]) -> list[str]:
     """``command`` replaces the image's ENTRYPOINT (and drops its CMD); ``args`` replaces CMD."""
@@ -231,8 +235,10 @@ def container_user(pod_spec: dict[str, Any], container: dict[str, Any], image: I
 
 # --- volumes ------------------------------------------------------------------------------------------------
 
-def _projected_files(source: dict[str, Any], kind: str, lookup: Lookup, default_mode: int, where: str
-                     ) -> list[VolumeFile] | None:
+
+def _projected_files(
+    source: dict[str, Any], kind: str, lookup: Lookup, default_mode: int, where: str
+) -> list[VolumeFile] | None:
     obj = lookup(kind, source.get("name") or source.get("secretName"))
     if obj is None:
         if source.get("optional"):
@@ -262,12 +268,12 @@ def pod_volumes(pod_spec: dict[str, Any], lookup: Lookup) -> dict[str, Volume]:
             kind_key = "configMap" if "configMap" in vol else "secret"
             source = vol[kind_key]
             mode = source.get("defaultMode", DEFAULT_FILE_MODE)
-            files = _projected_files(source, "configmaps" if kind_key == "configMap" else "secrets", lookup,
-                                     mode, where)
+            files = _projected_files(
+                source, "configmaps" if kind_key == "configMap" else "secrets", lookup, mode, where
+            )
             if files is None:
                 ref = source.get("name") or source.get("secretName")
-                raise LookupError(f"{where}: {kind_key} {ref!r} does not exist (the pod would stay "
-                                  "ContainerCreating)")
+                raise LookupError(f"{where}: {kind_key} {ref!r} does not exist (the pod would stay ContainerCreating)")
             if fs_group is not None:
                 files = [VolumeFile(f.path, f.content, f.mode | FS_GROUP_RO_MASK) for f in files]
             volumes[name] = Volume(name, kind_key, tuple(files), gid=fs_group or 0, read_only=True)
@@ -276,8 +282,13 @@ def pod_volumes(pod_spec: dict[str, Any], lookup: Lookup) -> dict[str, Volume]:
         elif "persistentVolumeClaim" in vol:
             # A freshly provisioned volume's root: root-owned 0755, made group-writable by fsGroup.
             mode = 0o2775 if fs_group is not None else 0o755
-            volumes[name] = Volume(name, "persistentVolumeClaim", gid=fs_group or 0, dir_mode=mode,
-                                   read_only=bool(vol["persistentVolumeClaim"].get("readOnly")))
+            volumes[name] = Volume(
+                name,
+                "persistentVolumeClaim",
+                gid=fs_group or 0,
+                dir_mode=mode,
+                read_only=bool(vol["persistentVolumeClaim"].get("readOnly")),
+            )
         else:
             raise Unsupported(f"{where}: kind {sorted(k for k in vol if k != 'name')}")
     return volumes
@@ -287,14 +298,17 @@ def container_mounts(container: dict[str, Any], volumes: Mapping[str, Volume]) -
     mounts = []
     for m in container.get("volumeMounts") or []:
         if m["name"] not in volumes:
-            raise LookupError(f"container {container['name']}: volumeMount {m['mountPath']} names volume "
-                              f"{m['name']!r}, which the pod does not define")
+            raise LookupError(
+                f"container {container['name']}: volumeMount {m['mountPath']} names volume "
+                f"{m['name']!r}, which the pod does not define"
+            )
         if m.get("subPathExpr"):
             raise Unsupported(f"container {container['name']}: subPathExpr")
         sub = m.get("subPath", "")
         if sub.startswith("/") or ".." in sub.split("/"):
-            raise LookupError(f"container {container['name']}: subPath {sub!r} escapes the volume (the kubelet "
-                              "refuses it)")
+            raise LookupError(
+                f"container {container['name']}: subPath {sub!r} escapes the volume (the kubelet refuses it)"
+            )
         vol = volumes[m["name"]]
         mounts.append(Mount(m["name"], m["mountPath"], sub, bool(m.get("readOnly")) or vol.read_only))
     # The kubelet mounts parents before children whatever the order in the spec.
@@ -303,8 +317,17 @@ def container_mounts(container: dict[str, Any], volumes: Mapping[str, Volume]) -
 
 # --- whole container ----------------------------------------------------------------------------------------
 
-def plan_container(pod_template: dict[str, Any], container_name: str, image: ImageProfile, lookup: Lookup,
-                   namespace: str, pod_name: str, pod_ip: str, services: list[dict[str, Any]]) -> ContainerPlan:
+
+def plan_container(
+    pod_template: dict[str, Any],
+    container_name: str,
+    image: ImageProfile,
+    lookup: Lookup,
+    namespace: str,
+    pod_name: str,
+    pod_ip: str,
+    services: list[dict[str, Any]],
+) -> ContainerPlan:
     spec = pod_template["spec"]
     for key in ("hostNetwork", "hostPID", "shareProcessNamespace"):
         if spec.get(key):

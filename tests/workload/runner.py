@@ -51,8 +51,12 @@ def cluster_hosts(services: list[dict[str, Any]], namespace: str, address: Mappi
     for svc in services:
         name = svc["metadata"]["name"]
         if name in address:
-            for alias in (name, f"{name}.{namespace}", f"{name}.{namespace}.svc",
-                          f"{name}.{namespace}.svc.cluster.local"):
+            for alias in (
+                name,
+                f"{name}.{namespace}",
+                f"{name}.{namespace}.svc",
+                f"{name}.{namespace}.svc.cluster.local",
+            ):
                 hosts[alias] = address[name]
     return hosts
 
@@ -73,8 +77,9 @@ def _write_files(d: Path, vol: podspec.Volume) -> None:
         (d / top).symlink_to(f"..data/{top}")
 
 
-def _volume_ops(plan: podspec.ContainerPlan, vol_root: Path, pvc_root: Path | None
-                ) -> tuple[dict[str, str], list[dict[str, Any]]]:
+def _volume_ops(
+    plan: podspec.ContainerPlan, vol_root: Path, pvc_root: Path | None
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Materialise each volume; returns (volume name -> host directory, bind ops of the container's mounts)."""
     dirs: dict[str, str] = {}
     for vol in plan.volumes.values():
@@ -114,10 +119,21 @@ class PodRunner:
     proc: subprocess.Popen[bytes] | None = None
 
     @classmethod
-    def from_api(cls, api: Any, namespace: str, kind: str, name: str, container: str, netns: NetNs,
-                 scratch: Path, pod_ip: str = "127.0.0.1", service_addresses: Mapping[str, str] | None = None,
-                 pvc_root: Path | None = None, profile: ImageProfile | None = None,
-                 argv: list[str] | None = None) -> PodRunner:
+    def from_api(
+        cls,
+        api: Any,
+        namespace: str,
+        kind: str,
+        name: str,
+        container: str,
+        netns: NetNs,
+        scratch: Path,
+        pod_ip: str = "127.0.0.1",
+        service_addresses: Mapping[str, str] | None = None,
+        pvc_root: Path | None = None,
+        profile: ImageProfile | None = None,
+        argv: list[str] | None = None,
+    ) -> PodRunner:
         """``argv`` replaces the container's command and args (as ``kubectl debug --copy-to ... -- argv``
         would), e.g. a program's configuration test on exactly what the pod mounts."""
         workload = read_workload(api, namespace, kind, name)
@@ -126,8 +142,9 @@ class PodRunner:
         prof = profile or profile_for(image)
         services = api.items(f"/api/v1/namespaces/{namespace}/services")
         pod_name = f"{name}-0" if kind.lower() == "statefulset" else f"{name}-workload"
-        plan = podspec.plan_container(template, container, prof, api_lookup(api, namespace), namespace, pod_name,
-                                      pod_ip, services)
+        plan = podspec.plan_container(
+            template, container, prof, api_lookup(api, namespace), namespace, pod_name, pod_ip, services
+        )
         if argv is not None:
             plan.argv = list(argv)
         hosts = cluster_hosts(services, namespace, service_addresses or {})
@@ -140,8 +157,11 @@ class PodRunner:
         return self.scratch / f"{self.plan.container}.log"
 
     def _hosts_file(self) -> str:
-        lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback",
-                 f"{self.plan.env.get('POD_IP', '127.0.0.1')}\t{self.plan.pod}"]
+        lines = [
+            "127.0.0.1\tlocalhost",
+            "::1\tlocalhost ip6-localhost ip6-loopback",
+            f"{self.plan.env.get('POD_IP', '127.0.0.1')}\t{self.plan.pod}",
+        ]
         lines += [f"{addr}\t{name}" for name, addr in sorted(self.hosts.items())]
         return "\n".join(lines) + "\n"
 
@@ -155,17 +175,37 @@ class PodRunner:
         volume_dirs, binds = _volume_ops(self.plan, self.scratch / "volumes", self.pvc_root)
         ops += binds
         user = asdict(self.plan.user)
-        plan = {"root": str(self.scratch / "root"), "scratch": str(self.scratch), "volumes": volume_dirs,
-                "ops": ops, "user": user,
-                "workdir": self.plan.workdir, "argv": self.plan.argv, "env": self.plan.env}
+        plan = {
+            "root": str(self.scratch / "root"),
+            "scratch": str(self.scratch),
+            "volumes": volume_dirs,
+            "ops": ops,
+            "user": user,
+            "workdir": self.plan.workdir,
+            "argv": self.plan.argv,
+            "env": self.plan.env,
+        }
         plan_file = self.scratch / "plan.json"
         plan_file.write_text(json.dumps(plan, indent=1))
         os.chmod(plan_file, 0o600)  # it holds the pod's env, Secret values included
-        cmd = [*self.netns.prefix(), "unshare", "--mount", "--propagation", "private", "--pid", "--fork",
-               "--kill-child", sys.executable, "-I", str(NSINIT), str(plan_file)]
+        cmd = [
+            *self.netns.prefix(),
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            sys.executable,
+            "-I",
+            str(NSINIT),
+            str(plan_file),
+        ]
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed in stop()
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         self._log = log
         return self
 
@@ -210,8 +250,9 @@ class PodRunner:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.stop(grace=0)
-            raise AssertionError(f"{self.plan.pod}/{self.plan.container} still running after {timeout}s; "
-                                 f"log:\n{self.log()}") from None
+            raise AssertionError(
+                f"{self.plan.pod}/{self.plan.container} still running after {timeout}s; log:\n{self.log()}"
+            ) from None
         code = self.proc.returncode
         self.stop()
         return code
@@ -228,8 +269,14 @@ class PodRunner:
         pid = self.pid1()
         if pid is None:
             raise RuntimeError(f"{self.plan.pod}/{self.plan.container} is not running; log:\n{self.log()}")
-        return subprocess.run(["nsenter", "-t", str(pid), "-m", "-p", "-n", "-r", "-w", *argv], capture_output=True,
-                              text=True, timeout=timeout, check=kwargs.pop("check", False), **kwargs)
+        return subprocess.run(
+            ["nsenter", "-t", str(pid), "-m", "-p", "-n", "-r", "-w", *argv],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=kwargs.pop("check", False),
+            **kwargs,
+        )
 
     def read(self, path: str) -> str:
         proc = self.exec(["cat", path])
@@ -257,10 +304,13 @@ class PodRunner:
         while time.monotonic() < deadline:
             if not self.running():
                 code = self.proc.returncode if self.proc else "?"
-                raise AssertionError(f"{self.plan.pod}/{self.plan.container} exited with {code} before listening "
-                                     f"on {port}; log:\n{self.log()}")
+                raise AssertionError(
+                    f"{self.plan.pod}/{self.plan.container} exited with {code} before listening "
+                    f"on {port}; log:\n{self.log()}"
+                )
             if self.netns.call(probe):
                 return
             time.sleep(0.5)
-        raise AssertionError(f"{self.plan.pod}/{self.plan.container} not listening on {host}:{port} after "
-                             f"{timeout}s; log:\n{self.log()}")
+        raise AssertionError(
+            f"{self.plan.pod}/{self.plan.container} not listening on {host}:{port} after {timeout}s; log:\n{self.log()}"
+        )

@@ -65,7 +65,8 @@ def ats_template(wire: Wire) -> dict:
 def _set_parties(fed: Federation, stacks: list[str]) -> None:
     doc = fed.stack_config(EXCHANGE)
     doc["config"]["kubefate-tanzu:exchange"]["parties"] = [
-        {"partyId": int(s.rsplit("-", 1)[1]), "stack": s} for s in stacks]
+        {"partyId": int(s.rsplit("-", 1)[1]), "stack": s} for s in stacks
+    ]
     fed.write_stack_config(EXCHANGE, doc)
 
 

@@ -30,15 +30,24 @@ from tests.workload.runner import PodRunner, api_lookup, cluster_hosts, read_wor
 
 pytestmark = pytest.mark.workload
 
-PARTIES = {30000: 1, 40000: 2}           # party id -> n of its 127.97.<n>.x addresses
-PYTHON_SERVICES = ("fateflow", "fateflow-client")   # select the python pod: its address
+PARTIES = {30000: 1, 40000: 2}  # party id -> n of its 127.97.<n>.x addresses
+PYTHON_SERVICES = ("fateflow", "fateflow-client")  # select the python pod: its address
 # Tables FATE-Flow 2.0.0 creates (fate_flow/db/db_models.py, a few of the 21).
 FLOW_TABLES = {"t_job", "t_task", "t_engine_registry", "t_provider_info", "t_server", "t_worker"}
 START_TIMEOUT = 180
 
 
-def statefulset_runner(api: Any, namespace: str, name: str, container: str, netns: NetNs, scratch: Path,
-                       pod_ip: str, service_addresses: dict[str, str], profile: ImageProfile) -> PodRunner:
+def statefulset_runner(
+    api: Any,
+    namespace: str,
+    name: str,
+    container: str,
+    netns: NetNs,
+    scratch: Path,
+    pod_ip: str,
+    service_addresses: dict[str, str],
+    profile: ImageProfile,
+) -> PodRunner:
     """``PodRunner.from_api`` for pod ``<name>-0`` of a StatefulSet with ``volumeClaimTemplates``: the
     StatefulSet controller adds one claim volume per template (``<template>-<name>-0``) to the pod it creates,
     so the template's mounts of those names resolve (the pod template alone does not define them)."""
@@ -51,8 +60,9 @@ def statefulset_runner(api: Any, namespace: str, name: str, container: str, netn
         if vname not in defined:
             volumes.append({"name": vname, "persistentVolumeClaim": {"claimName": f"{vname}-{name}-0"}})
     services = api.items(f"/api/v1/namespaces/{namespace}/services")
-    plan = podspec.plan_container(template, container, profile, api_lookup(api, namespace), namespace, f"{name}-0",
-                                  pod_ip, services)
+    plan = podspec.plan_container(
+        template, container, profile, api_lookup(api, namespace), namespace, f"{name}-0", pod_ip, services
+    )
     return PodRunner(plan, profile, netns, scratch, cluster_hosts(services, namespace, service_addresses))
 
 
@@ -62,8 +72,9 @@ def party_addresses(api: Any, namespace: str, n: int) -> tuple[dict[str, str], s
     selecting it (headless ``fateflow``, ``fateflow-client``) resolve to it, as the pod listens on its own IP."""
     pod_ip = f"127.97.{n}.2"
     out: dict[str, str] = {}
-    for i, svc in enumerate(sorted(api.items(f"/api/v1/namespaces/{namespace}/services"),
-                                   key=lambda s: s["metadata"]["name"])):
+    for i, svc in enumerate(
+        sorted(api.items(f"/api/v1/namespaces/{namespace}/services"), key=lambda s: s["metadata"]["name"])
+    ):
         name = svc["metadata"]["name"]
         ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
         if name in PYTHON_SERVICES:
@@ -110,16 +121,22 @@ print(json.dumps(out))
 """
 
 
-def probe_mysql(netns: NetNs, venv: str, host: str, port: int, root_password: str, database: str, flow_user: str,
-                ca: str | None) -> dict[str, Any]:
+def probe_mysql(
+    netns: NetNs, venv: str, host: str, port: int, root_password: str, database: str, flow_user: str, ca: str | None
+) -> dict[str, Any]:
     """What the server holds, asked as root over TLS (verified against the stack's CA when it deployed one;
     else with the cached ``cryptography`` overlay so the probe can log in at all)."""
-    env = {"PATH": f"{venv}/bin:/usr/bin:/bin", "PROBE_PASSWORD": root_password, "PROBE_DATABASE": database,
-           "PROBE_FLOW_USER": flow_user}
+    env = {
+        "PATH": f"{venv}/bin:/usr/bin:/bin",
+        "PROBE_PASSWORD": root_password,
+        "PROBE_DATABASE": database,
+        "PROBE_FLOW_USER": flow_user,
+    }
     if ca is None:
         env["PYTHONPATH"] = runtime_env()["KFT_FATE_CRYPTOGRAPHY_OVERLAY"]
-    proc = netns.cmd([f"{venv}/bin/python", "-c", MYSQL_PROBE, host, str(port), "root", ca or ""], env=env,
-                     check=False, timeout=60)
+    proc = netns.cmd(
+        [f"{venv}/bin/python", "-c", MYSQL_PROBE, host, str(port), "root", ca or ""], env=env, check=False, timeout=60
+    )
     assert proc.returncode == 0, f"MySQL probe failed:\n{proc.stderr[-3000:]}"
     return json.loads(proc.stdout)
 
@@ -129,12 +146,17 @@ def expected_engines(stack_config: dict[str, Any]) -> dict[str, str]:
     FATE-Flow's names (Spark_local runs on the spark engine)."""
     fate = stack_config["config"]["kubefate-tanzu:fate"]
     computing, federation, storage, _ = fate_defaults.BACKENDS[fate["backend"]]
-    return {"computing": "spark" if computing.startswith("Spark") else computing.lower(),
-            "federation": federation.lower(), "storage": storage.lower()}
+    return {
+        "computing": "spark" if computing.startswith("Spark") else computing.lower(),
+        "federation": federation.lower(),
+        "storage": storage.lower(),
+    }
 
 
-ENGINES_PROBE = ("import json; from fate_flow.runtime.system_settings import ENGINES, PARTY_ID; "
-                 "print(json.dumps({'engines': ENGINES, 'party_id': PARTY_ID}))")
+ENGINES_PROBE = (
+    "import json; from fate_flow.runtime.system_settings import ENGINES, PARTY_ID; "
+    "print(json.dumps({'engines': ENGINES, 'party_id': PARTY_ID}))"
+)
 
 
 @pytest.fixture(scope="module")
@@ -144,24 +166,28 @@ def fate_runtime() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("party", sorted(PARTIES))
-def test_fate_flow_starts_on_its_mysql(workload_federation, netns: NetNs, fate_runtime: dict[str, str],
-                                       tmp_path: Path, party: int) -> None:
+def test_fate_flow_starts_on_its_mysql(
+    workload_federation, netns: NetNs, fate_runtime: dict[str, str], tmp_path: Path, party: int
+) -> None:
     fed, _ = workload_federation
     api, ns = fed.api, f"fate-{party}"
     venv = fate_runtime["KFT_FATE_VENV"]
     addresses, pod_ip = party_addresses(api, ns, PARTIES[party])
     mysql_ip = addresses["mysql"]
     python_sts = read_workload(api, ns, "statefulset", "python")
-    flow_image = next(c["image"] for c in python_sts["spec"]["template"]["spec"]["containers"]
-                      if c["name"] == "fateflow")
-    conf_cm = next(cm for cm in api.items(f"/api/v1/namespaces/{ns}/configmaps")
-                   if "service_conf.yaml" in (cm.get("data") or {}))
+    flow_image = next(
+        c["image"] for c in python_sts["spec"]["template"]["spec"]["containers"] if c["name"] == "fateflow"
+    )
+    conf_cm = next(
+        cm for cm in api.items(f"/api/v1/namespaces/{ns}/configmaps") if "service_conf.yaml" in (cm.get("data") or {})
+    )
     service_conf = yaml.safe_load(conf_cm["data"]["service_conf.yaml"])
     db = service_conf["database"]["mysql"]
 
     mysql = statefulset_runner(api, ns, "mysql", "mysql", netns, tmp_path / "mysql", mysql_ip, addresses, MYSQL)
-    flow = statefulset_runner(api, ns, "python", "fateflow", netns, tmp_path / "python", pod_ip, addresses,
-                              profile_for_fate(flow_image))
+    flow = statefulset_runner(
+        api, ns, "python", "fateflow", netns, tmp_path / "python", pod_ip, addresses, profile_for_fate(flow_image)
+    )
     try:
         mysql.start()
         mysql.wait_listening(3306, timeout=START_TIMEOUT, host=mysql_ip)
@@ -198,8 +224,9 @@ def test_fate_flow_starts_on_its_mysql(workload_federation, netns: NetNs, fate_r
 
         # The engines fate_flow runs with: no 2.0.0 API reports them, so fate_flow's own settings module is
         # evaluated in the pod, on the service_conf.yaml the pod's command put in place.
-        probe = flow.exec(["bash", "-c", f"cd /data/projects/fate && exec python -c \"{ENGINES_PROBE}\""],
-                          env=flow.plan.env)
+        probe = flow.exec(
+            ["bash", "-c", f'cd /data/projects/fate && exec python -c "{ENGINES_PROBE}"'], env=flow.plan.env
+        )
         assert probe.returncode == 0, probe.stdout + probe.stderr
         running = json.loads(probe.stdout.strip().splitlines()[-1])
         assert running["party_id"] == str(party)
@@ -214,27 +241,38 @@ def test_fate_flow_starts_on_its_mysql(workload_federation, netns: NetNs, fate_r
                 print(f"--- {ns}/{name}\n{text}")
 
 
-def test_without_tls_fateflow_cannot_log_in(workload_federation, netns: NetNs, fate_runtime: dict[str, str],
-                                            tmp_path: Path) -> None:
+def test_without_tls_fateflow_cannot_log_in(
+    workload_federation, netns: NetNs, fate_runtime: dict[str, str], tmp_path: Path
+) -> None:
     """The defect the fix removes, shown on the same server: PyMySQL 1.1.0 of the image's venv, over plain TCP to
     a cold ``caching_sha2_password`` cache, cannot log in as the party's fate user without ``cryptography``."""
     fed, _ = workload_federation
     party = min(PARTIES)
     api, ns = fed.api, f"fate-{party}"
     addresses, _ = party_addresses(api, ns, PARTIES[party])
-    mysql = statefulset_runner(api, ns, "mysql", "mysql", netns, tmp_path / "mysql", addresses["mysql"], addresses,
-                               MYSQL)
+    mysql = statefulset_runner(
+        api, ns, "mysql", "mysql", netns, tmp_path / "mysql", addresses["mysql"], addresses, MYSQL
+    )
     venv = fate_runtime["KFT_FATE_VENV"]
-    script = ("import os, pymysql; pymysql.connect(host=os.environ['H'], port=3306, user='fate', "
-              "password=os.environ['P'])")
+    script = (
+        "import os, pymysql; pymysql.connect(host=os.environ['H'], port=3306, user='fate', password=os.environ['P'])"
+    )
     try:
         mysql.start()
         mysql.wait_listening(3306, timeout=START_TIMEOUT, host=addresses["mysql"])
-        proc = netns.cmd([f"{venv}/bin/python", "-c", script], check=False, timeout=60, env={
-            "PATH": "/usr/bin:/bin", "H": addresses["mysql"],
-            "P": secret_value(api, ns, "fate-credentials", "mysql-password")})
+        proc = netns.cmd(
+            [f"{venv}/bin/python", "-c", script],
+            check=False,
+            timeout=60,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "H": addresses["mysql"],
+                "P": secret_value(api, ns, "fate-credentials", "mysql-password"),
+            },
+        )
     finally:
         mysql.stop()
     assert proc.returncode != 0
     assert "'cryptography' package is required for sha256_password or caching_sha2_password" in proc.stderr, (
-        proc.stderr[-2000:])
+        proc.stderr[-2000:]
+    )

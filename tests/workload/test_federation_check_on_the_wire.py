@@ -31,8 +31,9 @@ PARTY_IDS = [int(s.rsplit("-", 1)[1]) for s in PARTIES]
 
 
 @pytest.fixture(scope="module")
-def live(workload_federation, netns: NetNs, tmp_path_factory: pytest.TempPathFactory
-         ) -> Iterator[tuple[Federation, Wire]]:
+def live(
+    workload_federation, netns: NetNs, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Federation, Wire]]:
     fed: Federation = workload_federation[0]
     scratch = tmp_path_factory.mktemp("check")
     w = Wire(fed.api, netns, scratch, fed.outputs(EXCHANGE)["caCert"])
@@ -49,8 +50,20 @@ def live(workload_federation, netns: NetNs, tmp_path_factory: pytest.TempPathFac
 
 
 def run_check(fed: Federation, netns: NetNs, *extra: str) -> subprocess.CompletedProcess[str]:
-    cmd = [*netns.prefix(), sys.executable, "-m", "federation", "check", "--variant", "local", "--config-dir",
-           str(fed.root), "--timeout", "5", *extra]
+    cmd = [
+        *netns.prefix(),
+        sys.executable,
+        "-m",
+        "federation",
+        "check",
+        "--variant",
+        "local",
+        "--config-dir",
+        str(fed.root),
+        "--timeout",
+        "5",
+        *extra,
+    ]
     return subprocess.run(cmd, cwd=REPO, env=fed.env, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -107,13 +120,20 @@ def _foreign_cert(name: str) -> tuple[str, str]:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone else's CA")])
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
 
 

@@ -78,6 +78,7 @@ def test_the_toy_job_runs_the_live_fateflow_image_in_the_guest_namespace(workloa
         assert job["spec"]["backoffLimit"] == 0 and job["spec"]["activeDeadlineSeconds"] == 120
         assert pod_spec["automountServiceAccountToken"] is False and pod_spec["restartPolicy"] == "Never"
         assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+
         # kwok's pod-complete stage: the pod "succeeded" without running anything (the Job controller marks
         # the Job Complete a moment after the pod, so the command may have seen the pod first).
         def complete() -> bool:
@@ -85,8 +86,9 @@ def test_the_toy_job_runs_the_live_fateflow_image_in_the_guest_namespace(workloa
             return any(c["type"] == "Complete" and c["status"] == "True" for c in status.get("conditions") or [])
 
         wait_for(complete, 60, what="kwok to complete the toy Job")
-        (pod,) = fed.api.items(f"/api/v1/namespaces/{NS}/pods?labelSelector={tj.LABEL_RUN}%3D"
-                               f"{job['metadata']['labels'][tj.LABEL_RUN]}")
+        (pod,) = fed.api.items(
+            f"/api/v1/namespaces/{NS}/pods?labelSelector={tj.LABEL_RUN}%3D{job['metadata']['labels'][tj.LABEL_RUN]}"
+        )
         assert pod["status"]["phase"] == "Succeeded"
         # ... and the command does not call that a success: nothing proves the toy ran.
         state = {name: h["status"] for name, h in hops(doc).items()}
@@ -106,8 +108,12 @@ def test_the_toy_job_runs_the_live_fateflow_image_in_the_guest_namespace(workloa
 
 def test_a_pod_that_cannot_start_times_out_within_the_bound_and_the_job_is_deleted(workload_federation):
     fed, _ = workload_federation
-    quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "kft-toy-test-no-pods"},
-             "spec": {"hard": {"pods": "0"}}}
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "kft-toy-test-no-pods"},
+        "spec": {"hard": {"pods": "0"}},
+    }
     quotas = f"/api/v1/namespaces/{NS}/resourcequotas"
     fed.api.create(quotas, quota)
     try:

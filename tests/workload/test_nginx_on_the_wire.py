@@ -56,16 +56,19 @@ def service_addresses(api: Any, namespace: str) -> dict[str, str]:
     return out
 
 
-def config_test(api: Any, namespace: str, netns: NetNs, scratch: Path,
-                addresses: dict[str, str] | None) -> tuple[int, str]:
+def config_test(
+    api: Any, namespace: str, netns: NetNs, scratch: Path, addresses: dict[str, str] | None
+) -> tuple[int, str]:
     """``openresty -t`` in the nginx container of ``namespace`` (its volumes, env, user, image layout)."""
-    runner = PodRunner.from_api(api, namespace, "deployment", "nginx", "nginx", netns, scratch,
-                                service_addresses=addresses, argv=CONFIG_TEST).start()
+    runner = PodRunner.from_api(
+        api, namespace, "deployment", "nginx", "nginx", netns, scratch, service_addresses=addresses, argv=CONFIG_TEST
+    ).start()
     code = runner.wait(timeout=60)
     return code, runner.log()
 
 
 # --- the party's address, seen from the exchange ------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def redirected(netns: NetNs, host: str, port: int, to_port: int) -> Iterator[None]:
@@ -132,8 +135,12 @@ class MarkerListener:
                 self.requests.append(data)
                 body = self.marker.encode()
                 with contextlib.suppress(OSError):
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
-                                 + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+                        + str(len(body)).encode()
+                        + b"\r\nConnection: close\r\n\r\n"
+                        + body
+                    )
 
     def stop(self) -> None:
         sock, self._sock = self._sock, None
@@ -143,9 +150,17 @@ class MarkerListener:
             self._thread.join(timeout=5)
 
 
-def http_request(netns: NetNs, host: str, port: int, headers: dict[str, str], path: str = "/v1/federation",
-                 method: str = "POST", timeout: float = 10) -> tuple[int, bytes]:
+def http_request(
+    netns: NetNs,
+    host: str,
+    port: int,
+    headers: dict[str, str],
+    path: str = "/v1/federation",
+    method: str = "POST",
+    timeout: float = 10,
+) -> tuple[int, bytes]:
     """One HTTP/1.1 request from inside the network namespace; (status, body)."""
+
     def run() -> tuple[int, bytes]:
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         try:
@@ -160,14 +175,21 @@ def http_request(netns: NetNs, host: str, port: int, headers: dict[str, str], pa
 
 # --- fixtures -----------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
-def exchange_nginx(workload_federation, netns: NetNs, tmp_path_factory: pytest.TempPathFactory
-                   ) -> Iterator[PodRunner]:
+def exchange_nginx(workload_federation, netns: NetNs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PodRunner]:
     """The exchange's nginx started from its pod command, as the API server holds the Deployment now."""
     api = workload_federation[0].api
-    runner = PodRunner.from_api(api, EXCHANGE_NS, "deployment", "nginx", "nginx", netns,
-                                tmp_path_factory.mktemp("exchange-nginx"),
-                                service_addresses=service_addresses(api, EXCHANGE_NS)).start()
+    runner = PodRunner.from_api(
+        api,
+        EXCHANGE_NS,
+        "deployment",
+        "nginx",
+        "nginx",
+        netns,
+        tmp_path_factory.mktemp("exchange-nginx"),
+        service_addresses=service_addresses(api, EXCHANGE_NS),
+    ).start()
     try:
         yield runner
     finally:
@@ -176,14 +198,16 @@ def exchange_nginx(workload_federation, netns: NetNs, tmp_path_factory: pytest.T
 
 # --- configuration tests ------------------------------------------------------------------------------------
 
+
 def test_party_nginx_accepts_its_rendered_configuration(workload_federation, netns: NetNs, tmp_path: Path) -> None:
     api = workload_federation[0].api
     code, log = config_test(api, PARTY_NS, netns, tmp_path / "t", service_addresses(api, PARTY_NS))
     assert code == 0 and "test is successful" in log, log
 
 
-def test_party_nginx_cannot_start_before_the_fateflow_name_resolves(workload_federation, netns: NetNs,
-                                                                     tmp_path: Path) -> None:
+def test_party_nginx_cannot_start_before_the_fateflow_name_resolves(
+    workload_federation, netns: NetNs, tmp_path: Path
+) -> None:
     """The party's upstream placeholders name its FATE-Flow; nginx resolves them once, at start. fateflow is a
     headless Service: until a python pod is ready the name does not resolve and nginx exits (the pod restarts
     until then)."""
@@ -194,7 +218,8 @@ def test_party_nginx_cannot_start_before_the_fateflow_name_resolves(workload_fed
 
 
 def test_exchange_nginx_accepts_its_rendered_configuration_without_any_name_to_resolve(
-        workload_federation, netns: NetNs, tmp_path: Path) -> None:
+    workload_federation, netns: NetNs, tmp_path: Path
+) -> None:
     """The exchange has no FATE-Flow; its placeholders are addresses, so no Service name has to resolve."""
     code, log = config_test(workload_federation[0].api, EXCHANGE_NS, netns, tmp_path / "t", None)
     assert code == 0 and "test is successful" in log, log
@@ -202,16 +227,27 @@ def test_exchange_nginx_accepts_its_rendered_configuration_without_any_name_to_r
 
 # --- party 30000's nginx, running ---------------------------------------------------------------------------
 
-def test_party_nginx_starts_from_its_pod_command_and_answers_its_probe(workload_federation, netns: NetNs,
-                                                                        tmp_path: Path) -> None:
+
+def test_party_nginx_starts_from_its_pod_command_and_answers_its_probe(
+    workload_federation, netns: NetNs, tmp_path: Path
+) -> None:
     """The Deployment's startup/readiness/liveness probe (``httpGet``) gets its answer from the running nginx;
     stopped before the exchange's starts (both listen on ``*:9300`` in the one network namespace)."""
     api = workload_federation[0].api
     workload = api.get(f"/apis/apps/v1/namespaces/{PARTY_NS}/deployments/nginx")
     container = next(c for c in workload["spec"]["template"]["spec"]["containers"] if c["name"] == "nginx")
     probe = container["readinessProbe"]["httpGet"]
-    runner = PodRunner.from_api(api, PARTY_NS, "deployment", "nginx", "nginx", netns, tmp_path / "nginx",
-                                pod_ip=POD_ADDRESS, service_addresses=service_addresses(api, PARTY_NS)).start()
+    runner = PodRunner.from_api(
+        api,
+        PARTY_NS,
+        "deployment",
+        "nginx",
+        "nginx",
+        netns,
+        tmp_path / "nginx",
+        pod_ip=POD_ADDRESS,
+        service_addresses=service_addresses(api, PARTY_NS),
+    ).start()
     try:
         runner.wait_listening(int(probe["port"]), host=POD_ADDRESS, timeout=30)
         status, body = http_request(netns, POD_ADDRESS, int(probe["port"]), {}, path=probe["path"], method="GET")
@@ -223,9 +259,10 @@ def test_party_nginx_starts_from_its_pod_command_and_answers_its_probe(workload_
 
 # --- the exchange's nginx, running ---------------------------------------------------------------------------
 
-def test_exchange_nginx_serves_http_and_grpc_on_its_load_balancer_address(workload_federation,
-                                                                         exchange_nginx: PodRunner,
-                                                                         netns: NetNs) -> None:
+
+def test_exchange_nginx_serves_http_and_grpc_on_its_load_balancer_address(
+    workload_federation, exchange_nginx: PodRunner, netns: NetNs
+) -> None:
     api = workload_federation[0].api
     svc = service(api, EXCHANGE_NS, "nginx")
     address = lb_ip(svc)
@@ -241,7 +278,8 @@ def test_exchange_nginx_serves_http_and_grpc_on_its_load_balancer_address(worklo
 
 
 def test_a_message_for_party_40000_reaches_that_partys_nginx_through_the_exchange(
-        workload_federation, exchange_nginx: PodRunner, netns: NetNs) -> None:
+    workload_federation, exchange_nginx: PodRunner, netns: NetNs
+) -> None:
     """FATE's Lua picks ``route[dest-party-id][service]`` (HTTP/1.x: its http_port); a party's FATE-Flow asks
     for service ``fateflow`` of the other party, which the exchange routes to that party's nginx."""
     api = workload_federation[0].api

@@ -57,8 +57,15 @@ class Wire:
         """The traffic-server pod as the API server has it now (a rollout = stop, re-read, start)."""
         if self.ats is not None:
             self.ats.stop()
-        self.ats = PodRunner.from_api(self.api, EXCHANGE_NS, "deployment", "traffic-server", "traffic-server",
-                                      self.netns, self.scratch / "traffic-server").start()
+        self.ats = PodRunner.from_api(
+            self.api,
+            EXCHANGE_NS,
+            "deployment",
+            "traffic-server",
+            "traffic-server",
+            self.netns,
+            self.scratch / "traffic-server",
+        ).start()
         address = lb_address(self.api, EXCHANGE_NS, "traffic-server")
         self.ats.wait_listening(self.ats_port(), host=address, timeout=60)
         self.wait_diags("Traffic Server is fully initialized")
@@ -97,16 +104,20 @@ class Wire:
 
     # --- the parties' endpoints --------------------------------------------------------------------------------
 
-    def start_party(self, party_id: int, cert_pem: str | None = None, key_pem: str | None = None
-                    ) -> PulsarTlsStandIn:
+    def start_party(self, party_id: int, cert_pem: str | None = None, key_pem: str | None = None) -> PulsarTlsStandIn:
         """Party ``party_id``'s Pulsar TLS endpoint at the address sni.yaml routes its name to."""
         self.stop_party(party_id)
         route = self.sni_routes().get(f"{party_id}.{DOMAIN}")
         assert route, f"sni.yaml routes no {party_id}.{DOMAIN}: {self.sni_routes()}"
         host, port = route.rsplit(":", 1)
         secret = pulsar_cert(self.api, f"fate-{party_id}")
-        standin = PulsarTlsStandIn(host.strip("[]"), int(port), cert_pem or secret["broker.cert.pem"],
-                                   key_pem or secret["broker.key-pk8.pem"], self.netns).start()
+        standin = PulsarTlsStandIn(
+            host.strip("[]"),
+            int(port),
+            cert_pem or secret["broker.cert.pem"],
+            key_pem or secret["broker.key-pk8.pem"],
+            self.netns,
+        ).start()
         self.parties[party_id] = standin
         return standin
 
@@ -131,16 +142,23 @@ class Wire:
             context.verify_mode = ssl.CERT_NONE
         return context
 
-    def _connect(self, server_name: str, verify: bool, timeout: float,
-                 talk: Callable[[ssl.SSLSocket], pulsar_wire.Command | None] | None) -> TunnelResult:
+    def _connect(
+        self,
+        server_name: str,
+        verify: bool,
+        timeout: float,
+        talk: Callable[[ssl.SSLSocket], pulsar_wire.Command | None] | None,
+    ) -> TunnelResult:
         """TLS to the exchange's advertised ATS address with ``server_name`` as SNI (verified against the
         federation CA and the name when ``verify``, as a party's Pulsar client does), then ``talk``."""
         address, port = lb_address(self.api, EXCHANGE_NS, "traffic-server"), self.ats_port()
         context = self._context(verify)
 
         def run() -> TunnelResult:
-            with socket.create_connection((address, port), timeout=timeout) as raw, \
-                    context.wrap_socket(raw, server_hostname=server_name) as tls:
+            with (
+                socket.create_connection((address, port), timeout=timeout) as raw,
+                context.wrap_socket(raw, server_hostname=server_name) as tls,
+            ):
                 der = tls.getpeercert(binary_form=True)
                 assert der is not None
                 return TunnelResult(ssl.DER_cert_to_PEM_cert(der), talk(tls) if talk else None)

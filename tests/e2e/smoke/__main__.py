@@ -39,8 +39,11 @@ web = k8s.apps.v1.Deployment(
         "selector": {"matchLabels": web_labels},
         "template": {
             "metadata": {"labels": web_labels},
-            "spec": {"containers": [{"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}],
-                                     "resources": resources}]},
+            "spec": {
+                "containers": [
+                    {"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}], "resources": resources}
+                ]
+            },
         },
     },
     opts=opts,
@@ -107,15 +110,28 @@ db = k8s.apps.v1.StatefulSet(
         "selector": {"matchLabels": db_labels},
         "template": {
             "metadata": {"labels": db_labels},
-            "spec": {"containers": [{"name": "db", "image": "mysql:8.0", "ports": [{"containerPort": 3306}],
-                                     "resources": resources,
-                                     "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}]}]},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "db",
+                        "image": "mysql:8.0",
+                        "ports": [{"containerPort": 3306}],
+                        "resources": resources,
+                        "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}],
+                    }
+                ]
+            },
         },
-        "volumeClaimTemplates": [{
-            "metadata": {"name": "data"},
-            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": storage_class.metadata["name"],
-                     "resources": {"requests": {"storage": "1Gi"}}},
-        }],
+        "volumeClaimTemplates": [
+            {
+                "metadata": {"name": "data"},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": storage_class.metadata["name"],
+                    "resources": {"requests": {"storage": "1Gi"}},
+                },
+            }
+        ],
     },
     opts=pulumi.ResourceOptions(provider=provider, depends_on=[pvc]),
 )
