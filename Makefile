@@ -31,7 +31,7 @@ help:
 	@echo "make cluster-down  stop it, leaving no process behind"
 	@echo "make test          tools + venv + cluster (if not running), pytest, then stop the cluster it started"
 	@echo "make demo          tools + venv + cluster, then python -m federation up"
-	@echo "make lint          ruff"
+	@echo "make lint          ruff check + ruff format --check + pyright + shellcheck (tools/lint.sh)"
 
 tools:
 	tools/toolchain.sh
@@ -85,5 +85,5 @@ demo: tools venv cluster-up
 	for out in nginxRouteTable sniRoutes; do \
 		echo "exchange $$out:"; pulumi stack output --stack local-exchange $$out; done
 
-lint:
-	@if [ -x $(VENV)/bin/ruff ]; then $(VENV)/bin/ruff check .; else ruff check .; fi
+lint: venv
+	tools/lint.sh

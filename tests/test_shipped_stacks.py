@@ -75,7 +75,7 @@ def test_no_secret_is_kept_in_a_stack_file(stack):
     assert not {"kubeconfig", "supervisorKubeconfig", "vspherePassword"} & set(values)
 
 
-def test_ci_entry_point_runs_make_test_and_fails_loudly():
+def test_ci_entry_point_runs_make_lint_then_make_test_and_fails_loudly():
     import os
 
     from tests.stack_runner import ROOT
@@ -84,4 +84,4 @@ def test_ci_entry_point_runs_make_test_and_fails_loudly():
     text = script.read_text()
     assert os.access(script, os.X_OK)
     assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
-    assert "make test" in text and 'exit "$status"' in text
+    assert "for target in lint test; do" in text and 'make "$target"' in text and 'exit "$status"' in text

@@ -40,7 +40,7 @@ load_tools() {
 	for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl; do
 		command -v "$b" >/dev/null 2>&1 || die "$b not found; run 'make tools' (tools/toolchain.sh) first"
 	done
-	[ -n "${KFT_KWOK_STAGES:-}" ] && [ -d "$KFT_KWOK_STAGES" ] || die "kwok stages not found; run 'make tools'"
+	{ [ -n "${KFT_KWOK_STAGES:-}" ] && [ -d "$KFT_KWOK_STAGES" ]; } || die "kwok stages not found; run 'make tools'"
 	# The kubectl on PATH must be ours (this machine's /usr/bin/kubectl is a gcloud dispatcher).
 	KUBECTL=$(command -v kubectl)
 }
@@ -80,8 +80,8 @@ start() { # name command...: own session/process group; pid (= pgid) into run/<n
 	die "$name did not start (log: $S/logs/$name.log)"
 }
 
-wait_for() { # description seconds command...
-	local what=$1 secs=$2 i
+wait_for() { # description seconds command... (the description is for the reader of the call)
+	local secs=$2 i
 	shift 2
 	for i in $(seq $((secs * 5))); do
 		"$@" && return 0

@@ -39,6 +39,7 @@ LOG=/dev/null
 log() { echo "fate_runtime: $*" >&2; }
 DIED=
 die() { DIED=1; echo "fate_runtime: FAILED in step '$STEP': $* (log: $LOG)" >&2; exit 1; }
+# shellcheck disable=SC2154 # rc is assigned inside the trap string itself
 trap 'rc=$?; [ $rc -eq 0 ] || [ -n "$DIED" ] || echo "fate_runtime: FAILED in step '"'"'$STEP'"'"' (exit $rc; log: $LOG)" >&2' EXIT
 begin() { STEP=$1; LOG=$LOGS/fate-runtime-$1.log; : >"$LOG"; log "$1: $2 (log: $LOG)"; }
 run() { "$@" >>"$LOG" 2>&1 || die "command failed: $*"; }
@@ -50,7 +51,7 @@ mkdir -p "$WL" "$LOGS"
 # ------------------------------------------------------------------------------------------------------
 # FATE-Flow / fate-client / pyfate venv
 # Top-level requirements; every version comes from the constraints file.
-FLOW_REQS=(fate-flow==$FATE_VERSION fate-client==$FATE_VERSION)
+FLOW_REQS=("fate-flow==$FATE_VERSION" "fate-client==$FATE_VERSION")
 # What the toy example (flow test toy -> fate.components toy_example) imports, plus the pulsar federation.
 TOY_REQS=(torch numpy pandas scikit-learn scipy omegaconf opentelemetry-api opentelemetry-sdk cloudpickle lmdb
 	mmh3 safetensors fate-utils pulsar-client)
@@ -58,7 +59,7 @@ OVERLAY_REQS=(cryptography cffi pycparser)
 
 pin() { # pin NAME -> NAME==VERSION from the constraints file (names compared as pip does: case, - _ .)
 	local v re
-	re=$(echo "$1" | sed 's/[-_.]/[-_.]/g')
+	re=${1//[-_.]/[-_.]}
 	v=$(grep -iE "^$re==" "$CONSTRAINTS" | head -1) || true
 	[ -n "$v" ] || die "$1 is not pinned in $CONSTRAINTS"
 	echo "$v"
@@ -148,7 +149,8 @@ mysql_cached() { # newest cached mysql-<ver> with a marker, or the requested one
 		[ -f "$WL/mysql-$KFT_MYSQL_VERSION/.kft-ok" ] && echo "$WL/mysql-$KFT_MYSQL_VERSION"
 		return 0
 	fi
-	for d in $(ls -d "$WL"/mysql-[0-9]*/ 2>/dev/null | sort -V -r); do
+	for d in $(printf '%s\n' "$WL"/mysql-[0-9]*/ | sort -V -r); do
+		[ -d "$d" ] || continue
 		[ -f "$d/.kft-ok" ] && { echo "${d%/}"; return 0; }
 	done
 	return 0
@@ -167,7 +169,7 @@ build_mysql() {
 	apt_private
 	run apt-get "${APT_OPTS[@]}" update
 	ver=$(apt-cache "${APT_OPTS[@]}" policy mysql-server-core | awk '/Candidate:/{print $2}')
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "Debian unstable serves no mysql-server-core"
+	{ [ -n "$ver" ] && [ "$ver" != "(none)" ]; } || die "Debian unstable serves no mysql-server-core"
 	if [ -n "${KFT_MYSQL_VERSION:-}" ] && [ "$ver" != "$KFT_MYSQL_VERSION" ]; then
 		die "KFT_MYSQL_VERSION=$KFT_MYSQL_VERSION is not served; the current one is $ver"
 	fi
@@ -251,11 +253,11 @@ exec java ${PULSAR_MEM:--Xms256m -Xmx512m -XX:MaxDirectMemorySize=256m} \
 EOF
 	chmod +x "$PULSAR_DIR/bin/pulsar-standalone"
 	# --help exits 1 (no --config) but prints the usage only if the classpath loads.
-	(cd "$PULSAR_DIR" && java -cp "lib/*" org.apache.pulsar.PulsarStandaloneStarter --help 2>&1 || true) >"$PULSAR_DIR/usage.txt"
+	(cd "$PULSAR_DIR" && { java -cp "lib/*" org.apache.pulsar.PulsarStandaloneStarter --help 2>&1 || true; }) >"$PULSAR_DIR/usage.txt"
 	cat "$PULSAR_DIR/usage.txt" >>"$LOG"
 	grep -q -- "--no-stream-storage" "$PULSAR_DIR/usage.txt" || die "PulsarStandaloneStarter does not load from $PULSAR_DIR/lib"
 	echo "$key" >"$PULSAR_DIR/.kft-ok"
-	log "pulsar: $(ls "$PULSAR_DIR/lib" | wc -l) jars in $(($(now) - t0))s"
+	log "pulsar: $(find "$PULSAR_DIR/lib" -mindepth 1 -maxdepth 1 | wc -l) jars in $(($(now) - t0))s"
 }
 
 print_env() {
@@ -276,9 +278,9 @@ for what in "$@"; do
 	venv) build_venv ;;
 	mysql) build_mysql ;;
 	pulsar) build_pulsar ;;
-	env) build_venv; build_mysql; build_pulsar; STEP=env; print_env ;;
+	env) build_venv; build_mysql; build_pulsar; STEP="env"; print_env ;;
 	*) STEP=args; die "unknown argument '$what' (all|venv|mysql|pulsar|env)" ;;
 	esac
 done
-STEP=done
+STEP="done"
 log "ready in $(($(now) - T_ALL))s"

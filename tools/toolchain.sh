@@ -63,7 +63,7 @@ for r in json.load(sys.stdin).get("Replace") or []:
     if n.get("Version"):
         print("-replace=" + o["Path"] + ("@" + o["Version"] if o.get("Version") else "") + "=" + n["Path"] + "@" + n["Version"])
 ' >replaces.txt
-	[ ! -s replaces.txt ] || go mod edit $(cat replaces.txt)
+	[ ! -s replaces.txt ] || xargs go mod edit <replaces.txt
 	go get -tool "$pkg/cmd/pulumi@v$PULUMI_CLI_VERSION"
 	go get "$sdk@v$PULUMI_CLI_VERSION"
 	gobuild -tags osusergo,grpcnotrace \
@@ -164,9 +164,9 @@ for q in d.get("Require") or []:
     if q["Path"].startswith("k8s.io/") and q["Version"] == "v0.0.0":
         s.add(q["Path"])
 print("\n".join(sorted(s)))' >staging.txt
-	go mod edit $(sed "s|.*|-replace=&=&@$sv|" staging.txt)
+	sed "s|.*|-replace=&=&@$sv|" staging.txt | xargs go mod edit
 	local c cmds="kube-apiserver kube-controller-manager kube-scheduler kubectl"
-	go get -tool $(for c in $cmds; do echo "k8s.io/kubernetes/cmd/$c@$v"; done)
+	for c in $cmds; do echo "k8s.io/kubernetes/cmd/$c@$v"; done | xargs go get -tool
 	# The same variables hack/lib/version.sh sets; without them the binaries report v0.0.0-master.
 	local ldf="-s -w" p bd
 	bd=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -360,7 +360,8 @@ fi
 if [ -f "$TOOLS_DIR/../requirements.txt" ]; then
 	for pair in "pulumi-kubernetes $KUBERNETES_PROVIDER_LABEL" "pulumi-random $RANDOM_PROVIDER_LABEL" \
 		"pulumi-tls $TLS_PROVIDER_LABEL" "pulumi-vsphere $VSPHERE_PROVIDER_LABEL"; do
-		set -- $pair
+		read -r -a pair_words <<<"$pair"
+		set -- "${pair_words[@]}"
 		pin=$(grep -i "^$1==" "$TOOLS_DIR/../requirements.txt" | cut -d= -f3 || true)
 		[ -z "$pin" ] || [ "$pin" = "$2" ] ||
 			log "WARNING: requirements.txt pins $1==$pin but tools/versions.env registers $2; update versions.env"
