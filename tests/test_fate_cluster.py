@@ -403,11 +403,27 @@ def test_pulsar_cert_secret_only_with_tls(harness):
     assert not any(v.get("name") == "pulsar-cert" for v in pod(harness, STS, "pulsar")["volumes"])
 
 
-def test_tls_output_resolving_to_none_keeps_pulsar_plain(harness):
+def test_tls_output_resolving_to_none_keeps_pulsar_plain_with_an_empty_cert_secret(harness):
     fc = deploy(harness, exchange=pulumi.Output.from_input(EXCHANGE), pulsar_tls=pulumi.Output.from_input(None))
-    assert "pulsar-cert" not in names(harness, SECRET)
+    assert unsecret(harness.mocks.one(SECRET, "pulsar-cert").inputs["stringData"]) == {}
+    assert not any(v.get("name") == "pulsar-cert" for v in pod(harness, STS, "pulsar")["volumes"])
     assert "tlsEnabled=false" in config_file(harness, "pulsar-config", "standalone.conf")
     assert harness.value(fc.exchange_connected) is True
+
+
+def test_preview_registers_the_cert_secret_while_the_bundle_is_unknown():
+    """In a preview an exchange output not yet known is unknown; the Secret must still be in the plan."""
+    from tests.harness import Harness, new_event_loop
+
+    new_event_loop()
+    harness = Harness(preview=True)
+
+    async def settled(value: Any) -> Any:
+        return value
+
+    unknown: pulumi.Output[Any] = pulumi.Output(set(), settled(None), settled(False), settled(True))
+    deploy(harness, exchange=pulumi.Output.from_input(EXCHANGE), pulsar_tls=unknown)
+    assert harness.mocks.one(SECRET, "pulsar-cert").k8s_namespace == "fate-30000"
 
 
 def test_pulsar_tls_creates_the_cert_secret_and_turns_tls_on(harness):

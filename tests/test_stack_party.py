@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pulumi.runtime.rpc import UNKNOWN
 
 from components import contracts
 from stacks.party import KUBEFATE_CREDENTIALS, KUBEFATE_URL, federation_status
@@ -94,7 +95,9 @@ def test_exports_follow_the_contract_while_the_exchange_is_pending(harness, expo
     assert harness.value(exports[KUBEFATE_URL]) == "http://kubefate.party-30000.fate.internal"
     (ref,) = harness.mocks.of_type("pulumi:pulumi:StackReference")
     assert ref.inputs["name"] == EXCHANGE_STACK
-    assert not [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
+    # Registered from configuration (the party has an exchange), empty until the exchange issues a bundle.
+    (cert,) = [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
+    assert unwrap(cert.inputs["stringData"]) == {}
 
 
 def test_exchange_outputs_federate_the_party(harness, exports):
@@ -109,8 +112,23 @@ def test_exchange_outputs_federate_the_party(harness, exports):
     assert len(certs) == 1 and certs[0].k8s_namespace == "fate-30000"
 
 
+def test_preview_lists_pulsar_cert_while_the_exchange_bundle_is_unknown(exports):
+    from tests.harness import Harness, new_event_loop
+
+    new_event_loop()
+    harness = Harness(preview=True)
+    harness.mocks.stack_outputs[EXCHANGE_STACK] = {
+        contracts.EXCHANGE_ENDPOINT: ENDPOINT,
+        contracts.party_tls_output(30000): UNKNOWN,
+    }
+    deploy(harness)
+    certs = [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
+    assert len(certs) == 1 and certs[0].k8s_namespace == "fate-30000"
+
+
 def test_party_without_an_exchange_runs_standalone(harness, exports):
     deploy(harness, {k: v for k, v in PARTY.items() if k != "exchange"})
+    assert not [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
     assert not harness.mocks.of_type("pulumi:pulumi:StackReference")
     assert harness.value(exports[contracts.FEDERATION_STATUS]) == {"exchange": "none", "stack": None}
     assert harness.mocks.of_type("kubefate:index:FateCluster")

@@ -39,6 +39,8 @@ class FateClusterArgs:
     provider: k8s.Provider
     exchange: pulumi.Input[ExchangeEndpoint | None] = None
     pulsar_tls: pulumi.Input[PulsarTls | None] = None
+    """None: the party has no exchange. Any other value (an Output that may resolve to None) means it has one,
+    so the ``pulsar-cert`` Secret is registered and filled once the exchange has issued the bundle."""
     route_parties: pulumi.Input[dict[str, dict[str, Any]] | None] = None
     """Direct routes to other parties, keyed by party id (string or int):
     ``{partyId: {"nginx": NginxEndpoint | None, "pulsar": PulsarEndpoint | None}}``."""
@@ -97,7 +99,7 @@ class FateCluster(pulumi.ComponentResource):
         if spec.has("nginx"):
             build_nginx(ctx, exchange, routes)
         if spec.has("pulsar"):
-            build_pulsar(ctx, pulumi.Output.from_input(args.pulsar_tls))
+            build_pulsar(ctx, None if args.pulsar_tls is None else pulumi.Output.from_input(args.pulsar_tls))
         if spec.computing == "Eggroll":
             build_osx(ctx)
             build_clustermanager(ctx)

@@ -106,11 +106,15 @@ def pulsar_pod(spec: Any, tls: bool) -> dict[str, Any]:
     return o.pod_spec(spec, "pulsar", [main], volumes)
 
 
-def build_pulsar(ctx: BuildContext, tls: pulumi.Output[Any]) -> None:
+def build_pulsar(ctx: BuildContext, tls: pulumi.Output[Any] | None) -> None:
     """``tls`` is secret; only a boolean and a hash of the public parts leave it (unsecreted), so the
-    StatefulSet's diff stays readable while the key only reaches the ``pulsar-cert`` Secret."""
+    StatefulSet's diff stays readable while the key only reaches the ``pulsar-cert`` Secret. ``None`` means
+    the party has no exchange at all, so no bundle can ever arrive."""
     spec = ctx.spec
-    tls.apply(lambda t: _cert_secret(ctx, t) and None)
+    if tls is None:
+        tls = pulumi.Output.from_input(None)
+    else:
+        _cert_secret(ctx, tls)
     tls_on = pulumi.Output.unsecret(tls.apply(bool))
     # A cert rotation must restart the broker: the public parts of the bundle enter the checksum.
     cert_hash = pulumi.Output.unsecret(
@@ -161,16 +165,20 @@ def build_pulsar(ctx: BuildContext, tls: pulumi.Output[Any]) -> None:
         )
 
 
-def _cert_secret(ctx: BuildContext, tls: dict[str, str] | None) -> k8s.core.v1.Secret | None:
-    """Created only when TLS material exists; it is known at apply time (the exchange stack's output)."""
-    if not tls:
-        return None
+def _cert_secret(ctx: BuildContext, tls: pulumi.Output[Any]) -> k8s.core.v1.Secret:
+    """Registered whenever the party has an exchange, decided from configuration and not inside an ``apply``,
+    so a preview lists it even while the exchange's bundle is unknown. It stays empty until the exchange has
+    issued this party's bundle; the broker mounts it only once TLS is on."""
     data = pulumi.Output.secret(
-        {
-            "broker.cert.pem": tls["certPem"],
-            "broker.key-pk8.pem": tls["keyPkcs8Pem"],
-            "ca.cert.pem": tls["caPem"],
-        }
+        tls.apply(
+            lambda t: {
+                "broker.cert.pem": t["certPem"],
+                "broker.key-pk8.pem": t["keyPkcs8Pem"],
+                "ca.cert.pem": t["caPem"],
+            }
+            if t
+            else {}
+        )
     )
     return k8s.core.v1.Secret(
         ctx.rname("secret", PULSAR_CERT_SECRET),
