@@ -171,13 +171,15 @@ def _cert_secret(ctx: BuildContext, tls: pulumi.Output[Any]) -> k8s.core.v1.Secr
     issued this party's bundle; the broker mounts it only once TLS is on."""
     data = pulumi.Output.secret(
         tls.apply(
-            lambda t: {
-                "broker.cert.pem": t["certPem"],
-                "broker.key-pk8.pem": t["keyPkcs8Pem"],
-                "ca.cert.pem": t["caPem"],
-            }
-            if t
-            else {}
+            lambda t: (
+                {
+                    "broker.cert.pem": t["certPem"],
+                    "broker.key-pk8.pem": t["keyPkcs8Pem"],
+                    "ca.cert.pem": t["caPem"],
+                }
+                if t
+                else {}
+            )
         )
     )
     return k8s.core.v1.Secret(
