@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 
+import pulumi
 import pulumi_kubernetes as k8s
 
 from bench.measure import measure, report
+from components.contracts import NginxEndpoint, PulsarEndpoint
 from components.exchange import Exchange, ExchangeArgs
 from components.exchange.ats_config import sni_yaml
+from components.exchange.endpoints import PartyEndpoints
 from components.exchange.routes import nginx_route_table_yaml
 from components.fate_cluster import FateCluster, FateClusterArgs
 from models.exchange import ExchangeConfig
@@ -22,7 +25,7 @@ from tests.harness import Harness, new_event_loop
 PARTY_COUNTS = (10, 50, 200)
 
 
-def _endpoints(i: int) -> dict:
+def _endpoints(i: int) -> PartyEndpoints:
     host = f"10.{i // 250}.{i % 250}.1"
     return {
         "nginx": {"host": host, "httpPort": 9300, "grpcPort": 9310},
@@ -42,7 +45,7 @@ def _exchange_program(n: int):
             "parties": [{"partyId": p, "stack": f"party-{p}"} for p in ids],
         }
     )
-    parties = {p: _endpoints(i) for i, p in enumerate(ids)}
+    parties: dict[int, pulumi.Input[PartyEndpoints | None]] = {p: _endpoints(i) for i, p in enumerate(ids)}
 
     def run():
         new_event_loop()
@@ -58,8 +61,8 @@ def _exchange_program(n: int):
 
 def _render(n: int):
     parties = {p: _endpoints(i) for i, p in enumerate(_ids(n))}
-    nginx = {p: e["nginx"] for p, e in parties.items()}
-    pulsar = {p: e["pulsar"] for p, e in parties.items()}
+    nginx: dict[int, NginxEndpoint | None] = {p: e["nginx"] for p, e in parties.items()}
+    pulsar: dict[int, PulsarEndpoint | None] = {p: e["pulsar"] for p, e in parties.items()}
     return lambda: (nginx_route_table_yaml(nginx), sni_yaml("fate.org", pulsar))
 
 

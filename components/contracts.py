@@ -6,7 +6,10 @@ and dict shapes here are a wire contract. Plain dicts (not classes) because they
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import TypedDict, TypeVar
+
+PartyKey = TypeVar("PartyKey", bound=int | str)
+"""A party id as a mapping key: stack outputs give strings, configuration gives ints; route code takes both."""
 
 # --- party stack outputs (read by the exchange stack) ---------------------------------------------------------
 PARTY_ID = "partyId"

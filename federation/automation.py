@@ -105,9 +105,10 @@ class AutomationRunner:
             self._run(["config", "set", setting.key, mode, "--stack", stack], stdin_text=setting.value)
 
     def _printer(self, stack: str) -> Callable[[str], None] | None:
-        if self.on_output is None:
+        on_output = self.on_output
+        if on_output is None:
             return None
-        return lambda line: self.on_output(stack, line)
+        return lambda line: on_output(stack, line)
 
     def ensure(self, stack: str) -> None:
         self._stack(stack, create=True)
@@ -118,7 +119,7 @@ class AutomationRunner:
             result = s.up(refresh=self.refresh, on_output=self._printer(stack), color="never")
         except auto.CommandError as exc:
             raise self._explained(stack, exc) from exc
-        changes = dict(result.summary.resource_changes or {})
+        changes = _counts(result.summary.resource_changes)
         outputs = {k: v.value for k, v in result.outputs.items() if not v.secret}
         return StackResult(stack, "up", changes, outputs)
 
@@ -128,7 +129,7 @@ class AutomationRunner:
             result = s.preview(refresh=self.refresh, on_output=self._printer(stack), color="never", diff=True)
         except auto.CommandError as exc:
             raise self._explained(stack, exc) from exc
-        return StackResult(stack, "preview", dict(result.change_summary or {}))
+        return StackResult(stack, "preview", _counts(result.change_summary))
 
     def destroy(self, stack: str) -> StackResult:
         try:
@@ -139,7 +140,7 @@ class AutomationRunner:
             result = s.destroy(on_output=self._printer(stack), color="never")
         except auto.CommandError as exc:
             raise self._explained(stack, exc) from exc
-        return StackResult(stack, "destroy", dict(result.summary.resource_changes or {}))
+        return StackResult(stack, "destroy", _counts(result.summary.resource_changes))
 
     def close(self) -> None:
         """End of the command: the watchdog of this run finds nothing left and exits."""
@@ -175,3 +176,8 @@ class AutomationRunner:
         except auto.StackNotFoundError:
             return None
         return {k: v.value for k, v in s.outputs().items() if not v.secret}
+
+
+def _counts(changes: Mapping[Any, int] | None) -> dict[str, int]:
+    """Change counts keyed by plain operation names (the SDK hands some as OpType, a str enum)."""
+    return {str(getattr(op, "value", op)): n for op, n in (changes or {}).items()}

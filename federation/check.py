@@ -172,7 +172,7 @@ def exchange_view(stack: str, outputs: Outputs | None, error: str | None = None)
         )
     host, ats_host, domain = _host(ep.get("host")), _host(ep.get("atsHost")), _host(ep.get("domain"))
     http, grpc, ats = _port(ep.get("nginxHttpPort")), _port(ep.get("nginxGrpcPort")), _port(ep.get("atsPort"))
-    if None in (host, ats_host, domain, http, grpc, ats):
+    if host is None or ats_host is None or domain is None or http is None or grpc is None or ats is None:
         return ExchangeView(
             stack,
             f"{stack} exports a malformed {contracts.EXCHANGE_ENDPOINT}: {ep}",
@@ -318,6 +318,8 @@ def party_row(ex: ExchangeView, party: PartyView, timeout: float) -> Row:
     if problem is not None:
         return run_steps(name, party.party_id, party.stack, [_outputs_step(problem, fix, "")])
     fqdn = f"{party.party_id}.{ex.domain}"
+    ca_pem = ex.ca_pem or ""  # never empty here: a missing CA returned above
+    ssl_port = (party.pulsar or {}).get("sslPort")
     pulsar = tunnel_target(party.pulsar)  # type: ignore[arg-type]
     ats = hostport(ex.ats_host, ex.ats_port)
     tunnel = f"{ats} with SNI {fqdn}"
@@ -352,14 +354,14 @@ def party_row(ex: ExchangeView, party: PartyView, timeout: float) -> Row:
             lambda _r: probes.tls_handshake(ex.ats_host, ex.ats_port, fqdn, timeout),
             lambda _r: (
                 f"check the exchange's sni.yaml has {fqdn} -> {pulsar} and that port "
-                f"{party.pulsar['sslPort']} is in proxy.config.http.connect_ports; then that the "
+                f"{ssl_port} is in proxy.config.http.connect_ports; then that the "
                 f"party's Pulsar answers TLS on {pulsar} from the exchange"
             ),
         ),
         Step(
             "cert",
             tunnel,
-            lambda r: probes.verify_chain(r["tls"].peer_chain, ex.ca_pem, fqdn),
+            lambda r: probes.verify_chain(r["tls"].peer_chain, ca_pem, fqdn),
             lambda _r: (
                 f"the server behind {fqdn} must present the party's certificate from the exchange "
                 f"output pulsarTls{party.party_id} (Secret pulsar-cert in the party's FATE namespace): "

@@ -10,6 +10,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
 from federation import plan, processes, recovery, toy_job
 from federation.converge import Interrupted, NotConverged, PhaseFailed, StackRunner, converge, ensure_all, run_once
@@ -305,7 +306,8 @@ def _recover(
             f"(pid {', '.join(runs)}): {', '.join(sorted({p.comm for p in left}))}"
         )
     if hasattr(runner, "export"):  # a StateAccess: locks and pending operations
-        recovery.recover(fed.all_stacks, runner, host(), out, fix_pending=args.command != "preview")
+        access = cast(recovery.StateAccess, runner)
+        recovery.recover(fed.all_stacks, access, host(), out, fix_pending=args.command != "preview")
 
 
 def _dispatch(

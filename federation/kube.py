@@ -41,7 +41,7 @@ class KubeError(Exception):
         super().__init__(f"{prefix}: {message}")
 
 
-def _pick(entries: Any, name: str, kind: str, source: str) -> dict[str, Any]:
+def _pick(entries: Any, name: str | None, kind: str, source: str) -> dict[str, Any]:
     for entry in entries or []:
         if isinstance(entry, dict) and entry.get("name") == name:
             return entry.get(kind) or {}

@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from federation import pulsar_wire
@@ -148,7 +147,7 @@ def tls_handshake(host: str, port: int, server_name: str, timeout: float) -> Pro
             _unverified_context().wrap_socket(raw, server_hostname=server_name) as tls,
         ):
             chain = _presented_chain(tls)
-            detail = f"{tls.version()} {tls.cipher()[0]}"
+            detail = f"{tls.version()} {(tls.cipher() or ('unknown cipher',))[0]}"
         if not chain:
             return ProbeResult(False, f"{detail}, but the server presented no certificate")
         return ProbeResult(True, detail, chain)
@@ -162,13 +161,13 @@ def name_of(cert: x509.Certificate, which: str = "subject") -> str:
 
 def _san(cert: x509.Certificate) -> list[str]:
     try:
-        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return []
     return [str(v) for v in ext.get_values_for_type(x509.DNSName) + ext.get_values_for_type(x509.IPAddress)]
 
 
-def _subject_name(name: str) -> x509.GeneralName:
+def _subject_name(name: str) -> x509.DNSName | x509.IPAddress:
     try:
         return x509.IPAddress(ipaddress.ip_address(name))
     except ValueError:
@@ -239,7 +238,8 @@ def pulsar_connect(host: str, port: int, server_name: str, timeout: float, ca_pe
     if isinstance(answer, pulsar_wire.Error):
         code = pulsar_wire.SERVER_ERRORS.get(answer.error, str(answer.error))
         return ProbeResult(False, f"the broker refused CONNECT: ERROR {code}: {answer.message}")
-    return ProbeResult(False, f"answered command type {answer.type} instead of CONNECTED")
+    kind = answer.type if isinstance(answer, pulsar_wire.Other) else type(answer).__name__.upper()
+    return ProbeResult(False, f"answered command type {kind} instead of CONNECTED")
 
 
 def _has_frame(buffer: bytes) -> bool:

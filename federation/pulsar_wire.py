@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import overload
 
 CONNECT = 2
 CONNECTED = 3
@@ -142,6 +143,10 @@ def fields(message: bytes) -> dict[int, list[int | bytes]]:
     return found
 
 
+@overload
+def _int(found: dict[int, list[int | bytes]], number: int, default: int) -> int: ...
+@overload
+def _int(found: dict[int, list[int | bytes]], number: int, default: None = None) -> int | None: ...
 def _int(found: dict[int, list[int | bytes]], number: int, default: int | None = None) -> int | None:
     values = [v for v in found.get(number, []) if isinstance(v, int)]
     if not values:

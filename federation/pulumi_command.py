@@ -179,6 +179,7 @@ class TrackedPulumiCommand(PulumiCommand):
             for reader in readers:
                 reader.start()
             if stdin_text is not None:
+                assert proc.stdin is not None  # opened as a PIPE whenever stdin_text is given
                 proc.stdin.write(stdin_text)
                 proc.stdin.close()
             for reader in readers:

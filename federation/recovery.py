@@ -84,7 +84,7 @@ def resolve_pending(
         out(f"recovery: {stack}: `python -m federation up` resolves them; this command changes nothing")
         return None
     resolution = pending.resolve(deployment)
-    access.import_state(stack, {**state, "deployment": resolution.deployment})
+    access.import_state(stack, {**(state or {}), "deployment": resolution.deployment})
     if resolution.refresh_targets:
         access.refresh_targets(stack, resolution.refresh_targets)
     for op, rid in resolution.imported:

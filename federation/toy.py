@@ -104,8 +104,11 @@ def configured_parties(config_dir: Path, fed: plan.Federation) -> dict[int, str]
     exchange = stack_config(config_dir, fed.exchange).get(f"{plan.PROJECT_NAMESPACE}:exchange") or {}
     found: dict[int, str] = {}
     for entry in exchange.get("parties") or []:
-        if isinstance(entry, dict) and _int(entry.get("partyId")) is not None and entry.get("stack") in fed.parties:
-            found[_int(entry["partyId"])] = entry["stack"]
+        if not isinstance(entry, dict):
+            continue
+        party_id = _int(entry.get("partyId"))
+        if party_id is not None and entry.get("stack") in fed.parties:
+            found[party_id] = entry["stack"]
     return found
 
 
@@ -406,7 +409,7 @@ def _wait(kube: KubeClient, run: tj.ToyRun, report: Report, finish, clock: Clock
         if state.fatal:
             events = _warnings(kube, ns, pod["metadata"]["name"]) if pod else ""
             return finish(["outputs", "kube"], "schedule", state.summary + (f"; {events}" if events else ""))
-        if state.phase == "Running" and polls % 5 == 1:
+        if state.phase == "Running" and pod is not None and polls % 5 == 1:
             try:
                 last_log = kube.log(ns, pod["metadata"]["name"], tj.CONTAINER)
             except KubeError as exc:
@@ -417,6 +420,7 @@ def _wait(kube: KubeClient, run: tj.ToyRun, report: Report, finish, clock: Clock
             )
         clock.sleep(interval)
     # the pod ended: its log says how far the toy got
+    assert pod is not None  # only a pod's state ends the loop
     name = pod["metadata"]["name"]
     try:
         log = kube.log(ns, name, tj.CONTAINER)

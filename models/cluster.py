@@ -16,17 +16,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from models.errors import FieldProblem, problem
+from models import primitives
+from models.errors import FieldProblem, PrimitiveError, Problem, problem
+from models.primitives import STRICT, checked
 
-CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
+CONFIG = STRICT
 PREFIX = "cluster"
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _TKR = re.compile(
     r"^v(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)"
     r"(?:(?:\+|---)(?P<build>vmware\.[0-9A-Za-z.-]+))?$"
 )
-_DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
 _QUANTITY = re.compile(r"^[1-9]\d*(Gi|Ti)$")
 
 # Sizes of the default VM classes (vCPU, GiB), facts §1.5; used for sizing findings only.
@@ -71,7 +71,7 @@ class TkrVersion(BaseModel):
 
     @classmethod
     def parse(cls, text: str) -> TkrVersion | None:
-        m = _TKR.match(text.strip())
+        m = _TKR.fullmatch(text.strip())
         if not m:
             return None
         return cls(major=int(m["major"]), minor=int(m["minor"]), patch=int(m["patch"]), build=m["build"])
@@ -97,22 +97,14 @@ class TkrVersion(BaseModel):
 
 def duration_minutes(text: str) -> float | None:
     """Minutes in a Go-style duration (``60m``, ``1h30m``, ``3600s``); None when it is not one."""
-    m = _DURATION.match(text.strip())
-    if not m or not any(m.groupdict().values()):
+    try:
+        return primitives.duration_minutes(text)
+    except PrimitiveError:
         return None
-    return int(m["h"] or 0) * 60 + int(m["m"] or 0) + int(m["s"] or 0) / 60
 
 
-def _dns_label(field: str, value: str, max_len: int = 63) -> str:
-    if not _DNS_LABEL.match(value) or len(value) > max_len:
-        suggestion = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")[:max_len] or "fate-party-30000"
-        raise FieldProblem(
-            field,
-            value,
-            f"not a DNS label (lowercase letters, digits and '-', at most {max_len} characters)",
-            f"use e.g. {suggestion!r}",
-        )
-    return value
+def _dns_label(field: str, value: str) -> str:
+    return checked(field, value, primitives.dns_label)
 
 
 def _compliant_storage_class(field: str, value: str) -> str:
@@ -123,13 +115,10 @@ def _compliant_storage_class(field: str, value: str) -> str:
     return value
 
 
-def _raise_all(problems: list[str]) -> None:
+def _raise_all(problems: list[Problem]) -> None:
     """Report every cross-field problem at once: users fix configs in one round, not one error per run."""
     if problems:
-        err = FieldProblem(PREFIX, None, "", "")
-        err.text = "\n  - ".join(problems)
-        err.args = (err.text,)
-        raise err
+        raise FieldProblem(problems)
 
 
 # --- sub-models ------------------------------------------------------------------------------------------
@@ -182,7 +171,7 @@ class NodePool(BaseModel):
     @field_validator("containerd_volume")
     @classmethod
     def _volume(cls, v: str | None) -> str | None:
-        if v is not None and not _QUANTITY.match(v):
+        if v is not None and not _QUANTITY.fullmatch(v):
             raise FieldProblem(
                 f"{PREFIX}.nodePools[].containerdVolume",
                 v,
@@ -287,19 +276,19 @@ class ClusterConfig(BaseModel):
     api_flavor: Literal["tkc", "capi"] = Field("tkc", alias="apiFlavor")
     tkr_version: str | None = Field(None, alias="tkrVersion")
     os_image: Literal["ubuntu", "photon"] | None = Field(None, alias="osImage")
-    control_plane: ControlPlane = Field(default_factory=ControlPlane, alias="controlPlane")
-    node_pools: list[NodePool] = Field(default_factory=lambda: [NodePool()], alias="nodePools")
+    control_plane: ControlPlane = Field(default_factory=lambda: ControlPlane.model_validate({}), alias="controlPlane")
+    node_pools: list[NodePool] = Field(default_factory=lambda: [NodePool.model_validate({})], alias="nodePools")
     storage_class: str = Field("vsan-default-storage-policy", alias="storageClass")
     vm_classes: list[str] = Field(default_factory=list, alias="vmClasses")
-    network: Network = Field(default_factory=Network)
-    timeouts: Timeouts = Field(default_factory=Timeouts)
-    vsphere: VsphereConfig = Field(default_factory=VsphereConfig)
-    preparation: Preparation = Field(default_factory=Preparation)
+    network: Network = Field(default_factory=lambda: Network.model_validate({}))
+    timeouts: Timeouts = Field(default_factory=lambda: Timeouts.model_validate({}))
+    vsphere: VsphereConfig = Field(default_factory=lambda: VsphereConfig.model_validate({}))
+    preparation: Preparation = Field(default_factory=lambda: Preparation.model_validate({}))
 
     @field_validator("name", "vsphere_namespace")
     @classmethod
     def _names(cls, v: str | None, info: ValidationInfo) -> str | None:
-        alias = {"name": "name", "vsphere_namespace": "vsphereNamespace"}[info.field_name]
+        alias = {"name": "name", "vsphere_namespace": "vsphereNamespace"}[str(info.field_name)]
         return None if v is None else _dns_label(f"{PREFIX}.{alias}", v)
 
     @field_validator("storage_class")
@@ -366,7 +355,7 @@ class ClusterConfig(BaseModel):
 
     # -- validation -----------------------------------------------------------------------------------------
 
-    def _problems(self) -> list[str]:
+    def _problems(self) -> list[Problem]:
         if self.mode == "kubeconfig":
             return self._adopt_problems()
         problems = self._required_tanzu()
@@ -387,13 +376,13 @@ class ClusterConfig(BaseModel):
             )
         return problems
 
-    def _adopt_problems(self) -> list[str]:
+    def _adopt_problems(self) -> list[Problem]:
         if self.vsphere.manage:
             why = "mode 'kubeconfig' adopts an existing cluster and creates nothing on vSphere"
             return [problem(f"{PREFIX}.vsphere.manage", True, why, "set mode 'tanzu' or manage false")]
         return []
 
-    def _required_tanzu(self) -> list[str]:
+    def _required_tanzu(self) -> list[Problem]:
         missing = [
             (alias, example)
             for alias, value, example in (
@@ -408,7 +397,7 @@ class ClusterConfig(BaseModel):
             for alias, example in missing
         ]
 
-    def _timeout_problems(self) -> list[str]:
+    def _timeout_problems(self) -> list[Problem]:
         problems = []
         floors = {"create": 30, "update": 10, "delete": 5}
         for key, floor in floors.items():
@@ -438,7 +427,7 @@ class ClusterConfig(BaseModel):
                 )
         return problems
 
-    def _vm_class_problems(self) -> list[str]:
+    def _vm_class_problems(self) -> list[Problem]:
         if not (self.vsphere.manage or self.vm_classes):
             return []
         bound = self.bound_vm_classes
@@ -455,7 +444,7 @@ class ClusterConfig(BaseModel):
             if cls not in bound
         ]
 
-    def _pool_problems(self) -> list[str]:
+    def _pool_problems(self) -> list[Problem]:
         problems = []
         names = [p.name for p in self.node_pools]
         if not names:
@@ -473,7 +462,7 @@ class ClusterConfig(BaseModel):
             )
         return problems
 
-    def _vsphere_problems(self) -> list[str]:
+    def _vsphere_problems(self) -> list[Problem]:
         vs = self.vsphere
         if not vs.manage:
             return []
@@ -524,7 +513,7 @@ class ClusterConfig(BaseModel):
                 return cpus, gib, kind == "guaranteed-"
         return None
 
-    def sizing_findings(self) -> list[str]:
+    def sizing_findings(self) -> list[Problem]:
         """Where worker pools fall short of the reference architecture; the loader decides warn or refuse."""
         findings = []
         for i, pool in enumerate(self.node_pools):
@@ -549,7 +538,7 @@ class ClusterConfig(BaseModel):
 
 def check_cluster_secrets(
     cfg: ClusterConfig, has_kubeconfig: bool, has_supervisor_kubeconfig: bool, has_vsphere_password: bool
-) -> list[str]:
+) -> list[Problem]:
     """Which secrets the chosen mode needs but the stack lacks; the loader raises them as a ConfigError."""
     problems = []
     if cfg.mode == "kubeconfig":

@@ -15,14 +15,15 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from models.cluster import ClusterConfig, check_cluster_secrets
-from models.errors import ConfigError, from_validation_error, problem
+from models.errors import ConfigError, PrimitiveError, Problem, problem, problems_of
 from models.exchange import ExchangeStackConfig
 from models.fate import parse_fate_spec
 from models.kubefate_yaml import load_cluster_yaml
 from models.party import PartyConfig
+from models.primitives import config_int, inside_project, refusal
 
 NAMESPACE = "kubefate-tanzu"
 SOURCE = f"stack configuration ({NAMESPACE}:*)"
@@ -68,18 +69,13 @@ def _known_secret_keys() -> set[str] | None:
     return keys or None
 
 
-def _flatten(problems: list[str]) -> list[str]:
-    """Model validators join several problems into one text; users (and tests) want one line each."""
-    return [line for p in problems for line in p.split("\n  - ")]
+def _errors(exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    return problems_of(exc, "", model)
 
 
-def _errors(exc: ValidationError, prefix: str = "") -> list[str]:
-    return _flatten(from_validation_error(exc, prefix, SOURCE).problems)
-
-
-def _read(cfg: pulumi.Config, keys: list[str]) -> tuple[dict[str, Any], list[str]]:
+def _read(cfg: pulumi.Config, keys: list[str]) -> tuple[dict[str, Any], list[Problem]]:
     raw: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for key in keys:
         if key in SECRET_KEYS:
             continue
@@ -111,7 +107,7 @@ def _secrets(cfg: pulumi.Config, keys: list[str]) -> StackSecrets:
     return StackSecrets(**{attr: cfg.get_secret(key) if key in keys else None for key, attr in SECRET_KEYS.items()})
 
 
-def _unknown_keys(raw: dict[str, Any], role: str) -> list[str]:
+def _unknown_keys(raw: dict[str, Any], role: str) -> list[Problem]:
     allowed = ROLE_KEYS[role]
     out = []
     for key in sorted(raw):
@@ -126,7 +122,7 @@ def _unknown_keys(raw: dict[str, Any], role: str) -> list[str]:
     return out
 
 
-def _secret_problems(cluster: Any, present: set[str]) -> list[str]:
+def _secret_problems(cluster: Any, present: set[str]) -> list[Problem]:
     """Which secrets the cluster mode needs; only judged when the cluster block itself is valid."""
     try:
         cluster_cfg = ClusterConfig.model_validate(cluster)
@@ -140,7 +136,7 @@ def _secret_problems(cluster: Any, present: set[str]) -> list[str]:
     )
 
 
-def _fate_source(raw: dict[str, Any], project_dir: Path) -> tuple[dict[str, Any] | None, str, list[str]]:
+def _fate_source(raw: dict[str, Any], project_dir: Path) -> tuple[dict[str, Any] | None, str, list[Problem]]:
     """The FATE cluster's keys, the prefix its messages use, and problems with finding them."""
     inline, path = raw.get("fate"), raw.get("kubefateClusterYaml")
     if inline is not None and path is not None:
@@ -159,26 +155,18 @@ def _fate_source(raw: dict[str, Any], project_dir: Path) -> tuple[dict[str, Any]
     if path is None:
         return inline if isinstance(inline, dict) else None, "fate", []
     prefix = f"kubefateClusterYaml[{path}]"
-    if Path(path).is_absolute():
-        return (
-            None,
-            prefix,
-            [
-                problem(
-                    "kubefateClusterYaml",
-                    path,
-                    "absolute paths break on other machines",
-                    "give a path relative to the project directory (next to Pulumi.yaml)",
-                )
-            ],
-        )
+    refused = refusal("kubefateClusterYaml", path, lambda p: inside_project(p, project_dir))
+    if refused is not None:  # never opened: a path outside the project is not read to find out what it is
+        return None, prefix, [refused]
     try:
         return load_cluster_yaml(project_dir / path), prefix, []
     except ConfigError as exc:
-        return None, prefix, _flatten(exc.problems)
+        return None, prefix, exc.problems
 
 
-def parse_party(raw: dict[str, Any], project_dir: Path = PROJECT_DIR) -> tuple[PartyConfig | None, list[str]]:
+def parse_party(
+    raw: dict[str, Any], project_dir: Path = PROJECT_DIR, stack: str = ""
+) -> tuple[PartyConfig | None, list[Problem]]:
     """A PartyConfig, or None plus every problem found (the FATE cluster is validated on its own so its
     problems carry the file name when it came from kubefateClusterYaml)."""
     data = dict(raw)
@@ -188,12 +176,16 @@ def parse_party(raw: dict[str, Any], project_dir: Path = PROJECT_DIR) -> tuple[P
         fate_data = dict(fate_data)
         inherited = "partyId" not in fate_data and raw.get("partyId") is not None
         if inherited:
-            fate_data["partyId"] = raw["partyId"]
+            # Pulumi hands the stack's scalars over as text; the stack's own key is where a bad one is reported.
+            try:
+                fate_data["partyId"] = config_int(raw["partyId"])
+            except PrimitiveError:
+                fate_data["partyId"] = raw["partyId"]
         try:
             spec = parse_fate_spec(fate_data, prefix=prefix, source=SOURCE)
         except ConfigError as exc:
             # A bad inherited party id is reported once, at the key the user wrote.
-            problems += [p for p in _flatten(exc.problems) if not (inherited and p.startswith(f"{prefix}.partyId = "))]
+            problems += [p for p in exc.problems if not (inherited and p.field == f"{prefix}.partyId")]
     elif raw.get("fate") is not None and not isinstance(raw["fate"], dict):
         problems.append(
             problem(
@@ -208,18 +200,19 @@ def parse_party(raw: dict[str, Any], project_dir: Path = PROJECT_DIR) -> tuple[P
         cfg = PartyConfig.model_validate(
             data,
             context={
+                "stack": stack,
                 "fate_prefix": prefix,
                 "fate_reported": bool(problems) or raw.get("kubefateClusterYaml") is not None,
             },
         )
     except ValidationError as exc:
-        return None, problems + _errors(exc)
+        return None, problems + _errors(exc, PartyConfig)
     if problems:
         return None, problems
     return cfg, []
 
 
-def _sizing(cfg: PartyConfig) -> list[str]:
+def _sizing(cfg: PartyConfig) -> list[Problem]:
     """Production refuses what trial only warns about: same findings, different consequence."""
     findings = cfg.sizing_findings()
     if cfg.sizing == "production":
@@ -246,15 +239,15 @@ def load_stack_config(
     problems += _secret_problems(known.get("cluster"), set(keys) & set(SECRET_KEYS))
     result: StackConfig | None
     if role == "party":
-        result, found = parse_party(known, project_dir or PROJECT_DIR)
+        result, found = parse_party(known, project_dir or PROJECT_DIR, pulumi.get_stack())
         problems += found
         if result is not None and not problems:
             problems += _sizing(result)
     else:
         try:
-            result = ExchangeStackConfig.model_validate(known)
+            result = ExchangeStackConfig.model_validate(known, context={"stack": pulumi.get_stack()})
         except ValidationError as exc:
-            result, problems = None, problems + _errors(exc)
+            result, problems = None, problems + _errors(exc, ExchangeStackConfig)
     if problems or result is None:
         raise ConfigError(problems, SOURCE)
     return result, _secrets(cfg, keys)

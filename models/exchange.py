@@ -10,19 +10,23 @@ import ipaddress
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
+from models import primitives
 from models.cluster import ClusterConfig
-from models.errors import FieldProblem
+from models.errors import FieldProblem, Problem
+from models.primitives import STRICT, DnsSubdomain, Host, checked
 
-CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
+CONFIG = STRICT
 
 ServiceType = Literal["LoadBalancer", "NodePort", "ClusterIP"]
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
 # FATE reads party ids as integers and uses them as SNI labels; upstream examples use 1..99999 and 9999/10000.
 MAX_PARTY_ID = 2**31 - 1
+# A certificate that never expires is never rotated: ten years for the parties', twenty for the CA.
+MAX_VALIDITY_HOURS = 10 * 8760
+MAX_CA_VALIDITY_HOURS = 20 * 8760
 
 
 def _check_tag(field: str, tag: str) -> str:
@@ -74,7 +78,7 @@ class PartyRef(BaseModel):
     @field_validator("stack")
     @classmethod
     def _stack(cls, v: str) -> str:
-        if not _STACK_NAME.match(v):
+        if not _STACK_NAME.fullmatch(v):
             raise FieldProblem(
                 "exchange.parties[].stack",
                 v,
@@ -154,9 +158,9 @@ class CertificatesConfig(BaseModel):
 
     model_config = CONFIG
 
-    validity_hours: int = Field(8760, alias="validityHours", ge=24)
+    validity_hours: int = Field(8760, alias="validityHours", ge=24, le=MAX_VALIDITY_HOURS)
     early_renewal_hours: int = Field(720, alias="earlyRenewalHours", ge=0)
-    ca_validity_hours: int = Field(87600, alias="caValidityHours", ge=24)
+    ca_validity_hours: int = Field(87600, alias="caValidityHours", ge=24, le=MAX_CA_VALIDITY_HOURS)
     key_algorithm: Literal["RSA", "ECDSA"] = Field("RSA", alias="keyAlgorithm")
     rsa_bits: int = Field(2048, alias="rsaBits")
     ca_rsa_bits: int = Field(4096, alias="caRsaBits")
@@ -198,18 +202,18 @@ class ExchangeConfig(BaseModel):
     domain: str = "fate.org"
     party_id: int = Field(1, alias="partyId", ge=1, le=MAX_PARTY_ID)
     namespace: str = "fate-exchange"
-    advertised_host: str | None = Field(None, alias="advertisedHost")
+    advertised_host: Host | None = Field(None, alias="advertisedHost")
     parties: list[PartyRef] = Field(default_factory=list)
     traffic_server: TrafficServerConfig = Field(alias="trafficServer")
-    nginx: NginxConfig = Field(default_factory=NginxConfig)
-    certificates: CertificatesConfig = Field(default_factory=CertificatesConfig)
-    image_pull_secrets: list[str] = Field(default_factory=list, alias="imagePullSecrets")
+    nginx: NginxConfig = Field(default_factory=lambda: NginxConfig.model_validate({}))
+    certificates: CertificatesConfig = Field(default_factory=lambda: CertificatesConfig.model_validate({}))
+    image_pull_secrets: list[DnsSubdomain] = Field(default_factory=list, alias="imagePullSecrets")
 
     @field_validator("domain")
     @classmethod
     def _domain(cls, v: str) -> str:
-        labels = v.split(".")
-        if len(v) > 200 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+        checked("exchange.domain", v, primitives.dns_subdomain)
+        if len(v) > 200 or len(v.split(".")) < 2:
             raise FieldProblem(
                 "exchange.domain",
                 v,
@@ -221,69 +225,113 @@ class ExchangeConfig(BaseModel):
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, v: str) -> str:
-        if not _DNS_LABEL.match(v):
-            raise FieldProblem(
-                "exchange.namespace",
-                v,
-                "not a valid Kubernetes namespace name",
-                "use lower-case letters, digits and '-', e.g. fate-exchange",
-            )
-        return v
+        return checked("exchange.namespace", v, primitives.dns_label)
 
     @model_validator(mode="after")
-    def _membership(self) -> ExchangeConfig:
+    def _membership(self, info: ValidationInfo) -> ExchangeConfig:
+        """Every cross-field problem at once: membership, self-reference, exposure and node ports."""
+        own_stack = ((info.context or {}).get("stack") or "").rsplit("/", 1)[-1]
+        problems: list[Problem] = []
         seen_ids: dict[int, int] = {}
         seen_stacks: dict[str, int] = {}
         for i, party in enumerate(self.parties):
             if party.party_id in seen_ids:
-                raise FieldProblem(
-                    f"exchange.parties[{i}].partyId",
-                    party.party_id,
-                    f"duplicate party id (also exchange.parties[{seen_ids[party.party_id]}])",
-                    "list each party once",
+                problems.append(
+                    Problem(
+                        f"exchange.parties[{i}].partyId",
+                        party.party_id,
+                        f"duplicate party id (also exchange.parties[{seen_ids[party.party_id]}])",
+                        "list each party once",
+                    )
                 )
             if party.stack in seen_stacks:
-                raise FieldProblem(
-                    f"exchange.parties[{i}].stack",
-                    party.stack,
-                    f"duplicate stack (also exchange.parties[{seen_stacks[party.stack]}])",
-                    "each party has its own stack",
+                problems.append(
+                    Problem(
+                        f"exchange.parties[{i}].stack",
+                        party.stack,
+                        f"duplicate stack (also exchange.parties[{seen_stacks[party.stack]}])",
+                        "each party has its own stack",
+                    )
+                )
+            if own_stack and party.stack.rsplit("/", 1)[-1] == own_stack:
+                problems.append(
+                    Problem(
+                        f"exchange.parties[{i}].stack",
+                        party.stack,
+                        f"this is the exchange's own stack ({own_stack!r}), not a party's",
+                        "name the party's stack, e.g. party-30000",
+                    )
                 )
             if party.party_id == self.party_id:
-                raise FieldProblem(
-                    f"exchange.parties[{i}].partyId",
-                    party.party_id,
-                    "the exchange's own partyId cannot also be a member party",
-                    "give the exchange another exchange.partyId (default 1)",
+                problems.append(
+                    Problem(
+                        f"exchange.parties[{i}].partyId",
+                        party.party_id,
+                        "the exchange's own partyId cannot also be a member party",
+                        "give the exchange another exchange.partyId (default 1)",
+                    )
                 )
-            seen_ids[party.party_id] = i
-            seen_stacks[party.stack] = i
-        self._check_exposure()
+            seen_ids.setdefault(party.party_id, i)
+            seen_stacks.setdefault(party.stack, i)
+        problems += self._exposure_problems()
+        if problems:
+            raise FieldProblem(problems)
         return self
 
-    def _check_exposure(self) -> None:
+    def _exposure_problems(self) -> list[Problem]:
         ats, nginx = self.traffic_server, self.nginx
+        problems: list[Problem] = []
         if ats.type == "NodePort" and ats.node_port is None:
-            raise FieldProblem(
-                "exchange.trafficServer.nodePort",
-                None,
-                "type NodePort needs a fixed node port so parties can be told where to connect",
-                "set a port in 30000-32767",
+            problems.append(
+                Problem(
+                    "exchange.trafficServer.nodePort",
+                    None,
+                    "type NodePort needs a fixed node port so parties can be told where to connect",
+                    "set a port in 30000-32767",
+                )
             )
         if nginx.type == "NodePort" and (nginx.http_node_port is None or nginx.grpc_node_port is None):
-            raise FieldProblem(
-                "exchange.nginx.httpNodePort",
-                nginx.http_node_port,
-                "type NodePort needs fixed httpNodePort and grpcNodePort",
-                "set both in 30000-32767",
+            problems.append(
+                Problem(
+                    "exchange.nginx.httpNodePort",
+                    nginx.http_node_port,
+                    "type NodePort needs fixed httpNodePort and grpcNodePort",
+                    "set both in 30000-32767",
+                )
             )
         if "NodePort" in (ats.type, nginx.type) and not self.advertised_host:
-            raise FieldProblem(
-                "exchange.advertisedHost",
-                None,
-                "with a NodePort Service the exchange cannot discover the address parties reach it at",
-                "set a node IP or DNS name",
+            problems.append(
+                Problem(
+                    "exchange.advertisedHost",
+                    None,
+                    "with a NodePort Service the exchange cannot discover the address parties reach it at",
+                    "set a node IP or DNS name",
+                )
             )
+        node_ports = [
+            ("exchange.trafficServer.nodePort", ats.node_port, ats.type),
+            ("exchange.nginx.httpNodePort", nginx.http_node_port, nginx.type),
+            ("exchange.nginx.grpcNodePort", nginx.grpc_node_port, nginx.type),
+        ]
+        seen: dict[int, str] = {}
+        for field, port, svc_type in node_ports:
+            if port is None:
+                continue
+            if svc_type == "ClusterIP":
+                problems.append(
+                    Problem(
+                        field,
+                        port,
+                        "a ClusterIP Service opens no node port, so this one would be dropped",
+                        f"set {field.rsplit('.', 1)[0]}.type: NodePort, or remove it",
+                    )
+                )
+            if port in seen:
+                problems.append(
+                    Problem(field, port, f"node port already used by {seen[port]}", "give each node port its own")
+                )
+            seen.setdefault(port, field)
+        return problems
 
     @property
     def party_stacks(self) -> dict[int, str]:

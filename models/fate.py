@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
 
 from models import fate_defaults as d
-from models.errors import ConfigError, FieldProblem, from_validation_error
+from models.errors import FieldProblem, Problem, from_validation_error
 from models.fate_modules import (
     Block,
     ClientSpec,
@@ -40,18 +40,10 @@ from models.fate_modules import (
     Toggle,
     Volume,
 )
+from models.primitives import DnsLabel, DnsSubdomain, Host, Port, Version
 from models.quantities import parse_quantity
 
 Backend = Literal["spark-pulsar", "spark-local-pulsar", "eggroll"]
-
-
-class FieldProblems(FieldProblem):
-    """Several house-format problems found by one model validator; ``text`` renders as a nested list."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        self.text = "\n  - ".join(problems)
-        ValueError.__init__(self, self.text)
 
 
 def _prefix(info: ValidationInfo | None) -> str:
@@ -62,8 +54,8 @@ def _prefix(info: ValidationInfo | None) -> str:
 class FateSpec(Block):
     """One party's FATE cluster, in the shape of ``kubefate cluster install -f`` files (chart fate v2.0.0)."""
 
-    name: str | None = None  # always a str after validation: default fate-<partyId>
-    namespace: str | None = None  # always a str after validation: default fate-<partyId>
+    name: DnsLabel | None = None  # always a str after validation: default fate-<partyId>
+    namespace: DnsLabel | None = None  # always a str after validation: default fate-<partyId>
     chart_name: str | None = None
     chart_version: str | None = None
     party_id: int
@@ -71,11 +63,11 @@ class FateSpec(Block):
     pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = None
     image_pull_secrets: list[PullSecret] | None = None
     persistence: bool = False
-    storage_class: str | None = None
+    storage_class: DnsSubdomain | None = None
     keep_volumes_on_destroy: bool = True
     istio: Toggle | None = None
     pod_security_policy: Toggle | None = None
-    ingress_class_name: str | None = None
+    ingress_class_name: DnsSubdomain | None = None
     modules: list[str] | None = None
     backend: Backend | None = None
     computing: str | None = None
@@ -85,7 +77,7 @@ class FateSpec(Block):
     device: Literal["CPU", "IPCL", "GPU"] | None = None
     skipped_keys: list[str] | None = None
     ingress: IngressSpec | None = None
-    fate_version: str = d.FATE_VERSION
+    fate_version: Version = d.FATE_VERSION
     osx: OsxSpec | None = None
     python: PythonSpec | None = None
     clustermanager: ClusterManagerSpec | None = None
@@ -97,8 +89,8 @@ class FateSpec(Block):
     hdfs: HdfsSpec | None = None
     nginx: NginxSpec | None = None
     pulsar: PulsarSpec | None = None
-    serving_ip: str | None = None
-    serving_port: int | None = None
+    serving_ip: Host | None = None
+    serving_port: Port | None = None
     serving: ServingSpec | None = None
     # Accepted only to be refused by name (models/fate_rules.py says why and what to do instead).
     rabbitmq: Any = None
@@ -132,17 +124,17 @@ class FateSpec(Block):
                 data[key] = wanted
             elif given != wanted:
                 problems.append(
-                    FieldProblem(
+                    Problem(
                         f"{prefix}.{key}",
                         given,
                         f"backend {backend!r} means {key} {wanted!r}",
                         f"remove {key} (backend sets it) or make it {wanted!r}",
-                    ).text
+                    )
                 )
         if data.get("modules") is None:
             data["modules"] = list(modules)
         if problems:
-            raise FieldProblems(problems)
+            raise FieldProblem(problems)
         return data
 
     @field_validator("party_id", mode="before")
@@ -171,11 +163,16 @@ class FateSpec(Block):
 
         problems = all_problems(self, _prefix(info))
         if problems:
-            raise FieldProblems(problems)
+            raise FieldProblem(problems)
         # Upstream requires both; deriving them from the party id keeps the seeds' convention fate-<partyId>.
         self.name = self.name or f"fate-{self.party_id}"
         self.namespace = self.namespace or f"fate-{self.party_id}"
         return self
+
+    @property
+    def cluster_name(self) -> str:
+        """``name`` as validation left it (typed ``str``: the field is optional only on input)."""
+        return self.name or f"fate-{self.party_id}"
 
     # -- backend -----------------------------------------------------------------------------------------
 
@@ -208,9 +205,9 @@ class FateSpec(Block):
         putting a default request above a user limit (Kubernetes would refuse the pod)."""
         block = self.block(path)
         res: Resources | None = getattr(block, "resources", None)
-        user_requests = dict((res.requests if res else None) or {})
-        user_limits = dict((res.limits if res else None) or {})
-        requests = {k: v for k, v in d.RESOURCE_DEFAULTS.get(path, {}).items() if k not in user_limits}
+        user_requests: dict[str, Any] = dict((res.requests if res else None) or {})
+        user_limits: dict[str, Any] = dict((res.limits if res else None) or {})
+        requests: dict[str, Any] = {k: v for k, v in d.RESOURCE_DEFAULTS.get(path, {}).items() if k not in user_limits}
         requests.update(user_requests)
         out: dict[str, dict[str, Any]] = {"requests": requests}
         if user_limits:
@@ -245,7 +242,7 @@ class FateSpec(Block):
 
     # -- sizing against the reference architecture -------------------------------------------------------
 
-    def sizing_findings(self, prefix: str = "fate") -> list[str]:
+    def sizing_findings(self, prefix: str = "fate") -> list[Problem]:
         """House-format problems where effective sizes are below the reference architecture's minimums."""
         from models.fate_sizing import sizing_findings
 
@@ -257,11 +254,4 @@ def parse_fate_spec(data: dict[str, Any], prefix: str = "fate", source: str = "s
     try:
         return FateSpec.model_validate(data, context={"prefix": prefix})
     except ValidationError as exc:
-        err = from_validation_error(exc, prefix, source)
-        nested = {}
-        for item in exc.errors():
-            ctx_error = (item.get("ctx") or {}).get("error")
-            if isinstance(ctx_error, FieldProblems):
-                nested[ctx_error.text] = ctx_error.problems
-        problems = [q for p in err.problems for q in nested.get(p, [p])]
-        raise ConfigError(problems, source) from None
+        raise from_validation_error(exc, prefix, source, FateSpec) from None

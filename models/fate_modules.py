@@ -13,15 +13,28 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from models.primitives import (
+    STRICT,
+    ConfigInt,
+    DnsSubdomain,
+    Host,
+    ImageRepository,
+    ImageTag,
+    NodePort,
+    Port,
+    Quantity,
+    Size,
+    SubPath,
+)
+
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 AccessMode = Literal["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany", "ReadWriteOncePod"]
-Quantity = str | int | float
 
 
 class Block(BaseModel):
     """Base of every block: unknown keys are errors, camelCase keys as in the cluster YAML."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
+    model_config = ConfigDict(**STRICT, alias_generator=to_camel)
 
 
 class Resources(Block):
@@ -36,23 +49,23 @@ class Placement(Block):
 
 
 class ImageKeys(Block):
-    image: str | None = None
-    image_tag: str | None = None
+    image: ImageRepository | None = None
+    image_tag: ImageTag | None = None
 
 
 class Volume(Block):
     """Persistence keys; ``storageClass`` falls back to the top-level one (never to a module name, §12.6)."""
 
-    existing_claim: str | None = None
-    storage_class: str | None = None
+    existing_claim: DnsSubdomain | None = None
+    storage_class: DnsSubdomain | None = None
     access_mode: AccessMode | None = None
-    size: str | None = None
-    sub_path: str | None = None
+    size: Size | None = None
+    sub_path: SubPath | None = None
 
 
 class Exposed(Block):
     type: ServiceType | None = None
-    load_balancer_ip: str | None = Field(default=None, alias="loadBalancerIP")
+    load_balancer_ip: Host | None = Field(default=None, alias="loadBalancerIP")
 
 
 class Workload(ImageKeys, Placement):
@@ -60,18 +73,18 @@ class Workload(ImageKeys, Placement):
 
 
 class OsxExchange(Block):
-    ip: str
-    port: int
+    ip: Host
+    port: Port
 
 
 class OsxParty(Block):
     party_id: int
-    party_ip: str
-    party_port: int
+    party_ip: Host
+    party_port: Port
 
 
 class OsxSpec(Workload, Exposed):
-    node_port: int | None = None
+    node_port: NodePort | None = None
     exchange: OsxExchange | None = None
     party_list: list[OsxParty] | None = None
     enable_tls: bool | None = Field(default=None, alias="enableTLS")
@@ -91,11 +104,11 @@ class PythonSparkSpec(Block):
     cores_per_node: int | None = Field(default=None, ge=1, alias="cores_per_node")
     nodes: int | None = Field(default=None, ge=1)
     master: str | None = None
-    driver_host: str | None = None
+    driver_host: Host | None = None
     driver_host_type: Any = None  # rejected when set
     port_max_retries: int | None = Field(default=None, ge=0)
-    driver_start_port: int | None = Field(default=None, ge=1, le=65535)
-    block_manager_start_port: int | None = Field(default=None, ge=1, le=65535)
+    driver_start_port: Port | None = None
+    block_manager_start_port: Port | None = None
     pyspark_python: str | None = None
 
 
@@ -110,27 +123,27 @@ class PythonHdfsSpec(Block):
 
 
 class PythonPulsarSpec(Block):
-    host: str | None = None
-    port: int | None = None
-    mng_port: int | None = Field(default=None, alias="mng_port")
+    host: Host | None = None
+    port: Port | None = None
+    mng_port: Port | None = Field(default=None, alias="mng_port")
     topic_ttl: int | None = Field(default=None, alias="topic_ttl")
     cluster: str | None = None
     tenant: str | None = None
 
 
 class PythonNginxSpec(Block):
-    host: str | None = None
-    http_port: int | None = Field(default=None, alias="http_port")
-    grpc_port: int | None = Field(default=None, alias="grpc_port")
+    host: Host | None = None
+    http_port: Port | None = Field(default=None, alias="http_port")
+    grpc_port: Port | None = Field(default=None, alias="grpc_port")
 
 
 class PythonSpec(Workload, Exposed, Volume):
     replicas: int | None = Field(default=None, ge=1)
-    http_node_port: int | None = None
-    grpc_node_port: int | None = None
-    service_account_name: str | None = None
+    http_node_port: NodePort | None = None
+    grpc_node_port: NodePort | None = None
+    service_account_name: DnsSubdomain | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None
-    claim_name: str | None = None
+    claim_name: DnsSubdomain | None = None
     spark: PythonSparkSpec | None = None
     clustermanager: PythonClusterManagerSpec | None = None
     hdfs: PythonHdfsSpec | None = None
@@ -154,17 +167,17 @@ class ClientSpec(Workload, Volume):
 
 
 class MysqlSpec(Workload, Exposed, Volume):
-    ip: str | None = None
-    port: int | None = Field(default=None, ge=1, le=65535)
+    ip: Host | None = None
+    port: Port | None = None
     database: str | None = None
     user: str | None = None
-    claim_name: str | None = None
+    claim_name: DnsSubdomain | None = None
     password: Any = None  # rejected: generated
 
 
 class SparkMasterSpec(Workload, Exposed):
     replicas: int | None = Field(default=None, ge=1)
-    node_port: int | None = None
+    node_port: NodePort | None = None
 
 
 class SparkWorkerSpec(Workload, Exposed):
@@ -177,7 +190,7 @@ class SparkSpec(Block):
 
 
 class NameNodeSpec(Workload, Exposed, Volume):
-    node_port: int | None = None
+    node_port: NodePort | None = None
 
 
 class DataNodeSpec(Workload, Exposed, Volume):
@@ -190,9 +203,9 @@ class HdfsSpec(Block):
 
 
 class NginxPartyEndpoint(Block):
-    host: str
-    http_port: int = Field(alias="http_port")
-    grpc_port: int = Field(alias="grpc_port")
+    host: Host
+    http_port: Port = Field(alias="http_port")
+    grpc_port: Port = Field(alias="grpc_port")
 
 
 class NginxRoute(Block):
@@ -201,16 +214,16 @@ class NginxRoute(Block):
 
 
 class NginxSpec(Workload, Exposed):
-    http_node_port: int | None = None
-    grpc_node_port: int | None = None
-    route_table: dict[int, NginxRoute] | None = Field(default=None, alias="route_table")
+    http_node_port: NodePort | None = None
+    grpc_node_port: NodePort | None = None
+    route_table: dict[ConfigInt, NginxRoute] | None = Field(default=None, alias="route_table")
     exchange: Any = None  # rejected: comes from the exchange stack
 
 
 class PulsarRoute(Block):
-    host: str
-    port: int
-    ssl_port: int | None = None
+    host: Host
+    port: Port
+    ssl_port: Port | None = None
     proxy: str | None = None
 
 
@@ -231,21 +244,21 @@ class Toggle(Block):
 class PulsarSpec(Workload, Exposed, Volume):
     env: list[EnvVar] | None = None
     confs: PulsarConfs | None = None
-    http_node_port: int | None = None
-    https_node_port: int | None = None
+    http_node_port: NodePort | None = None
+    https_node_port: NodePort | None = None
     public_lb: Toggle | None = Field(default=None, alias="publicLB")
-    route_table: dict[int, PulsarRoute] | None = Field(default=None, alias="route_table")
+    route_table: dict[ConfigInt, PulsarRoute] | None = Field(default=None, alias="route_table")
     exchange: Any = None  # rejected: comes from the exchange stack
 
 
 class IngressHost(Block):
-    name: str
+    name: Host
     path: str | None = None
 
 
 class IngressTls(Block):
-    secret_name: str | None = None
-    hosts: list[str] | None = None
+    secret_name: DnsSubdomain | None = None
+    hosts: list[Host] | None = None
 
 
 class IngressUi(Block):
@@ -275,4 +288,4 @@ class ServingSpec(Block):
 
 
 class PullSecret(Block):
-    name: str
+    name: DnsSubdomain

@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from models import fate_defaults as d
-from models.errors import problem
+from models.errors import Problem, problem
 from models.quantities import parse_quantity
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def _get(spec: FateSpec, path: str) -> Any:
     return node
 
 
-def identity(spec: FateSpec, px: str) -> list[str]:
+def identity(spec: FateSpec, px: str) -> list[Problem]:
     out = []
     if spec.party_id < 1:
         out.append(
@@ -119,7 +119,7 @@ def identity(spec: FateSpec, px: str) -> list[str]:
         )
     for key in ("name", "namespace"):
         value = getattr(spec, key)
-        if value is not None and (len(value) > 63 or not _DNS_LABEL.match(value)):
+        if value is not None and (len(value) > 63 or not _DNS_LABEL.fullmatch(value)):
             out.append(
                 problem(
                     f"{px}.{key}",
@@ -146,7 +146,7 @@ def identity(spec: FateSpec, px: str) -> list[str]:
                 "set chartVersion: v2.0.0 or leave it out; pick images with fateVersion",
             )
         )
-    if not _VERSION.match(spec.fate_version):
+    if not _VERSION.fullmatch(spec.fate_version):
         out.append(
             problem(
                 f"{px}.fateVersion",
@@ -170,7 +170,7 @@ def identity(spec: FateSpec, px: str) -> list[str]:
     return out
 
 
-def refused_keys(spec: FateSpec, px: str) -> list[str]:
+def refused_keys(spec: FateSpec, px: str) -> list[Problem]:
     """Keys of the upstream format this program does not honour, refused by name with the reason."""
     found: list[tuple[str, Any, str, str]] = []
     if spec.istio is not None and spec.istio.enabled:
@@ -311,9 +311,9 @@ def refused_keys(spec: FateSpec, px: str) -> list[str]:
     return [problem(f"{px}.{path}", value, why, fix) for path, value, why, fix in found]
 
 
-def modules_and_backend(spec: FateSpec, px: str) -> list[str]:
+def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
     """KubeFATE's validator rules (facts §2.2), as errors, updated for OSX."""
-    out: list[str] = []
+    out: list[Problem] = []
     modules = spec.modules
     if modules is None:
         return [
@@ -393,7 +393,7 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[str]:
         "Eggroll": ("OSX", "Eggroll", EGGROLL_MODULES),
         "Spark": ("Pulsar", "HDFS", ("spark", "hdfs", "nginx")),
         "Spark_local": ("Pulsar", "LocalFS", ("nginx",)),
-    }[c]
+    }[str(c)]
     if f != wanted[0]:
         out.append(
             problem(
@@ -455,8 +455,8 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[str]:
     return out
 
 
-def persistence(spec: FateSpec, px: str) -> list[str]:
-    out: list[str] = []
+def persistence(spec: FateSpec, px: str) -> list[Problem]:
+    out: list[Problem] = []
     paths = spec.volume_paths()
     if spec.persistence:
         missing = [p for p in paths if not spec.volume(p).existing_claim and not spec.volume(p).storage_class]
@@ -517,9 +517,9 @@ def persistence(spec: FateSpec, px: str) -> list[str]:
     return out
 
 
-def services(spec: FateSpec, px: str) -> list[str]:
+def services(spec: FateSpec, px: str) -> list[Problem]:
     """Node ports in 30000-32767, no clashes across modules, only where a NodePort/LoadBalancer opens them."""
-    out: list[str] = []
+    out: list[Problem] = []
     seen: dict[int, str] = {}
     for path, owner in NODE_PORT_KEYS:
         if not spec.has(d.module_of(path)):
@@ -581,9 +581,9 @@ def services(spec: FateSpec, px: str) -> list[str]:
     return out
 
 
-def images(spec: FateSpec, px: str) -> list[str]:
-    out: list[str] = []
-    if spec.registry and not _REGISTRY.match(spec.registry):
+def images(spec: FateSpec, px: str) -> list[Problem]:
+    out: list[Problem] = []
+    if spec.registry and not _REGISTRY.fullmatch(spec.registry):
         out.append(
             problem(
                 f"{px}.registry",
@@ -594,7 +594,7 @@ def images(spec: FateSpec, px: str) -> list[str]:
         )
     for path in IMAGE_PATHS:
         image, tag = _get(spec, f"{path}.image"), _get(spec, f"{path}.imageTag")
-        if image is not None and not _IMAGE.match(image):
+        if image is not None and not _IMAGE.fullmatch(image):
             out.append(
                 problem(
                     f"{px}.{path}.image",
@@ -603,7 +603,7 @@ def images(spec: FateSpec, px: str) -> list[str]:
                     "use e.g. federatedai/fateflow",
                 )
             )
-        if tag is not None and not _TAG.match(str(tag)):
+        if tag is not None and not _TAG.fullmatch(str(tag)):
             out.append(
                 problem(
                     f"{px}.{path}.imageTag",
@@ -615,8 +615,8 @@ def images(spec: FateSpec, px: str) -> list[str]:
     return out
 
 
-def resources(spec: FateSpec, px: str) -> list[str]:
-    out: list[str] = []
+def resources(spec: FateSpec, px: str) -> list[Problem]:
+    out: list[Problem] = []
     for path in spec.resource_paths():
         res = getattr(spec.block(path), "resources", None)
         if res is None:
@@ -659,8 +659,8 @@ def resources(spec: FateSpec, px: str) -> list[str]:
     return out
 
 
-def routes_and_ingress(spec: FateSpec, px: str) -> list[str]:
-    out: list[str] = []
+def routes_and_ingress(spec: FateSpec, px: str) -> list[Problem]:
+    out: list[Problem] = []
     if spec.nginx is not None and spec.nginx.route_table and spec.party_id in spec.nginx.route_table:
         out.append(
             problem(
@@ -697,7 +697,7 @@ def routes_and_ingress(spec: FateSpec, px: str) -> list[str]:
                         f"use /{host.path}",
                     )
                 )
-            if not _HOST.match(host.name):
+            if not _HOST.fullmatch(host.name):
                 out.append(problem(field, host.name, "not a DNS host name", "use e.g. fateboard.30000.fate.local"))
             elif host.name in hosts and hosts[host.name] != ui:
                 out.append(
@@ -724,5 +724,5 @@ RULES = (
 )
 
 
-def all_problems(spec: FateSpec, px: str) -> list[str]:
+def all_problems(spec: FateSpec, px: str) -> list[Problem]:
     return [p for rule in RULES for p in rule(spec, px)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from models import fate_defaults as d
-from models.errors import problem
+from models.errors import Problem, problem
 from models.quantities import GIB, parse_quantity
 
 if TYPE_CHECKING:
@@ -22,8 +22,8 @@ def _minimums(path: str) -> tuple[float, int] | None:
     return None
 
 
-def sizing_findings(spec: FateSpec, prefix: str = "fate") -> list[str]:
-    out: list[str] = []
+def sizing_findings(spec: FateSpec, prefix: str = "fate") -> list[Problem]:
+    out: list[Problem] = []
     for path in spec.resource_paths():
         mins = _minimums(path)
         if mins is None:

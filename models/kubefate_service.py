@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from models.errors import FieldProblem, problem
+from models.errors import FieldProblem, Problem, problem
+from models.primitives import STRICT, DnsSubdomain, Quantity, Size
 from models.quantities import GIB, parse_quantity
 
 PREFIX = "kubefate"
@@ -33,11 +34,11 @@ _IMAGE = re.compile(
 )
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
 
-CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
+CONFIG = STRICT
 
 
 def _image(field: str, value: str) -> str:
-    match = _IMAGE.match(value)
+    match = _IMAGE.fullmatch(value)
     if not match:
         raise FieldProblem(
             field,
@@ -69,15 +70,15 @@ class KubeFateServiceConfig(BaseModel):
     await_ingress: bool = Field(True, alias="awaitIngress")
     image: str = DEFAULT_IMAGE
     mariadb_image: str = Field(DEFAULT_MARIADB_IMAGE, alias="mariadbImage")
-    image_pull_secrets: list[str] = Field(default_factory=list, alias="imagePullSecrets")
-    storage_class: str | None = Field(None, alias="storageClass")
-    database_size: str = Field("5Gi", alias="databaseSize")
+    image_pull_secrets: list[DnsSubdomain] = Field(default_factory=list, alias="imagePullSecrets")
+    storage_class: DnsSubdomain | None = Field(None, alias="storageClass")
+    database_size: Size = Field("5Gi", alias="databaseSize")
     keep_database_on_destroy: bool = Field(True, alias="keepDatabaseOnDestroy")
     admin_username: str = Field("admin", alias="adminUsername")
     repo_url: str = Field(DEFAULT_REPO_URL, alias="repoUrl")
     log_level: Literal["debug", "info", "warn", "error"] = Field("info", alias="logLevel")
     istio: bool = False
-    resources: dict[str, dict[str, str | int | float]] | None = None
+    resources: dict[str, dict[str, Quantity]] | None = None
 
     @field_validator("host")
     @classmethod
@@ -92,7 +93,7 @@ class KubeFateServiceConfig(BaseModel):
             raise FieldProblem(
                 f"{PREFIX}.host", v, why, "use a host of your own per party, e.g. 'kubefate.party-30000.fate.internal'"
             )
-        if len(v) > 253 or not _HOST.match(v):
+        if len(v) > 253 or not _HOST.fullmatch(v):
             raise FieldProblem(
                 f"{PREFIX}.host",
                 v,
@@ -106,7 +107,7 @@ class KubeFateServiceConfig(BaseModel):
     def _k8s_name(cls, v: str | None, info: Any) -> str | None:
         aliases = {"ingress_class_name": "ingressClassName", "tls_secret_name": "tlsSecretName"}
         alias = aliases[info.field_name]
-        if v is not None and (len(v) > 253 or not _DNS_NAME.match(v)):
+        if v is not None and (len(v) > 253 or not _DNS_NAME.fullmatch(v)):
             raise FieldProblem(
                 f"{PREFIX}.{alias}", v, "not a Kubernetes object name", "use lower-case letters, digits, '-' and '.'"
             )
@@ -132,7 +133,7 @@ class KubeFateServiceConfig(BaseModel):
     @field_validator("admin_username")
     @classmethod
     def _username(cls, v: str) -> str:
-        if not _USERNAME.match(v):
+        if not _USERNAME.fullmatch(v):
             raise FieldProblem(
                 f"{PREFIX}.adminUsername",
                 v,
@@ -194,7 +195,7 @@ class KubeFateServiceConfig(BaseModel):
             return None
         return f"{'https' if self.tls_secret_name else 'http'}://{self.host}"
 
-    def sizing_findings(self) -> list[str]:
+    def sizing_findings(self) -> list[Problem]:
         """Below-reference sizes; the party config refuses them under production and warns under trial."""
         if not self.enabled:
             return []
@@ -209,7 +210,7 @@ class KubeFateServiceConfig(BaseModel):
             ]
         return []
 
-    def missing_storage_class(self) -> list[str]:
+    def missing_storage_class(self) -> list[Problem]:
         if self.enabled and not self.storage_class:
             why = (
                 "the KubeFATE metadata database needs a persistent volume (upstream's emptyDir loses "

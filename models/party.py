@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from models.cluster import ClusterConfig
-from models.errors import FieldProblem, problem
-from models.fate import FateSpec, FieldProblems
+from models.errors import FieldProblem, Problem, problem
+from models.fate import FateSpec
 from models.kubefate_service import NAMESPACE as KUBEFATE_NAMESPACE
 from models.kubefate_service import KubeFateServiceConfig
+from models.primitives import STRICT, ConfigInt
 
-CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
+CONFIG = STRICT
 MAX_PARTY_ID = 2**31 - 1  # FATE keeps party ids in Java ints
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
 
@@ -34,7 +35,7 @@ class ExchangeLink(BaseModel):
     @field_validator("stack")
     @classmethod
     def _stack(cls, v: str) -> str:
-        if not _STACK_NAME.match(v):
+        if not _STACK_NAME.fullmatch(v):
             raise FieldProblem(
                 "exchange.stack",
                 v,
@@ -50,7 +51,7 @@ class PartyConfig(BaseModel):
     model_config = CONFIG
 
     role: Literal["party"] = "party"
-    party_id: int = Field(alias="partyId")
+    party_id: ConfigInt = Field(alias="partyId")
     sizing: Literal["production", "trial"] = "production"
     cluster: ClusterConfig
     kubefate: KubeFateServiceConfig
@@ -74,7 +75,17 @@ class PartyConfig(BaseModel):
     def _agree(self, info: ValidationInfo) -> PartyConfig:
         ctx = info.context or {}
         fate_prefix = ctx.get("fate_prefix", "fate")
-        problems: list[str] = []
+        problems: list[Problem] = []
+        own_stack = str(ctx.get("stack") or "").rsplit("/", 1)[-1]
+        if own_stack and self.exchange is not None and self.exchange.stack.rsplit("/", 1)[-1] == own_stack:
+            problems.append(
+                problem(
+                    "exchange.stack",
+                    self.exchange.stack,
+                    f"this is the party's own stack ({own_stack!r}), not its exchange",
+                    "name the exchange's stack, e.g. exchange",
+                )
+            )
         if self.fate is None and not ctx.get("fate_reported"):
             problems.append(
                 problem(
@@ -99,7 +110,7 @@ class PartyConfig(BaseModel):
         if self.fate is not None:  # otherwise the fallback is unknown and the FATE problem says enough
             problems += self.kubefate.missing_storage_class()
         if problems:
-            raise FieldProblems(problems)
+            raise FieldProblem(problems)
         return self
 
     # -- derived --------------------------------------------------------------------------------------------
@@ -124,7 +135,7 @@ class PartyConfig(BaseModel):
     def kubefate_namespace(self) -> str:
         return KUBEFATE_NAMESPACE
 
-    def sizing_findings(self) -> list[str]:
+    def sizing_findings(self) -> list[Problem]:
         """Everything below the reference architecture: the FATE pods and volumes, the KubeFATE database and,
         when this stack provisions the cluster, its worker nodes."""
         findings = self.spec.sizing_findings(self.fate_prefix)

@@ -34,7 +34,7 @@ def parse_quantity(value: str | int | float) -> float:
             raise ValueError(f"{value!r} is negative")
         return float(value)
     text = str(value).strip()
-    match = _QUANTITY.match(text)
+    match = _QUANTITY.fullmatch(text)
     if not match:
         raise ValueError(f"{value!r} is not a Kubernetes quantity (examples: 4, 500m, 8Gi, 512Mi)")
     number = float(match.group(1)) * (10 ** int(match.group(2)) if match.group(2) else 1)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,7 @@ from tests.harness import Harness, new_event_loop  # noqa: E402
 
 
 @pytest.fixture
-def harness() -> Harness:
+def harness() -> Iterator[Harness]:
     """A fresh mock runtime for one test: ``harness.run(lambda: Component(...))`` then inspect ``harness.mocks``."""
     new_event_loop()
     h = Harness()
@@ -26,5 +28,6 @@ def harness() -> Harness:
 def pulumi_settings_reset() -> None:
     import pulumi.runtime.settings as settings
 
-    settings.SETTINGS.outputs.clear()
-    settings.SETTINGS.rpc_manager.clear()
+    state: Any = settings.SETTINGS  # the SDK's private bookkeeping, not in its type stubs
+    state.outputs.clear()
+    state.rpc_manager.clear()

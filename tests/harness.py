@@ -122,7 +122,7 @@ class Harness:
     def run(self, body: Callable[[], Any]) -> Any:
         """Run ``body`` like a Pulumi program; return what it returned with outputs resolved where possible."""
         pulumi.runtime.set_mocks(self.mocks, project=self.project, stack=self.stack, preview=self.preview)
-        monitor = pulumi.runtime.settings.get_monitor()
+        monitor: Any = pulumi.runtime.settings.get_monitor()  # the mock monitor, which records registrations
         result = body()
         _sync_await(wait_for_rpcs())
         registrations = monitor.get_registered_resources()

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from models.errors import from_validation_error
+from models.errors import Problem, from_validation_error
 from models.kubefate_service import KubeFateServiceConfig
 from models.party import ExchangeLink
 
 HOST = "kubefate.party-30000.fate.internal"
 
 
-def messages(data: dict, model=KubeFateServiceConfig) -> list[str]:
+def messages(data: dict, model=KubeFateServiceConfig) -> list[Problem]:
     with pytest.raises(ValidationError) as exc:
         model.model_validate(data)
-    return from_validation_error(exc.value, "kubefate", "test").problems
+    return from_validation_error(exc.value, "kubefate", "test", KubeFateServiceConfig).problems
 
 
 def test_defaults_follow_upstream_but_generate_credentials():
@@ -86,15 +86,16 @@ def test_mariadb_image_is_checked_by_its_own_name():
 
 def test_unknown_key_is_refused():
     assert messages({"host": HOST, "replicas": 2}) == [
-        "kubefate.replicas = 2: unknown key. Fix: remove it or check its spelling against the configuration "
-        "reference in README.md"
+        "kubefate.replicas = 2: unknown key. Fix: remove it; the keys here are adminUsername, awaitIngress, "
+        "databaseSize, enabled, host, image, imagePullSecrets, ingressAnnotations, ingressClassName, istio, "
+        "keepDatabaseOnDestroy, logLevel, mariadbImage, repoUrl, resources, storageClass, tlsSecretName"
     ]
 
 
 @pytest.mark.parametrize(
     ("key", "value", "start"),
     [
-        ("databaseSize", "lots", "kubefate.databaseSize = 'lots': not a Kubernetes quantity. Fix: use e.g. '5Gi'"),
+        ("databaseSize", "lots", "kubefate.databaseSize = 'lots': not a Kubernetes size. Fix: write e.g. '10Gi'"),
         ("adminUsername", "1admin", "kubefate.adminUsername = '1admin': not a plain user name"),
         ("repoUrl", "ftp://charts", "kubefate.repoUrl = 'ftp://charts': not an http(s) URL"),
         ("ingressClassName", "Nginx_Class", "kubefate.ingressClassName = 'Nginx_Class': not a Kubernetes object"),

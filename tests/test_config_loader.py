@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from models.config import StackSecrets, load_stack_config, namespace_keys
-from models.errors import ConfigError
+from models.errors import ConfigError, Problem
 from models.exchange import ExchangeStackConfig
 from models.party import PartyConfig
 from tests.stack_runner import FAKE_SECRETS, PARTY, reset_config, run_program, set_config
@@ -46,7 +46,7 @@ def load(harness, values, secrets=None, plain=None, project_dir=None):
     return harness.run(lambda: (set_config(values, secrets, plain), load_stack_config(**kwargs))[1])
 
 
-def problems(harness, values, **kwargs) -> list[str]:
+def problems(harness, values, **kwargs) -> list[Problem]:
     with pytest.raises(ConfigError) as exc:
         load(harness, values, **kwargs)
     return exc.value.problems
@@ -87,6 +87,7 @@ def test_exchange_role_dispatches_to_the_exchange_model(harness):
         "cluster": {"mode": "kubeconfig"},
         "exchange": {"trafficServer": {"imageTag": "9.2.3"}, "parties": [{"partyId": 30000, "stack": "party-30000"}]},
     }
+    harness.stack = "exchange"
     cfg, _ = load(harness, values)
     assert isinstance(cfg, ExchangeStackConfig)
     assert cfg.exchange.party_stacks == {30000: "party-30000"}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pulumi
 import pytest
 import yaml
 
 from components import contracts
+from models.config import StackSecrets
 from models.exchange import ExchangeStackConfig
 from stacks.exchange import deploy_exchange, run_exchange
 
@@ -54,11 +53,7 @@ def run(harness, cfg, secrets=None):
     harness.mocks.on_new["kubernetes:core/v1:Service"] = lambda a: {
         "status": {"loadBalancer": {"ingress": [{"ip": "192.168.50.10"}]}}
     }
-    secrets = secrets or SimpleNamespace(
-        kubeconfig=pulumi.Output.secret("apiVersion: v1\nkind: Config\n"),
-        supervisor_kubeconfig=None,
-        vsphere_password=None,
-    )
+    secrets = secrets or StackSecrets(kubeconfig=pulumi.Output.secret("apiVersion: v1\nkind: Config\n"))
     harness.run(lambda: run_exchange(cfg, secrets))
 
 

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from models.errors import ConfigError
+from models.errors import ConfigError, Problem
 from models.fate import FateSpec, parse_fate_spec
 
 BASE: dict[str, Any] = {"partyId": 30000, "backend": "spark-pulsar"}
 
 
-def problems(data: dict[str, Any], prefix: str = "fate") -> list[str]:
+def problems(data: dict[str, Any], prefix: str = "fate") -> list[Problem]:
     with pytest.raises(ConfigError) as exc:
         parse_fate_spec(data, prefix=prefix)
     return exc.value.problems
@@ -63,8 +63,8 @@ def test_party_id_is_required():
 
 def test_namespace_must_be_a_kubernetes_name():
     assert one_problem(with_(namespace="Fate_1")) == (
-        "fate.namespace = 'Fate_1': not a valid Kubernetes name (lower-case letters, digits and '-', at most 63 "
-        "characters). Fix: leave it out (default fate-30000)"
+        "fate.namespace = 'Fate_1': not a DNS label (lowercase letters, digits and '-', starting and ending "
+        "alphanumeric, at most 63 characters; this is 6). Fix: use e.g. 'fate-1'"
     )
 
 
@@ -84,7 +84,8 @@ def test_chart_version_must_be_v2():
 
 def test_fate_version_format():
     assert one_problem(with_(fateVersion="latest")) == (
-        "fate.fateVersion = 'latest': not a FATE version (images are tagged <version>-release). Fix: use e.g. 2.0.0"
+        "fate.fateVersion = 'latest': not a version (MAJOR.MINOR.PATCH with an optional suffix). Fix: write e.g. "
+        "'2.0.0'"
     )
 
 
@@ -97,8 +98,7 @@ def test_serving_needs_address_and_port():
 
 def test_unknown_keys_are_errors():
     assert one_problem(with_(pythn={})) == (
-        "fate.pythn = {}: unknown key. Fix: remove it or check its spelling against the configuration reference "
-        "in README.md"
+        "fate.pythn = {}: unknown key. Fix: write 'python' if that is what you meant, or remove it"
     )
 
 
@@ -468,8 +468,8 @@ def test_keep_volumes_on_destroy_defaults_to_true():
 
 def test_node_port_range():
     assert one_problem(with_(nginx={"type": "NodePort", "httpNodePort": 9300})) == (
-        "fate.nginx.httpNodePort = 9300: node ports must be in 30000-32767. Fix: pick a free port in 30000-32767 "
-        "or leave it out to let Kubernetes choose"
+        "fate.nginx.httpNodePort = 9300: outside Kubernetes' default NodePort range 30000-32767. Fix: use a port "
+        "between 30000 and 32767"
     )
 
 
@@ -525,10 +525,10 @@ def test_registry_format():
 def test_image_and_tag_format():
     found = problems(with_(python={"image": "federatedai/fateflow:2.0.0", "imageTag": "bad tag"}))
     assert found == [
-        "fate.python.image = 'federatedai/fateflow:2.0.0': not an image repository name (the registry comes from "
-        "registry, the tag from imageTag). Fix: use e.g. federatedai/fateflow",
-        "fate.python.imageTag = 'bad tag': not an image tag. Fix: use e.g. 2.0.0-release (letters, digits, '_', "
-        "'.', '-')",
+        "fate.python.image = 'federatedai/fateflow:2.0.0': an image repository without tag or digest here (the tag "
+        "comes from imageTag). Fix: write 'federatedai/fateflow' and put the tag in imageTag",
+        "fate.python.imageTag = 'bad tag': not an image tag (letters, digits, '_', '.', '-'; at most 128; not "
+        "starting with '.' or '-'). Fix: write e.g. '2.0.0-release'",
     ]
 
 
@@ -538,8 +538,8 @@ def test_image_and_tag_format():
 def test_resource_quantities_are_checked():
     found = problems(with_(python={"resources": {"requests": {"cpu": "four"}}}))
     assert found == [
-        "fate.python.resources.requests.cpu = 'four': 'four' is not a Kubernetes quantity (examples: 4, 500m, 8Gi, "
-        "512Mi). Fix: use a Kubernetes quantity such as 4, 500m or 8Gi"
+        "fate.python.resources.requests.cpu = 'four': not a Kubernetes quantity. Fix: write e.g. 4, '500m', '8Gi' "
+        "or '512Mi'"
     ]
 
 
@@ -589,8 +589,8 @@ def test_ingress_path_must_be_absolute():
 
 def test_ingress_host_format():
     assert one_problem(with_(ingress={"fateboard": {"hosts": [{"name": "http://x"}]}})) == (
-        "fate.ingress.fateboard.hosts[0].name = 'http://x': not a DNS host name. Fix: use e.g. "
-        "fateboard.30000.fate.local"
+        "fate.ingress.fateboard.hosts[0].name = 'http://x': a host is an address only, without scheme, port or "
+        "path. Fix: write 'x' (ports are separate keys)"
     )
 
 

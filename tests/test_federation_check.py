@@ -13,6 +13,7 @@ import json
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from components.contracts import PulsarEndpoint
 from components.exchange.ats_config import sni_yaml
 from federation import check, cli, probes
 from tests.sni_passthrough import SniPassthrough, client_hello_sni
@@ -75,7 +77,7 @@ def issue(ca: Authority, fqdn: str, directory: Path) -> tuple[Path, Path]:
     ski = ca.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     cert = (
         x509.CertificateBuilder()
-        .subject_name(_name(fqdn, ca.cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value))
+        .subject_name(_name(fqdn, str(ca.cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value)))
         .issuer_name(ca.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -129,7 +131,9 @@ class LoopbackFederation:
             self.brokers[pid] = self.serve(pulsar_tls_broker(*self.pki.certs[str(pid)]))
         self.ats = self.serve(SniPassthrough({f"{pid}.{DOMAIN}": (HOST, b.port) for pid, b in self.brokers.items()}))
         self.nginx_http, self.nginx_grpc = self.serve(http_server()), self.serve(h2_server())
-        pulsar = {pid: {"host": HOST, "port": 6650, "sslPort": b.port} for pid, b in self.brokers.items()}
+        pulsar: dict[int, PulsarEndpoint | None] = {
+            pid: {"host": HOST, "port": 6650, "sslPort": b.port} for pid, b in self.brokers.items()
+        }
         self.outputs["exchange"] = {
             "exchangeEndpoint": {
                 "host": "localhost",
@@ -316,7 +320,7 @@ def test_another_partys_certificate_fails_at_cert_naming_the_missing_name(repo, 
 
 
 def test_a_wrong_sni_route_fails_at_route_before_any_probe(repo, fed):
-    wrong = {
+    wrong: dict[int, Any] = {
         30000: fed.outputs["party-30000"]["pulsarEndpoint"],
         40000: {"host": "10.9.9.9", "port": 6650, "sslPort": 6651},
     }

@@ -7,13 +7,15 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 import yaml
 
 from federation import cli, plan
-from federation.converge import Interrupted, converge, run_once
+from federation.converge import Interrupted, StackRunner, converge, run_once
 from federation.interrupt import Interruption, report
 from federation.summary import StackResult
 
@@ -76,7 +78,8 @@ class SlowParties:
     """The exchange completes; then both parties start, party-30000 completes and party-40000 is still
     running when the interrupt comes, and fails as Pulumi's cancelled update does."""
 
-    def __init__(self, on_party_running):
+    def __init__(self, on_party_running: Callable[[], object]):
+        self.processes: object = None
         self.ups: list[str] = []
         self.cancelled = threading.Event()
         self.on_party_running = on_party_running
@@ -102,7 +105,7 @@ def test_an_interrupted_pass_starts_nothing_more_and_says_what_happened():
     fake = SlowParties(on_party_running=lambda: None)
     fake.on_party_running = lambda: (stop.handle(signal.SIGINT), fake.cancelled.set())
     with pytest.raises(Interrupted) as exc:
-        converge(fake, plan.up_phases(FED), cancel=stop)
+        converge(cast(StackRunner, fake), plan.up_phases(FED), cancel=stop)
     stop.finish()
     assert fake.ups.count("exchange") == 1  # the exchange's route update (phase 3) never started
     assert [r.stack for r in exc.value.completed] == ["exchange", "party-30000"]
@@ -156,7 +159,7 @@ def test_ctrl_c_during_up_forwards_once_reports_and_exits_non_zero(repo, sig):
     previous = signal.getsignal(signal.SIGINT)
     code = cli.main(
         ["up", "--config-dir", str(repo), "--parallel", "1"],
-        make_runner=lambda a, e: fake,
+        make_runner=lambda a, e: cast(StackRunner, fake),
         out=lines.append,
         sweep=list,
     )

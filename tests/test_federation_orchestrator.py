@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from federation import cli, plan
-from federation.converge import NotConverged, PhaseFailed, converge, run_phase
+from federation.converge import NotConverged, PhaseFailed, StackRunner, converge, run_phase
 from federation.summary import StackResult
 
 FED = plan.Federation("exchange", ("party-30000", "party-40000"))
@@ -76,7 +76,7 @@ class FakeFederation:
         self.deployed.discard(stack)
         return StackResult(stack, "destroy", {"delete": 4})
 
-    def outputs(self, stack: str):
+    def outputs(self, stack: str) -> dict[str, object] | None:
         self._record("outputs", stack)
         return {"federatedParties": [30000]} if stack == "exchange" else None
 
@@ -154,7 +154,7 @@ def run_cli(repo: Path, *argv: str, fake=None, env=None, monkeypatch=None):
     lines: list[str] = []
     seen_env: dict = {}
 
-    def make_runner(args, backend):
+    def make_runner(args: object, backend: dict[str, str]) -> StackRunner:
         seen_env.update(backend)
         return fake
 

@@ -180,7 +180,9 @@ def test_sigkill_to_the_whole_run_leaves_no_process_behind(fake_root, tmp_path):
     )
     try:
         assert run.stdout.readline().strip() == "started"
-        run_id = processes.RunId(processes.hostname(), run.pid, processes.start_ticks(run.pid))
+        ticks = processes.start_ticks(run.pid)
+        assert ticks is not None
+        run_id = processes.RunId(processes.hostname(), run.pid, ticks)
         assert wait_until(lambda: len([p for p in processes.scan() if p.run == run_id and p.comm == "sleep"]) >= 2)
         members = processes.of_run(processes.scan(), run_id)
         assert {"pulumi", "sleep"} <= {p.comm for p in members}

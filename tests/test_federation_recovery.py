@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 import yaml
 
 from federation import cli, locks, pending, recovery
+from federation.converge import StackRunner
 from federation.summary import StackResult
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC).timestamp()
@@ -77,6 +79,7 @@ def test_pulumis_lock_error_is_parsed_for_any_diy_backend():
     found = locks.locks_from_error(text)
     assert [(lk.hostname, lk.pid) for lk in found] == [("vm", 15053), ("runner-7", 9)]
     advice = locks.explain_error("exchange", text, "vm", {}.get)
+    assert advice is not None
     assert "no longer exists" in advice and "runner-7" in advice and "Only if you know it is gone" in advice
     assert locks.explain_error("exchange", "error: something else", "vm", {}.get) is None
 
@@ -87,6 +90,7 @@ def test_a_stale_lock_on_a_backend_not_edited_here_gets_the_cancel_command():
         "by root@vm (pid 15053) at 2026-01-02T03:04:05Z"
     )
     advice = locks.explain_error("s", text, "vm", {}.get)
+    assert advice is not None
     assert "no holder is alive" in advice and "pulumi cancel --stack s --yes" in advice
 
 
@@ -283,7 +287,7 @@ def run(repo: Path, fake, *argv):
     lines: list[str] = []
     code = cli.main(
         [*argv, "--config-dir", str(repo)],
-        make_runner=lambda a, e: fake,
+        make_runner=lambda a, e: cast(StackRunner, fake),
         out=lines.append,
         sweep=list,
         host=lambda: host({}),
@@ -311,7 +315,7 @@ def test_up_refuses_while_a_live_process_holds_a_lock(repo):
     lines: list[str] = []
     code = cli.main(
         ["up", "--config-dir", str(repo)],
-        make_runner=lambda a, e: fake,
+        make_runner=lambda a, e: cast(StackRunner, fake),
         out=lines.append,
         sweep=list,
         host=lambda: host({777: T0 - 5}),

@@ -10,13 +10,14 @@ import base64
 import json
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
 
 from federation import cli, plan, toy
 from federation import toy_job as tj
+from federation.converge import StackRunner
 from federation.kube import KubeClient, KubeconfigError, KubeError
 
 LOGS = Path(__file__).parent / "fixtures" / "toy_logs"
@@ -496,7 +497,14 @@ def run_fake(kube: FakeKube, timeout: float = 60, keep: bool = False) -> toy.Rep
     lines: list[str] = []
     clock = FakeClock()
     report = toy.run_toy(
-        kube, TARGET, timeout, keep, lines.append, toy.Clock(clock.now, clock.sleep), interval=2.0, run_id="r1"
+        cast(toy.KubeClient, kube),
+        TARGET,
+        timeout,
+        keep,
+        lines.append,
+        toy.Clock(clock.now, clock.sleep),
+        interval=2.0,
+        run_id="r1",
     )
     report.elapsed = clock.t  # type: ignore[attr-defined]
     return report
@@ -636,7 +644,9 @@ def run_cli(repo: Path, outputs, *argv: str, kube: FakeKube | None = None, monke
         fake, real = FakeClock(), toy.Clock
         monkeypatch.setattr(toy, "Clock", lambda: real(fake.now, fake.sleep))
     code = cli.main(
-        ["toy", *argv, "--config-dir", str(repo)], make_runner=lambda _a, _e: OutputsOnly(outputs), out=lines.append
+        ["toy", *argv, "--config-dir", str(repo)],
+        make_runner=lambda _a, _e: cast(StackRunner, OutputsOnly(outputs)),
+        out=lines.append,
     )
     return code, "\n".join(lines)
 

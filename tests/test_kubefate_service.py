@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pulumi_kubernetes as k8s
 import pytest
@@ -249,5 +250,5 @@ def test_pods_pass_pod_security_restricted(harness):
 def test_disabled_config_is_refused_by_the_component(harness):
     cfg = KubeFateServiceConfig.model_validate({"enabled": False})
     with pytest.raises(ValueError, match=r"kubefate\.enabled is false"):
-        harness.run(lambda: KubeFateService("kubefate", KubeFateServiceArgs(cfg, provider=None)))
+        harness.run(lambda: KubeFateService("kubefate", KubeFateServiceArgs(cfg, provider=cast(k8s.Provider, None))))
     assert harness.mocks.registered == []

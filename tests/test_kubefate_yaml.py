@@ -53,10 +53,8 @@ def test_skipped_keys_do_not_turn_validation_off(tmp_path):
     path.write_text("partyId: 1\nbackend: eggroll\nskippedKeys: [route_tabel]\nroute_tabel: {}\n")
     with pytest.raises(ConfigError) as exc:
         parse_fate_spec(load_cluster_yaml(path), prefix=path.name)
-    assert exc.value.problems == [
-        "c.yaml.route_tabel = {}: unknown key. Fix: remove it or check its spelling against the configuration "
-        "reference in README.md"
-    ]
+    (only,) = exc.value.problems
+    assert only.startswith("c.yaml.route_tabel = {}: unknown key. Fix: remove it; the keys here are algorithm, ")
 
 
 def test_yaml_syntax_error_names_the_file_and_line(tmp_path):

@@ -34,7 +34,7 @@ def test_connected_round_trip_with_max_message_size():
 
 def test_error_round_trip():
     decoded = wire.decode_frame(wire.encode_error(0, 3, "Failed to authenticate"))
-    assert decoded == wire.Error(0, 3, "Failed to authenticate")
+    assert isinstance(decoded, wire.Error) and decoded == wire.Error(0, 3, "Failed to authenticate")
     assert wire.SERVER_ERRORS[decoded.error] == "AuthenticationError"
 
 
@@ -60,7 +60,9 @@ def test_split_frame_waits_for_the_whole_frame_and_keeps_the_rest():
     first, second = wire.encode_connected("a"), wire.encode_connected("b")
     assert wire.split_frame(first[:3]) is None
     assert wire.split_frame(first[:-1]) is None
-    command, rest = wire.split_frame(first + second)
+    split = wire.split_frame(first + second)
+    assert split is not None
+    command, rest = split
     assert wire.decode_command(command) == wire.Connected("a", wire.PROTOCOL_VERSION)
     assert rest == second
 
@@ -103,4 +105,5 @@ def test_varints():
     command = wire.field_varint(1, wire.CONNECTED) + wire.field_bytes(
         3, wire.field_bytes(1, b"b") + wire.field_varint(2, -1)
     )
-    assert wire.decode_command(command).protocol_version == -1
+    decoded = wire.decode_command(command)
+    assert isinstance(decoded, wire.Connected) and decoded.protocol_version == -1

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from components.contracts import NginxEndpoint, PulsarEndpoint
 from components.exchange import ats_config, rollout, routes
-from components.exchange.endpoints import membership, party_endpoints
+from components.exchange.endpoints import PartyEndpoints, membership, party_endpoints
 
 
-def nginx_ep(i: int) -> dict:
+def nginx_ep(i: int) -> NginxEndpoint:
     return {"host": f"10.1.{i // 250}.{i % 250 + 1}", "httpPort": 9300, "grpcPort": 9310}
 
 
-def pulsar_ep(i: int, ssl: int = 6651) -> dict:
+def pulsar_ep(i: int, ssl: int = 6651) -> PulsarEndpoint:
     return {"host": f"10.2.{i // 250}.{i % 250 + 1}", "port": 6650, "sslPort": ssl}
 
 
@@ -53,7 +54,7 @@ def test_sni_yaml_tunnels_each_party_fqdn_to_its_pulsar_tls_port(n):
 
 
 def test_sni_brackets_ipv6_hosts():
-    v6 = {"host": "fd00::5", "port": 6650, "sslPort": 6651}
+    v6: PulsarEndpoint = {"host": "fd00::5", "port": 6650, "sslPort": 6651}
     doc = yaml.safe_load(ats_config.sni_yaml("fate.org", {1: v6}))
     assert doc["sni"][0]["tunnel_route"] == "[fd00::5]:6651"
 
@@ -87,7 +88,7 @@ def test_ats_pod_gives_the_certificate_secret_to_the_server_group():
     from components.exchange import manifests
     from models.exchange import TrafficServerConfig
 
-    spec = manifests.ats_pod_spec(TrafficServerConfig(imageTag="9.2"), "cfg", "sni", [])
+    spec = manifests.ats_pod_spec(TrafficServerConfig.model_validate({"imageTag": "9.2"}), "cfg", "sni", [])
     cert = next(v for v in spec["volumes"] if v["name"] == "cert")["secret"]
     assert spec["securityContext"]["fsGroup"] == ats_config.SERVER_GID == 65534
     assert cert["defaultMode"] == 0o440  # group-readable: traffic_server runs as nobody/nogroup
@@ -121,5 +122,6 @@ def test_party_endpoints_parsing_and_membership():
     floats = party_endpoints({"host": "h", "httpPort": 9300.0, "grpcPort": 9310.0}, None)
     assert floats["nginx"] == {"host": "h", "httpPort": 9300, "grpcPort": 9310}
     assert party_endpoints({"host": "h", "httpPort": True, "grpcPort": 2}, None) is None
-    m = membership({"30000": {"nginx": nginx_ep(0), "pulsar": pulsar_ep(0)}, "40000": partial, "50000": None})
+    full: PartyEndpoints = {"nginx": nginx_ep(0), "pulsar": pulsar_ep(0)}
+    m = membership({"30000": full, "40000": partial, "50000": None})
     assert m.federated == [30000] and m.pending == [40000, 50000]

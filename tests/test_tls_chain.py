@@ -44,7 +44,7 @@ EKU = {"server_auth": ExtendedKeyUsageOID.SERVER_AUTH, "client_auth": ExtendedKe
 
 def make_key(spec: CertSpec):
     if spec.key.algorithm == "ECDSA":
-        return ec.generate_private_key({"P256": ec.SECP256R1(), "P384": ec.SECP384R1()}[spec.key.ecdsa_curve])
+        return ec.generate_private_key({"P256": ec.SECP256R1(), "P384": ec.SECP384R1()}[str(spec.key.ecdsa_curve)])
     # A small key keeps the test fast; the size policy itself is asserted separately.
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -131,36 +131,39 @@ def test_every_server_certificate_chains_to_the_federation_ca(algorithm):
 
 
 def test_a_party_certificate_does_not_answer_for_another_party():
-    ca_cert, leaves = federation(CertificatesConfig())
+    ca_cert, leaves = federation(CertificatesConfig.model_validate({}))
     with pytest.raises(VerificationError):
         verify(ca_cert, leaves["30000.fate.org"][0], "40000.fate.org")
 
 
 def test_a_certificate_from_another_federation_is_refused():
-    ca_a, _ = federation(CertificatesConfig())
-    _, leaves_b = federation(CertificatesConfig())
+    ca_a, _ = federation(CertificatesConfig.model_validate({}))
+    _, leaves_b = federation(CertificatesConfig.model_validate({}))
     with pytest.raises(VerificationError):
         verify(ca_a, leaves_b["30000.fate.org"][0], "30000.fate.org")
 
 
 def test_the_ca_subject_key_id_is_what_makes_the_chain_buildable():
-    assert ca_spec("fate.org", CertificatesConfig()).subject_key_id
-    ca_cert, leaves = federation(CertificatesConfig(), ca_ski=False)
+    assert ca_spec("fate.org", CertificatesConfig.model_validate({})).subject_key_id
+    ca_cert, leaves = federation(CertificatesConfig.model_validate({}), ca_ski=False)
     with pytest.raises(VerificationError):
         verify(ca_cert, leaves["30000.fate.org"][0], "30000.fate.org")
 
 
 def test_pkcs8_form_of_the_party_key_is_what_pulsar_loads():
-    _, leaves = federation(CertificatesConfig())
+    _, leaves = federation(CertificatesConfig.model_validate({}))
     leaf, key = leaves["30000.fate.org"]
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")
     loaded = load_pem_private_key(pem, password=None)
-    assert loaded.public_key().public_numbers() == leaf.public_key().public_numbers()
+    leaf_key = leaf.public_key()
+    assert isinstance(loaded, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
+    assert isinstance(leaf_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey)
+    assert loaded.public_key().public_numbers() == leaf_key.public_numbers()
 
 
 def test_plan_key_sizes_and_lifetimes():
-    cfg = CertificatesConfig()
+    cfg = CertificatesConfig.model_validate({})
     assert ca_spec("fate.org", cfg).key.rsa_bits == 4096
     assert server_spec("1.fate.org", cfg).key.rsa_bits == 2048
     assert ca_spec("fate.org", cfg).validity_hours >= server_spec("1.fate.org", cfg).validity_hours

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from components.contracts import PulsarEndpoint
+from components.contracts import PartyKey, PulsarEndpoint
 from components.exchange.routes import dump_yaml
 
 # Where the image expects things (upstream chart layout; the image is built with prefix /opt/trafficserver).
@@ -34,7 +34,7 @@ def tunnel_target(endpoint: PulsarEndpoint) -> str:
     return f"{host}:{endpoint['sslPort']}"
 
 
-def sni_entries(domain: str, parties: Mapping[int | str, PulsarEndpoint | None]) -> list[dict[str, str]]:
+def sni_entries(domain: str, parties: Mapping[PartyKey, PulsarEndpoint | None]) -> list[dict[str, str]]:
     return [
         {"fqdn": f"{party_id}.{domain}", "tunnel_route": tunnel_target(endpoint)}
         for party_id, endpoint in sorted(parties.items(), key=lambda item: int(item[0]))
@@ -42,7 +42,7 @@ def sni_entries(domain: str, parties: Mapping[int | str, PulsarEndpoint | None])
     ]
 
 
-def sni_yaml(domain: str, parties: Mapping[int | str, PulsarEndpoint | None]) -> str:
+def sni_yaml(domain: str, parties: Mapping[PartyKey, PulsarEndpoint | None]) -> str:
     return dump_yaml({"sni": sni_entries(domain, parties)})
 
 
@@ -52,7 +52,7 @@ def port_ranges(ports: Iterable[int]) -> str:
     parts: list[str] = []
     start = prev = None
     for port in ordered:
-        if start is None:
+        if start is None or prev is None:
             start = prev = port
         elif port == prev + 1:
             prev = port
@@ -64,13 +64,13 @@ def port_ranges(ports: Iterable[int]) -> str:
     return " ".join(parts)
 
 
-def connect_ports(parties: Mapping[int | str, PulsarEndpoint | None]) -> str:
+def connect_ports(parties: Mapping[PartyKey, PulsarEndpoint | None]) -> str:
     """The TLS listener itself plus every routed party's Pulsar TLS port."""
     ports = [CONTAINER_TLS_PORT] + [e["sslPort"] for e in parties.values() if e is not None]
     return port_ranges(ports)
 
 
-def records_config(parties: Mapping[int | str, PulsarEndpoint | None]) -> str:
+def records_config(parties: Mapping[PartyKey, PulsarEndpoint | None]) -> str:
     settings = [
         ("proxy.config.http.cache.http", "INT", "0"),
         ("proxy.config.reverse_proxy.enabled", "INT", "0"),

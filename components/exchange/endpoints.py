@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from components.contracts import NginxEndpoint, PulsarEndpoint
+from components.contracts import NginxEndpoint, PartyKey, PulsarEndpoint
 
 
 class PartyEndpoints(TypedDict):
@@ -70,7 +70,7 @@ class Membership:
     pending: list[int] = field(default_factory=list)
 
 
-def membership(parties: Mapping[int | str, PartyEndpoints | None]) -> Membership:
+def membership(parties: Mapping[PartyKey, PartyEndpoints | None]) -> Membership:
     federated = sorted(int(p) for p, e in parties.items() if e and e.get("nginx") and e.get("pulsar"))
     pending = sorted(int(p) for p in parties if int(p) not in federated)
     return Membership(federated=federated, pending=pending)

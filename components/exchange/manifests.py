@@ -11,6 +11,7 @@ from typing import Any
 
 from components.exchange import ats_config as ats
 from components.exchange.naming import ATS_CERT_SECRET, image_ref
+from components.provider_input import ProviderInput
 from models.exchange import NginxConfig, TrafficServerConfig
 
 NGINX_HOME = "/data/projects/fate/proxy"
@@ -114,7 +115,7 @@ def nginx_pod_spec(cfg: NginxConfig, route_map: Any, conf_map: Any, pull_secrets
 
 def service_spec(
     service_type: str, selector: dict[str, str], ports: list[dict[str, Any]], load_balancer_ip: str | None
-) -> dict[str, Any]:
+) -> ProviderInput:
     """Node ports only where the type has them (upstream always set one, breaking ClusterIP, facts §12.10)."""
     rendered = []
     for port in ports:

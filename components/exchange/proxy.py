@@ -12,6 +12,7 @@ from components.contracts import NginxEndpoint
 from components.exchange import manifests, rollout, routes
 from components.exchange.naming import NGINX_MODULE, labels, selector
 from components.fate_cluster.render_nginx import render_exchange_nginx_conf
+from components.provider_input import rendered
 from models.exchange import NginxConfig
 
 
@@ -60,17 +61,19 @@ class ExchangeNginx(pulumi.ComponentResource):
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata={"name": "nginx", "namespace": args.namespace, "labels": lbl},
-            spec={
-                "replicas": cfg.replicas,
-                "strategy": manifests.rolling_update(),
-                "selector": {"matchLabels": sel},
-                "template": {
-                    "metadata": {"labels": lbl, "annotations": annotations},
-                    "spec": manifests.nginx_pod_spec(
-                        cfg, table.metadata.name, conf.metadata.name, args.image_pull_secrets
-                    ),
-                },
-            },
+            spec=rendered(
+                {
+                    "replicas": cfg.replicas,
+                    "strategy": manifests.rolling_update(),
+                    "selector": {"matchLabels": sel},
+                    "template": {
+                        "metadata": {"labels": lbl, "annotations": annotations},
+                        "spec": manifests.nginx_pod_spec(
+                            cfg, table.metadata.name, conf.metadata.name, args.image_pull_secrets
+                        ),
+                    },
+                }
+            ),
             opts=child,
         )
         self.service = k8s.core.v1.Service(

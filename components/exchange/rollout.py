@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from components.contracts import NginxEndpoint, PulsarEndpoint
+from components.contracts import NginxEndpoint, PartyKey, PulsarEndpoint
 
 CHECKSUM_ANNOTATION = "checksum.kubefate.io/config"
 ROUTE_ANNOTATION_PREFIX = "route.kubefate.io/party-"
@@ -25,7 +25,7 @@ def checksum(*documents: str) -> str:
     return digest.hexdigest()
 
 
-def nginx_route_annotations(parties: Mapping[int | str, NginxEndpoint | None]) -> dict[str, str]:
+def nginx_route_annotations(parties: Mapping[PartyKey, NginxEndpoint | None]) -> dict[str, str]:
     return {
         f"{ROUTE_ANNOTATION_PREFIX}{party_id}": f"{e['host']}:{e['httpPort']}/{e['grpcPort']}"
         for party_id, e in sorted(parties.items(), key=lambda item: int(item[0]))
@@ -33,7 +33,7 @@ def nginx_route_annotations(parties: Mapping[int | str, NginxEndpoint | None]) -
     }
 
 
-def sni_route_annotations(domain: str, parties: Mapping[int | str, PulsarEndpoint | None]) -> dict[str, str]:
+def sni_route_annotations(domain: str, parties: Mapping[PartyKey, PulsarEndpoint | None]) -> dict[str, str]:
     return {
         f"{ROUTE_ANNOTATION_PREFIX}{party_id}": f"{party_id}.{domain} -> {e['host']}:{e['sslPort']}"
         for party_id, e in sorted(parties.items(), key=lambda item: int(item[0]))

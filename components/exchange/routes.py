@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import yaml
 
-from components.contracts import NginxEndpoint
+from components.contracts import NginxEndpoint, PartyKey
 
 # The exchange nginx Service: ``default`` points back at it, as upstream's exchange chart does.
 SELF_HOST = "nginx"
@@ -23,7 +23,7 @@ def nginx_route_entry(endpoint: NginxEndpoint) -> dict[str, list[dict[str, objec
 
 
 def nginx_route_table(
-    parties: Mapping[int | str, NginxEndpoint | None], http_port: int = 9300, grpc_port: int = 9310
+    parties: Mapping[PartyKey, NginxEndpoint | None], http_port: int = 9300, grpc_port: int = 9310
 ) -> dict[str | int, object]:
     """``default`` plus one entry per party with an nginx endpoint, in party-id order (stable diffs)."""
     table: dict[str | int, object] = {
@@ -42,6 +42,6 @@ def dump_yaml(data: object) -> str:
 
 
 def nginx_route_table_yaml(
-    parties: Mapping[int | str, NginxEndpoint | None], http_port: int = 9300, grpc_port: int = 9310
+    parties: Mapping[PartyKey, NginxEndpoint | None], http_port: int = 9300, grpc_port: int = 9310
 ) -> str:
     return dump_yaml(nginx_route_table(parties, http_port, grpc_port))

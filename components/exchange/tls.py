@@ -14,6 +14,7 @@ import pulumi_tls as tls
 
 from components.contracts import PulsarTls
 from components.exchange.cert_plan import CertSpec, ca_spec, server_spec
+from components.provider_input import ProviderInput
 from models.exchange import CertificatesConfig
 
 
@@ -107,5 +108,5 @@ class FederationPki(pulumi.ComponentResource):
         )
 
 
-def _subject(spec: CertSpec) -> dict[str, str]:
+def _subject(spec: CertSpec) -> ProviderInput:
     return {"common_name": spec.common_name, "organization": spec.organization}

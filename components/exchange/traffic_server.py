@@ -11,6 +11,7 @@ from components.contracts import PulsarEndpoint
 from components.exchange import ats_config, manifests, rollout
 from components.exchange.naming import ATS_CERT_SECRET, ATS_MODULE, labels, selector
 from components.exchange.tls import IssuedCert
+from components.provider_input import rendered
 from models.exchange import TrafficServerConfig
 
 
@@ -70,17 +71,19 @@ class TrafficServer(pulumi.ComponentResource):
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata={"name": "traffic-server", "namespace": args.namespace, "labels": lbl},
-            spec={
-                "replicas": args.config.replicas,
-                "strategy": manifests.rolling_update(),
-                "selector": {"matchLabels": sel},
-                "template": {
-                    "metadata": {"labels": lbl, "annotations": annotations},
-                    "spec": manifests.ats_pod_spec(
-                        args.config, config.metadata.name, sni.metadata.name, args.image_pull_secrets
-                    ),
-                },
-            },
+            spec=rendered(
+                {
+                    "replicas": args.config.replicas,
+                    "strategy": manifests.rolling_update(),
+                    "selector": {"matchLabels": sel},
+                    "template": {
+                        "metadata": {"labels": lbl, "annotations": annotations},
+                        "spec": manifests.ats_pod_spec(
+                            args.config, config.metadata.name, sni.metadata.name, args.image_pull_secrets
+                        ),
+                    },
+                }
+            ),
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[cert]),
         )
         self.service = k8s.core.v1.Service(

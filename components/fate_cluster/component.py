@@ -49,7 +49,7 @@ class FateClusterArgs:
 def namespace_labels(spec: FateSpec) -> dict[str, str]:
     """Pod Security Admission ``baseline``: FATE's images run as root, nothing needs more (the SYS_NICE and
     SYS_PTRACE capabilities upstream added only silence warnings / enable debuggers)."""
-    labels = kubefate_labels(spec.name, spec.party_id, "namespace", version=spec.fate_version)
+    labels = kubefate_labels(spec.cluster_name, spec.party_id, "namespace", version=spec.fate_version)
     for mode in ("enforce", "audit", "warn"):
         labels[f"pod-security.kubernetes.io/{mode}"] = "baseline"
         labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
@@ -106,7 +106,7 @@ class FateCluster(pulumi.ComponentResource):
             build_nodemanager(ctx)
         build_ingresses(ctx)
 
-        self.namespace = ns.metadata.apply(lambda m: m.name)
+        self.namespace = ns.metadata.apply(lambda m: str(m.name))
         self.nginx_endpoint = lb_endpoint(spec, ctx.services.get("nginx"), "nginx", nginx_endpoint_of)
         self.pulsar_endpoint = lb_endpoint(spec, ctx.services.get("pulsar"), "pulsar", pulsar_endpoint_of)
         self.fateboard_url = pulumi.Output.from_input(ingress_url(spec, "fateboard"))

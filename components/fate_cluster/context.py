@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 
 from components.fate_cluster import objects
 from components.fate_cluster.checksum import ANNOTATION, config_checksum
+from components.provider_input import ProviderInput
 from models.fate import FateSpec
 
 CREDENTIALS_SECRET = "fate-credentials"
@@ -43,7 +44,7 @@ class BuildContext:
             opts=self.opts(),
         )
 
-    def service(self, k8s_name: str, module: str, body: dict[str, Any]) -> k8s.core.v1.Service:
+    def service(self, k8s_name: str, module: str, body: ProviderInput) -> k8s.core.v1.Service:
         svc = k8s.core.v1.Service(
             self.rname("svc", k8s_name),
             metadata=objects.metadata(self.spec, k8s_name, module),
@@ -78,7 +79,7 @@ class BuildContext:
                 "spec": pod_body,
             }
 
-        body: dict[str, Any] = {
+        body: ProviderInput = {
             "replicas": replicas,
             "selector": {"matchLabels": objects.selector(spec, module)},
             "template": pulumi.Output.all(pod, files).apply(template),

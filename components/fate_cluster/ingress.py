@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 
 from components.fate_cluster import objects as o
 from components.fate_cluster.context import BuildContext
+from components.provider_input import ProviderInput
 from models.fate import FateSpec
 
 # ui -> (default host label, service, port, module label)
@@ -39,7 +40,7 @@ def ingress_url(spec: FateSpec, ui: str) -> str:
     return f"{'https' if host in tls_hosts else 'http'}://{host}{path}"
 
 
-def ingress_body(spec: FateSpec, ui: str) -> dict[str, Any]:
+def ingress_body(spec: FateSpec, ui: str) -> ProviderInput:
     _, service, port, _ = UIS[ui]
     cfg = getattr(spec.ingress, ui, None) if spec.ingress is not None else None
     rules = [

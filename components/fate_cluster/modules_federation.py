@@ -82,7 +82,7 @@ def pulsar_pod(spec: Any, tls: bool) -> dict[str, Any]:
     """With TLS the broker's TLS listener must be up before the pod is ready (the exchange tunnels to it)."""
     volumes, _ = o.data_volume(spec, "pulsar", "pulsar-data", "pulsar")
     volumes.append({"name": "pulsar-confs", "configMap": {"name": "pulsar-config"}})
-    mounts = [
+    mounts: list[dict[str, Any]] = [
         {"name": "pulsar-confs", "mountPath": "/pulsar/conf/standalone.conf", "subPath": "standalone.conf"},
         {"name": "pulsar-data", "mountPath": "/pulsar/data", **o.sub_path(spec, "pulsar")},
     ]

@@ -22,6 +22,7 @@ import pulumi
 import pulumi_tls as tls
 
 from components.fate_cluster import objects as o
+from components.provider_input import ProviderInput
 from models.fate import FateSpec
 
 MYSQL_TLS_SECRET = "mysql-tls"
@@ -66,7 +67,7 @@ class MysqlTls:
     key_pem: pulumi.Output[str]  # secret
 
 
-def _subject(cn: str) -> dict[str, str]:
+def _subject(cn: str) -> ProviderInput:
     return {"common_name": cn, "organization": "FATE party MySQL"}
 
 

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from components.labels import kubefate_labels, selector_labels
+from components.provider_input import ProviderInput
 from models.fate import FateSpec
 from models.quantities import GIB, parse_quantity
 
@@ -17,14 +18,14 @@ FATE_HOME = "/data/projects/fate"
 
 
 def labels(spec: FateSpec, module: str) -> dict[str, str]:
-    return kubefate_labels(spec.name, spec.party_id, module, version=spec.fate_version)
+    return kubefate_labels(spec.cluster_name, spec.party_id, module, version=spec.fate_version)
 
 
 def selector(spec: FateSpec, module: str) -> dict[str, str]:
-    return selector_labels(spec.name, spec.party_id, module)
+    return selector_labels(spec.cluster_name, spec.party_id, module)
 
 
-def metadata(spec: FateSpec, name: str, module: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+def metadata(spec: FateSpec, name: str, module: str, annotations: dict[str, str] | None = None) -> ProviderInput:
     meta: dict[str, Any] = {"name": name, "namespace": spec.namespace, "labels": labels(spec, module)}
     if annotations:
         meta["annotations"] = annotations

@@ -178,7 +178,10 @@ def render_spark_defaults(spec: FateSpec) -> str:
     master = (
         "local[*]" if spec.computing == "Spark_local" else ((sp.master if sp else None) or "spark://spark-master:7077")
     )
-    lines = [("spark.master", master), ("spark.driver.host", (sp.driver_host if sp else None) or "fateflow")]
+    lines: list[tuple[str, str | int]] = [
+        ("spark.master", master),
+        ("spark.driver.host", (sp.driver_host if sp else None) or "fateflow"),
+    ]
     if sp and sp.driver_start_port:
         lines.append(("spark.driver.port", sp.driver_start_port))
     if sp and sp.port_max_retries:

@@ -10,6 +10,7 @@ import pulumi_random as random
 
 from components.kubefate_service import manifests as m
 from components.kubefate_service.rbac import cluster_role_rules
+from components.provider_input import rendered
 from models.kubefate_service import NAMESPACE, KubeFateServiceConfig
 
 
@@ -53,8 +54,9 @@ class KubeFateService(pulumi.ComponentResource):
         secret, admin_password = self._credentials(name, meta)
         db = self._database(name, meta, secret, keep)
         self._service(name, meta, secret, db)
-        self.url = pulumi.Output.from_input(cfg.url)
-        self.credentials = pulumi.Output.secret({"username": cfg.admin_username, "password": admin_password})
+        self.url = pulumi.Output.from_input(cfg.url or "")
+        user = cfg.admin_username
+        self.credentials = pulumi.Output.secret(admin_password.apply(lambda p: {"username": user, "password": p}))
         self.register_outputs({"url": self.url, "credentials": self.credentials, "namespace": self.namespace})
 
     def _opts(self, **kwargs) -> pulumi.ResourceOptions:
@@ -63,19 +65,21 @@ class KubeFateService(pulumi.ComponentResource):
     def _rbac(self, name: str, meta: dict) -> None:
         sa = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
-            metadata={**meta, "name": m.SERVICE_ACCOUNT, "labels": m.labels(m.KUBEFATE)},
+            metadata=rendered({**meta, "name": m.SERVICE_ACCOUNT, "labels": m.labels(m.KUBEFATE)}),
             opts=self._opts(),
         )
         role = k8s.rbac.v1.ClusterRole(
             f"{name}-role",
             metadata={"name": m.CLUSTER_ROLE, "labels": m.labels(m.KUBEFATE)},
-            rules=cluster_role_rules(self._cfg.istio),
+            rules=rendered(cluster_role_rules(self._cfg.istio)),
             opts=self._opts(),
         )
         k8s.rbac.v1.ClusterRoleBinding(
             f"{name}-binding",
             metadata={"name": m.CLUSTER_ROLE_BINDING, "labels": m.labels(m.KUBEFATE)},
-            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role.metadata.name},
+            role_ref=rendered(
+                {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role.metadata.name}
+            ),
             subjects=[{"kind": "ServiceAccount", "name": sa.metadata.name, "namespace": self.namespace}],
             opts=self._opts(),
         )
@@ -96,7 +100,7 @@ class KubeFateService(pulumi.ComponentResource):
         admin, db, root = password("admin-password"), password("db-password"), password("db-root-password")
         secret = k8s.core.v1.Secret(
             f"{name}-credentials",
-            metadata={**meta, "labels": m.labels(m.KUBEFATE)},
+            metadata=rendered({**meta, "labels": m.labels(m.KUBEFATE)}),
             type="Opaque",
             string_data={
                 m.ADMIN_USERNAME_KEY: self._cfg.admin_username,
@@ -113,37 +117,43 @@ class KubeFateService(pulumi.ComponentResource):
         cfg = self._cfg
         claim = k8s.core.v1.PersistentVolumeClaim(
             f"{name}-db-data",
-            metadata={**meta, "name": m.DB_CLAIM, "labels": m.labels(m.MARIADB)},
-            spec={
-                "accessModes": ["ReadWriteOnce"],
-                "storageClassName": cfg.storage_class,
-                "resources": {"requests": {"storage": cfg.database_size}},
-            },
+            metadata=rendered({**meta, "name": m.DB_CLAIM, "labels": m.labels(m.MARIADB)}),
+            spec=rendered(
+                {
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": cfg.storage_class,
+                    "resources": {"requests": {"storage": cfg.database_size}},
+                }
+            ),
             opts=self._opts(retain_on_delete=keep),
         )
         container = m.mariadb_container(cfg, secret.metadata.name)
         deployment = k8s.apps.v1.Deployment(
             f"{name}-db",
-            metadata={**meta, "name": m.MARIADB, "labels": m.labels(m.MARIADB)},
-            spec={
-                "replicas": 1,
-                "strategy": {"type": "Recreate"},
-                "selector": {"matchLabels": m.selector(m.MARIADB)},
-                "template": {
-                    "metadata": {"labels": m.labels(m.MARIADB)},
-                    "spec": m.pod_spec([container], cfg, **m.db_pod_extra()),
-                },
-            },
+            metadata=rendered({**meta, "name": m.MARIADB, "labels": m.labels(m.MARIADB)}),
+            spec=rendered(
+                {
+                    "replicas": 1,
+                    "strategy": {"type": "Recreate"},
+                    "selector": {"matchLabels": m.selector(m.MARIADB)},
+                    "template": {
+                        "metadata": {"labels": m.labels(m.MARIADB)},
+                        "spec": m.pod_spec([container], cfg, **m.db_pod_extra()),
+                    },
+                }
+            ),
             opts=self._opts(depends_on=[claim]),
         )
         service = k8s.core.v1.Service(
             f"{name}-db-svc",
-            metadata={**meta, "name": m.MARIADB, "labels": m.labels(m.MARIADB)},
-            spec={
-                "type": "ClusterIP",
-                "selector": m.selector(m.MARIADB),
-                "ports": [{"name": "mysql", "port": m.DB_PORT, "targetPort": m.DB_PORT}],
-            },
+            metadata=rendered({**meta, "name": m.MARIADB, "labels": m.labels(m.MARIADB)}),
+            spec=rendered(
+                {
+                    "type": "ClusterIP",
+                    "selector": m.selector(m.MARIADB),
+                    "ports": [{"name": "mysql", "port": m.DB_PORT, "targetPort": m.DB_PORT}],
+                }
+            ),
             opts=self._opts(),
         )
         return [deployment, service]
@@ -153,36 +163,42 @@ class KubeFateService(pulumi.ComponentResource):
         container = m.kubefate_container(cfg, secret.metadata.name)
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deploy",
-            metadata={**meta, "name": m.KUBEFATE, "labels": m.labels(m.KUBEFATE)},
-            spec={
-                "replicas": 1,
-                "strategy": {"type": "Recreate"},
-                "selector": {"matchLabels": m.selector(m.KUBEFATE)},
-                "template": {
-                    "metadata": {"labels": m.labels(m.KUBEFATE)},
-                    "spec": m.pod_spec([container], cfg, serviceAccountName=m.SERVICE_ACCOUNT),
-                },
-            },
+            metadata=rendered({**meta, "name": m.KUBEFATE, "labels": m.labels(m.KUBEFATE)}),
+            spec=rendered(
+                {
+                    "replicas": 1,
+                    "strategy": {"type": "Recreate"},
+                    "selector": {"matchLabels": m.selector(m.KUBEFATE)},
+                    "template": {
+                        "metadata": {"labels": m.labels(m.KUBEFATE)},
+                        "spec": m.pod_spec([container], cfg, serviceAccountName=m.SERVICE_ACCOUNT),
+                    },
+                }
+            ),
             opts=self._opts(depends_on=db),
         )
         service = k8s.core.v1.Service(
             f"{name}-svc",
-            metadata={**meta, "name": m.KUBEFATE, "labels": m.labels(m.KUBEFATE)},
-            spec={
-                "type": "ClusterIP",
-                "selector": m.selector(m.KUBEFATE),
-                "ports": [{"name": "http", "port": m.PORT, "targetPort": m.PORT}],
-            },
+            metadata=rendered({**meta, "name": m.KUBEFATE, "labels": m.labels(m.KUBEFATE)}),
+            spec=rendered(
+                {
+                    "type": "ClusterIP",
+                    "selector": m.selector(m.KUBEFATE),
+                    "ports": [{"name": "http", "port": m.PORT, "targetPort": m.PORT}],
+                }
+            ),
             opts=self._opts(),
         )
         k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata={
-                **meta,
-                "name": m.KUBEFATE,
-                "labels": m.labels(m.KUBEFATE),
-                "annotations": m.ingress_annotations(cfg),
-            },
+            metadata=rendered(
+                {
+                    **meta,
+                    "name": m.KUBEFATE,
+                    "labels": m.labels(m.KUBEFATE),
+                    "annotations": m.ingress_annotations(cfg),
+                }
+            ),
             spec=m.ingress_spec(cfg),
             opts=self._opts(depends_on=[deployment, service]),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.labels import MANAGED_BY
+from components.provider_input import ProviderInput
 from models.kubefate_service import NAMESPACE, KubeFateServiceConfig
 
 SERVICE_ACCOUNT = "kubefate-admin"
@@ -166,7 +167,7 @@ def ingress_annotations(cfg: KubeFateServiceConfig) -> dict[str, str]:
     return annotations
 
 
-def ingress_spec(cfg: KubeFateServiceConfig) -> dict[str, Any]:
+def ingress_spec(cfg: KubeFateServiceConfig) -> ProviderInput:
     backend = {"service": {"name": KUBEFATE, "port": {"number": PORT}}}
     spec: dict[str, Any] = {
         "rules": [{"host": cfg.host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}]

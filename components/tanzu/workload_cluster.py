@@ -114,7 +114,10 @@ class TanzuWorkloadCluster(pulumi.ComponentResource):
     ) -> tuple[pulumi.Output[str], pulumi.Output[str | None]]:
         depends_on: list[pulumi.Resource] = []
         namespace_name = pulumi.Output.from_input(cfg.vsphere_namespace)
+        # __init__ raised a ConfigError already when check_cluster_secrets found one of these missing.
+        assert args.supervisor_kubeconfig is not None
         if cfg.vsphere.manage:
+            assert args.vsphere_password is not None
             ns = VsphereNamespace(
                 f"{name}-ns", VsphereNamespaceArgs(cfg, args.vsphere_password), pulumi.ResourceOptions(parent=self)
             )

@@ -239,7 +239,7 @@ def container_user(pod_spec: dict[str, Any], container: dict[str, Any], image: I
 def _projected_files(
     source: dict[str, Any], kind: str, lookup: Lookup, default_mode: int, where: str
 ) -> list[VolumeFile] | None:
-    obj = lookup(kind, source.get("name") or source.get("secretName"))
+    obj = lookup(kind, str(source.get("name") or source.get("secretName") or ""))
     if obj is None:
         if source.get("optional"):
             return []

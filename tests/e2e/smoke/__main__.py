@@ -12,6 +12,10 @@ it Ready. Owning the claim also gives ``destroy`` the right order - StatefulSet,
 claim left to the StatefulSet controller holds its volume (pv-protection) until the namespace goes.
 """
 
+# pyright: reportArgumentType=false
+# (a standalone program that writes its objects in the Kubernetes wire shape; components/provider_input.py
+# says why such dicts never match the provider's snake_case TypedDicts)
+
 from __future__ import annotations
 
 import pulumi

@@ -1,0 +1,301 @@
+"""The shared value checks every model uses, so a name, host, port or quantity is judged the same everywhere.
+
+Why one place: a value that reaches a Kubernetes object, a rendered file or an export must be refused where
+it enters, with the same rule wherever it enters. Each check raises ``PrimitiveError`` (why + fix);
+pydantic adds the field path and ``models.errors.problems_of`` turns it into a Problem. Patterns are matched
+with ``fullmatch``: ``re.match(r"...$")`` accepts a trailing newline, which then lands in rendered YAML.
+
+Strict types: ``STRICT`` refuses silent coercion (``"030000"`` or ``true`` as an integer, ``1e20`` replicas);
+``ConfigInt`` is the one exception, for the top-level scalars Pulumi hands to a program as text.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
+
+from models.errors import FieldProblem, PrimitiveError, Problem
+from models.quantities import parse_quantity
+
+T = TypeVar("T")
+
+STRICT = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+
+NODE_PORT_RANGE = (30000, 32767)
+MAX_LABEL = 63
+MAX_SUBDOMAIN = 253
+
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_IMAGE_NAME = re.compile(r"[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*")
+_REGISTRY_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
+_DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?")
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+([-.+][A-Za-z0-9.]+)?")
+
+
+def _text(value: Any, example: str) -> str:
+    if not isinstance(value, str):
+        raise PrimitiveError(f"a {type(value).__name__} where text is expected", f"write it as text, e.g. {example!r}")
+    if value != value.strip() or any(c in value for c in "\n\r\t"):
+        raise PrimitiveError("contains whitespace or a line break", f"write {value.strip()!r}")
+    return value
+
+
+def _label_suggestion(value: str, max_len: int = MAX_LABEL) -> str:
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", value.strip().lower()).strip("-")[:max_len].strip("-")
+    return cleaned or "fate-30000"
+
+
+def dns_label(value: Any) -> str:
+    """RFC 1123 label: Kubernetes object and namespace names, one DNS label of a host."""
+    text = _text(value, "fate-30000")
+    if len(text) > MAX_LABEL or not _LABEL.fullmatch(text):
+        raise PrimitiveError(
+            f"not a DNS label (lowercase letters, digits and '-', starting and ending alphanumeric, "
+            f"at most {MAX_LABEL} characters; this is {len(text)})",
+            f"use e.g. {_label_suggestion(text)!r}",
+        )
+    return text
+
+
+def dns_subdomain(value: Any) -> str:
+    """RFC 1123 subdomain: storage classes, secret and config names that may contain dots."""
+    text = _text(value, "vsan-default-storage-policy")
+    labels = text.split(".")
+    if len(text) > MAX_SUBDOMAIN or not all(len(p) <= MAX_LABEL and _LABEL.fullmatch(p) for p in labels):
+        suggestion = ".".join(_label_suggestion(p) for p in labels if p.strip()) or "fate-30000"
+        raise PrimitiveError(
+            "not a DNS subdomain (dot-separated labels of lowercase letters, digits and '-', each at most "
+            f"{MAX_LABEL} characters, {MAX_SUBDOMAIN} in all)",
+            f"use e.g. {suggestion[:MAX_SUBDOMAIN]!r}",
+        )
+    return text
+
+
+def host(value: Any) -> str:
+    """An address another machine dials: an IP address or a DNS name, nothing else (no scheme, port, path)."""
+    text = _text(value, "10.0.0.9")
+    bare = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", text).split("/")[0]
+    if bare != text or re.fullmatch(r"[^:]+:[0-9]+", text):
+        without_port = re.sub(r":[0-9]+$", "", bare) if bare.count(":") == 1 else bare
+        raise PrimitiveError(
+            "a host is an address only, without scheme, port or path",
+            f"write {without_port!r} (ports are separate keys)",
+        )
+    try:
+        ipaddress.ip_address(text)
+        return text
+    except ValueError:
+        pass
+    labels = text.split(".")
+    if len(text) > MAX_SUBDOMAIN or not all(len(p) <= MAX_LABEL and _LABEL.fullmatch(p) for p in labels):
+        raise PrimitiveError(
+            "not an IP address or a DNS name (lowercase labels of letters, digits and '-', each at most "
+            f"{MAX_LABEL} characters)",
+            f"use e.g. {'.'.join(_label_suggestion(p) for p in labels if p.strip()) or 'exchange.example.org'!r}",
+        )
+    return text
+
+
+def _whole(value: Any, example: int) -> int:
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        raise PrimitiveError("a quoted number is text here", f"write {value.strip()} without quotes")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PrimitiveError(
+            f"a {type(value).__name__}, not a whole number", f"write a whole number without quotes, e.g. {example}"
+        )
+    return value
+
+
+def port(value: Any) -> int:
+    number = _whole(value, 9300)
+    if not 1 <= number <= 65535:
+        raise PrimitiveError("a TCP port is between 1 and 65535", "use a port in that range")
+    return number
+
+
+def node_port(value: Any) -> int:
+    number = _whole(value, 30080)
+    low, high = NODE_PORT_RANGE
+    if not low <= number <= high:
+        raise PrimitiveError(
+            f"outside Kubernetes' default NodePort range {low}-{high}", f"use a port between {low} and {high}"
+        )
+    return number
+
+
+def config_int(value: Any) -> int:
+    """A top-level integer: Pulumi passes scalars as text, so digits are read, but only canonical ones."""
+    if isinstance(value, str):
+        if not re.fullmatch(r"-?(0|[1-9][0-9]*)", value):
+            digits = value.strip().lstrip("0") or "0"
+            fix = f"write {digits}" if _DECIMAL.fullmatch(digits) else "write a whole number, e.g. 30000"
+            raise PrimitiveError("not a whole number in canonical form (digits only, no leading zero)", fix)
+        return int(value)
+    return _whole(value, 30000)
+
+
+def quantity(value: Any) -> str | int | float:
+    """A Kubernetes resource quantity (``4``, ``500m``, ``8Gi``)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise PrimitiveError("not a Kubernetes quantity", "write e.g. 4, '500m', '8Gi' or '512Mi'")
+    if isinstance(value, str):
+        _text(value, "8Gi")
+    try:
+        number = parse_quantity(value)
+    except ValueError:
+        raise PrimitiveError("not a Kubernetes quantity", "write e.g. 4, '500m', '8Gi' or '512Mi'") from None
+    if number != number or number in (float("inf"),) or number < 0:
+        raise PrimitiveError("not a finite, non-negative quantity", "write e.g. 4, '500m', '8Gi' or '512Mi'")
+    return value
+
+
+def size(value: Any) -> str:
+    """A volume or database size: a quantity of bytes, written as text (``10Gi``)."""
+    if not isinstance(value, str):
+        raise PrimitiveError(f"a {type(value).__name__}, not a size", "write it with its unit, e.g. '10Gi'")
+    try:
+        quantity(value)
+    except PrimitiveError as exc:
+        raise PrimitiveError(exc.why.replace("quantity", "size"), "write e.g. '10Gi' or '500Mi'") from None
+    return value
+
+
+def image_ref(value: Any) -> str:
+    """``[registry/]repository[:tag][@sha256:digest]`` as a container runtime pulls it."""
+    text = _text(value, "federatedai/fateflow:2.0.0-release")
+    rest, _, digest = text.partition("@")
+    if ":" in rest.rsplit("/", 1)[-1]:
+        name, tag = rest.rsplit(":", 1)
+    else:
+        name, tag = rest, ""
+    first, _, remainder = name.partition("/")
+    has_registry = bool(remainder) and ("." in first or ":" in first or first == "localhost")
+    path = remainder if has_registry else name
+    ok = (
+        bool(path)
+        and _IMAGE_NAME.fullmatch(path) is not None
+        and (not has_registry or _REGISTRY_HOST.fullmatch(first) is not None)
+        and (not tag or _TAG.fullmatch(tag) is not None)
+        and (not digest or _DIGEST.fullmatch(digest) is not None)
+    )
+    if not ok:
+        raise PrimitiveError(
+            "not an image reference ([registry/]repository[:tag][@sha256:digest], repository in lowercase)",
+            "write e.g. 'federatedai/fateflow:2.0.0-release'",
+        )
+    return text
+
+
+def image_repository(value: Any) -> str:
+    """An image without tag or digest: where a separate ``imageTag`` key (and ``registry``) complete it."""
+    text = image_ref(value)
+    if "@" in text or ":" in text.rsplit("/", 1)[-1]:
+        bare = text.split("@")[0].rsplit(":", 1)[0] if ":" in text.rsplit("/", 1)[-1] else text.split("@")[0]
+        raise PrimitiveError(
+            "an image repository without tag or digest here (the tag comes from imageTag)",
+            f"write {bare!r} and put the tag in imageTag",
+        )
+    return text
+
+
+def image_tag(value: Any) -> str:
+    text = _text(value, "2.0.0-release")
+    if not _TAG.fullmatch(text):
+        raise PrimitiveError(
+            "not an image tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')",
+            "write e.g. '2.0.0-release'",
+        )
+    return text
+
+
+def version(value: Any) -> str:
+    text = _text(value, "2.0.0")
+    if not _VERSION.fullmatch(text):
+        raise PrimitiveError("not a version (MAJOR.MINOR.PATCH with an optional suffix)", "write e.g. '2.0.0'")
+    return text
+
+
+def duration_minutes(value: Any) -> float:
+    """Minutes in a Go-style duration (``60m``, ``1h30m``, ``3600s``)."""
+    text = _text(value, "60m")
+    m = _DURATION.fullmatch(text)
+    if not m or not any(m.groupdict().values()):
+        raise PrimitiveError("not a duration", "write hours, minutes and seconds like '60m', '1h30m' or '3600s'")
+    return int(m["h"] or 0) * 60 + int(m["m"] or 0) + int(m["s"] or 0) / 60
+
+
+def duration(value: Any) -> str:
+    duration_minutes(value)
+    return value
+
+
+def sub_path(value: Any) -> str:
+    """A ``subPath`` inside a volume: relative, and never climbing out with ``..``."""
+    text = _text(value, "fate/mysql")
+    parts = PurePosixPath(text).parts
+    if text.startswith("/") or ".." in parts or "\\" in text or not parts:
+        cleaned = "/".join(p for p in parts if p not in ("..", "/", ".")) or "data"
+        raise PrimitiveError("a subPath is a relative path inside the volume, without '..'", f"write {cleaned!r}")
+    return text
+
+
+def inside_project(value: Any, project_dir: Path) -> Path:
+    """``value`` resolved against ``project_dir``; refused (and never opened) when it resolves outside it."""
+    text = _text(value, "clusters/party-30000.yaml")
+    candidate = Path(text)
+    if candidate.is_absolute():
+        raise PrimitiveError(
+            "absolute paths break on other machines and may point outside the project",
+            "give a path relative to the project directory (next to Pulumi.yaml)",
+        )
+    root = project_dir.resolve()
+    resolved = (root / candidate).resolve()
+    if resolved != root and root not in resolved.parents:
+        raise PrimitiveError(
+            f"resolves outside the project directory {str(root)!r}",
+            "copy the file into the project directory and give its relative path",
+        )
+    return resolved
+
+
+DnsLabel = Annotated[str, BeforeValidator(dns_label)]
+DnsSubdomain = Annotated[str, BeforeValidator(dns_subdomain)]
+Host = Annotated[str, BeforeValidator(host)]
+Port = Annotated[int, BeforeValidator(port)]
+NodePort = Annotated[int, BeforeValidator(node_port)]
+ConfigInt = Annotated[int, BeforeValidator(config_int)]
+Quantity = Annotated[str | int | float, BeforeValidator(quantity)]
+Size = Annotated[str, BeforeValidator(size)]
+ImageRef = Annotated[str, BeforeValidator(image_ref)]
+ImageRepository = Annotated[str, BeforeValidator(image_repository)]
+ImageTag = Annotated[str, BeforeValidator(image_tag)]
+Version = Annotated[str, BeforeValidator(version)]
+Duration = Annotated[str, BeforeValidator(duration)]
+SubPath = Annotated[str, BeforeValidator(sub_path)]
+PlainText = Annotated[str, AfterValidator(lambda v: _text(v, "a value"))]
+
+
+def refusal(field: str, value: Any, check: Callable[[Any], Any]) -> Problem | None:
+    """``check``'s verdict on ``value`` as a Problem at ``field`` (None when it passes), for rules that
+    know the field path themselves."""
+    try:
+        check(value)
+    except PrimitiveError as exc:
+        return Problem(field, value, exc.why, exc.fix)
+    return None
+
+
+def checked(field: str, value: Any, check: Callable[[Any], T]) -> T:
+    """``check(value)``, raising the FieldProblem a field validator reports."""
+    try:
+        return check(value)
+    except PrimitiveError as exc:
+        raise FieldProblem(field, value, exc.why, exc.fix) from None
