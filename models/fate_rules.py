@@ -33,12 +33,7 @@ COMMON_MODULES = ("mysql", "python", "fateboard", "client")
 EGGROLL_MODULES = ("osx", "clustermanager", "nodemanager")
 NODE_PORT_RANGE = (30000, 32767)
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*/$")
-_IMAGE = re.compile(r"^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$")
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+([-.][A-Za-z0-9.]+)?$")
 
 RABBITMQ_WHY = "RabbitMQ federation is not supported: parties federate through Pulsar and the exchange"
 RABBITMQ_FIX = "remove it and use federation: Pulsar (backend: spark-pulsar)"
@@ -47,21 +42,6 @@ GENERATED_WHY = (
     "one in the stack configuration would be stored in plain text"
 )
 
-IMAGE_PATHS = (
-    "osx",
-    "python",
-    "clustermanager",
-    "nodemanager",
-    "client",
-    "mysql",
-    "fateboard",
-    "spark.master",
-    "spark.worker",
-    "hdfs.namenode",
-    "hdfs.datanode",
-    "nginx",
-    "pulsar",
-)
 EXPOSED_PATHS = (
     "osx",
     "python",
@@ -117,17 +97,6 @@ def identity(spec: FateSpec, px: str) -> list[Problem]:
                 "use the party's id, e.g. 30000",
             )
         )
-    for key in ("name", "namespace"):
-        value = getattr(spec, key)
-        if value is not None and (len(value) > 63 or not _DNS_LABEL.fullmatch(value)):
-            out.append(
-                problem(
-                    f"{px}.{key}",
-                    value,
-                    "not a valid Kubernetes name (lower-case letters, digits and '-', at most 63 characters)",
-                    f"leave it out (default fate-{spec.party_id})",
-                )
-            )
     if spec.chart_name is not None and spec.chart_name != "fate":
         out.append(
             problem(
@@ -146,15 +115,6 @@ def identity(spec: FateSpec, px: str) -> list[Problem]:
                 "set chartVersion: v2.0.0 or leave it out; pick images with fateVersion",
             )
         )
-    if not _VERSION.fullmatch(spec.fate_version):
-        out.append(
-            problem(
-                f"{px}.fateVersion",
-                spec.fate_version,
-                "not a FATE version (images are tagged <version>-release)",
-                "use e.g. 2.0.0",
-            )
-        )
     if (spec.serving_ip is None) != (spec.serving_port is None):
         given, missing = ("servingIp", "servingPort") if spec.serving_port is None else ("servingPort", "servingIp")
         out.append(
@@ -165,8 +125,6 @@ def identity(spec: FateSpec, px: str) -> list[Problem]:
                 f"set {missing} too, or remove {given}",
             )
         )
-    if spec.serving_port is not None and not 1 <= spec.serving_port <= 65535:
-        out.append(problem(f"{px}.servingPort", spec.serving_port, "not a TCP port", "use 1-65535"))
     return out
 
 
@@ -592,26 +550,6 @@ def images(spec: FateSpec, px: str) -> list[Problem]:
                 "use e.g. harbor.example.com/ or harbor.example.com:5000/mirror, or leave it empty for Docker Hub",
             )
         )
-    for path in IMAGE_PATHS:
-        image, tag = _get(spec, f"{path}.image"), _get(spec, f"{path}.imageTag")
-        if image is not None and not _IMAGE.fullmatch(image):
-            out.append(
-                problem(
-                    f"{px}.{path}.image",
-                    image,
-                    "not an image repository name (the registry comes from registry, the tag from imageTag)",
-                    "use e.g. federatedai/fateflow",
-                )
-            )
-        if tag is not None and not _TAG.fullmatch(str(tag)):
-            out.append(
-                problem(
-                    f"{px}.{path}.imageTag",
-                    tag,
-                    "not an image tag",
-                    "use e.g. 2.0.0-release (letters, digits, '_', '.', '-')",
-                )
-            )
     return out
 
 
@@ -697,9 +635,7 @@ def routes_and_ingress(spec: FateSpec, px: str) -> list[Problem]:
                         f"use /{host.path}",
                     )
                 )
-            if not _HOST.fullmatch(host.name):
-                out.append(problem(field, host.name, "not a DNS host name", "use e.g. fateboard.30000.fate.local"))
-            elif host.name in hosts and hosts[host.name] != ui:
+            if host.name in hosts and hosts[host.name] != ui:
                 out.append(
                     problem(
                         field,
