@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from models import primitives
 from models.errors import FieldProblem, PrimitiveError, Problem, problem
-from models.primitives import STRICT, checked
+from models.primitives import STRICT, StrictModel, checked
 
 CONFIG = STRICT
 PREFIX = "cluster"
@@ -124,7 +124,7 @@ def _raise_all(problems: list[Problem]) -> None:
 # --- sub-models ------------------------------------------------------------------------------------------
 
 
-class ControlPlane(BaseModel):
+class ControlPlane(StrictModel):
     model_config = CONFIG
 
     replicas: int = 1
@@ -147,7 +147,7 @@ class ControlPlane(BaseModel):
         return None if v is None else _compliant_storage_class(f"{PREFIX}.controlPlane.storageClass", v)
 
 
-class NodePool(BaseModel):
+class NodePool(StrictModel):
     model_config = CONFIG
 
     name: str = "workers"
@@ -181,7 +181,7 @@ class NodePool(BaseModel):
         return v
 
 
-class Network(BaseModel):
+class Network(StrictModel):
     model_config = CONFIG
 
     cni: Literal["antrea", "calico"] = "antrea"
@@ -204,7 +204,7 @@ class Network(BaseModel):
         return v
 
 
-class Timeouts(BaseModel):
+class Timeouts(StrictModel):
     """How long Pulumi waits for the cluster: a TKC takes far longer than pulumi-kubernetes' 10 minutes."""
 
     model_config = CONFIG
@@ -214,7 +214,7 @@ class Timeouts(BaseModel):
     delete: str = "30m"
 
 
-class CustomVmClass(BaseModel):
+class CustomVmClass(StrictModel):
     """A VM class this stack creates, e.g. a guaranteed size the Supervisor doesn't ship."""
 
     model_config = CONFIG
@@ -230,7 +230,7 @@ class CustomVmClass(BaseModel):
         return _dns_label(f"{PREFIX}.vsphere.customVmClasses[].name", v)
 
 
-class VsphereConfig(BaseModel):
+class VsphereConfig(StrictModel):
     """The vSphere side; ``manage: false`` (default) means the vSphere admin hands out the namespace."""
 
     model_config = CONFIG
@@ -245,7 +245,7 @@ class VsphereConfig(BaseModel):
     custom_vm_classes: list[CustomVmClass] = Field(default_factory=list, alias="customVmClasses")
 
 
-class Preparation(BaseModel):
+class Preparation(StrictModel):
     """What the component sets up inside the workload cluster before KubeFATE and FATE arrive."""
 
     model_config = CONFIG
@@ -260,7 +260,7 @@ class Preparation(BaseModel):
 # --- the block ------------------------------------------------------------------------------------------
 
 
-class ClusterConfig(BaseModel):
+class ClusterConfig(StrictModel):
     """Where the stack's workloads run; see docs/config-cluster.md for every key."""
 
     model_config = CONFIG

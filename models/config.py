@@ -7,6 +7,7 @@ a stack file in one round instead of discovering problems one ``pulumi up`` at a
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from dataclasses import dataclass
@@ -115,9 +116,13 @@ def _unknown_keys(raw: dict[str, Any], role: str) -> list[Problem]:
             continue
         other = [r for r, keys in ROLE_KEYS.items() if r != role and key in keys]
         why = f"only for role {other[0]!r} stacks" if other else "unknown key"
-        fix = (
-            "remove it" if other else "remove it or check its spelling"
-        ) + " (see the configuration reference in README.md)"
+        close = difflib.get_close_matches(key, allowed, n=1)
+        if other:
+            fix = f"remove it: a role {role!r} stack takes {', '.join(allowed)}"
+        elif close:
+            fix = f"write {close[0]!r} if that is what you meant, or remove it"
+        else:
+            fix = f"remove it; the keys of a role {role!r} stack are {', '.join(allowed)}"
         out.append(problem(key, raw[key], why, fix))
     return out
 

@@ -10,12 +10,12 @@ import ipaddress
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from models import primitives
 from models.cluster import ClusterConfig
 from models.errors import FieldProblem, Problem
-from models.primitives import STRICT, DnsSubdomain, Host, checked
+from models.primitives import STRICT, DnsSubdomain, Host, StrictModel, checked
 
 CONFIG = STRICT
 
@@ -55,7 +55,7 @@ def _check_ip(field: str, value: str | None) -> str | None:
     return value
 
 
-class PartyRef(BaseModel):
+class PartyRef(StrictModel):
     """One member of the federation: its party id and the Pulumi stack that deploys it."""
 
     model_config = CONFIG
@@ -88,7 +88,7 @@ class PartyRef(BaseModel):
         return v
 
 
-class TrafficServerConfig(BaseModel):
+class TrafficServerConfig(StrictModel):
     """Apache Traffic Server: the SNI proxy that tunnels Pulsar TLS to ``<partyId>.<domain>``."""
 
     model_config = CONFIG
@@ -115,7 +115,7 @@ class TrafficServerConfig(BaseModel):
         return _check_ip("exchange.trafficServer.loadBalancerIP", v)
 
 
-class NginxConfig(BaseModel):
+class NginxConfig(StrictModel):
     """The FATE OpenResty proxy that routes control traffic (HTTP and gRPC) by ``dest-party-id``."""
 
     model_config = CONFIG
@@ -153,7 +153,7 @@ class NginxConfig(BaseModel):
         return self
 
 
-class CertificatesConfig(BaseModel):
+class CertificatesConfig(StrictModel):
     """Policy for the federation CA and the certificates it issues (pulumi-tls renews them on ``up``)."""
 
     model_config = CONFIG
@@ -194,7 +194,7 @@ class CertificatesConfig(BaseModel):
         return self
 
 
-class ExchangeConfig(BaseModel):
+class ExchangeConfig(StrictModel):
     """The ``exchange`` object of the exchange stack; docs/config-exchange.md lists every key."""
 
     model_config = CONFIG
@@ -346,7 +346,7 @@ class ExchangeConfig(BaseModel):
         return f"proxy.{self.domain}"
 
 
-class ExchangeStackConfig(BaseModel):
+class ExchangeStackConfig(StrictModel):
     """The whole exchange stack (``role: exchange``): what the loader validates before any resource exists."""
 
     model_config = CONFIG

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from pydantic.alias_generators import to_camel
 
 from models.primitives import (
-    STRICT,
     ConfigInt,
     DnsSubdomain,
     Host,
@@ -24,17 +23,19 @@ from models.primitives import (
     Port,
     Quantity,
     Size,
+    StrictModel,
     SubPath,
+    strict_config,
 )
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 AccessMode = Literal["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany", "ReadWriteOncePod"]
 
 
-class Block(BaseModel):
+class Block(StrictModel):
     """Base of every block: unknown keys are errors, camelCase keys as in the cluster YAML."""
 
-    model_config = ConfigDict(**STRICT, alias_generator=to_camel)
+    model_config = strict_config(alias_generator=to_camel)
 
 
 class Resources(Block):
@@ -233,6 +234,8 @@ class PulsarConfs(Block):
 
 
 class EnvVar(Block):
+    free_text = frozenset({"value"})
+
     name: str
     value: str | None = None
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from models.errors import FieldProblem, Problem, problem
-from models.primitives import STRICT, DnsSubdomain, Quantity, Size
+from models.primitives import STRICT, DnsSubdomain, Quantity, Size, StrictModel
 from models.quantities import GIB, parse_quantity
 
 PREFIX = "kubefate"
@@ -57,7 +57,7 @@ def _image(field: str, value: str) -> str:
     return value
 
 
-class KubeFateServiceConfig(BaseModel):
+class KubeFateServiceConfig(StrictModel):
     """Every key is optional except ``host`` (when enabled); docs in README.md, "kubefate"."""
 
     model_config = CONFIG

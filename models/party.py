@@ -11,21 +11,21 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from models.cluster import ClusterConfig
 from models.errors import FieldProblem, Problem, problem
 from models.fate import FateSpec
 from models.kubefate_service import NAMESPACE as KUBEFATE_NAMESPACE
 from models.kubefate_service import KubeFateServiceConfig
-from models.primitives import STRICT, ConfigInt
+from models.primitives import STRICT, ConfigInt, StrictModel
 
 CONFIG = STRICT
 MAX_PARTY_ID = 2**31 - 1  # FATE keeps party ids in Java ints
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
 
 
-class ExchangeLink(BaseModel):
+class ExchangeLink(StrictModel):
     """The party side of the federation: which stack deploys the exchange this party joins."""
 
     model_config = CONFIG
@@ -45,7 +45,7 @@ class ExchangeLink(BaseModel):
         return v
 
 
-class PartyConfig(BaseModel):
+class PartyConfig(StrictModel):
     """Everything a party stack deploys; README.md lists every key."""
 
     model_config = CONFIG

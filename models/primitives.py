@@ -15,16 +15,22 @@ import ipaddress
 import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from models.errors import FieldProblem, PrimitiveError, Problem
 from models.quantities import parse_quantity
 
 T = TypeVar("T")
 
-STRICT = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+
+def strict_config(**more: Any) -> ConfigDict:
+    """Unknown keys refused, no coercion; ``more`` for what a model family adds (e.g. its alias generator)."""
+    return ConfigDict(extra="forbid", populate_by_name=True, strict=True, **more)
+
+
+STRICT = strict_config()
 
 NODE_PORT_RANGE = (30000, 32767)
 MAX_LABEL = 63
@@ -299,3 +305,25 @@ def checked(field: str, value: Any, check: Callable[[Any], T]) -> T:
         return check(value)
     except PrimitiveError as exc:
         raise FieldProblem(field, value, exc.why, exc.fix) from None
+
+
+class StrictModel(BaseModel):
+    """Base of every configuration model: ``STRICT``, and no text field (or list of texts) with surrounding
+    whitespace or a control character, which would otherwise reach a rendered file or object as written.
+    Mappings (annotations, node selectors) are free-form and left to their own rules; ``free_text`` names
+    fields whose whitespace is meaningful."""
+
+    model_config = STRICT
+    free_text: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in cls.free_text:
+            return value
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and (text != text.strip() or any(ord(c) < 32 or ord(c) == 127 for c in text)):
+                raise PrimitiveError(
+                    "contains surrounding whitespace or a control character (a line break?)", f"write {text.strip()!r}"
+                )
+        return value

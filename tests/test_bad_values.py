@@ -154,6 +154,13 @@ PARTY_CASES: list[tuple[str, str, Any, str]] = [
     ("exchange-is-self", "exchange.stack", "party-30000", "exchange.stack"),
     ("exchange-is-self-qualified", "exchange.stack", "organization/kubefate-tanzu/party-30000", "exchange.stack"),
     ("party-id-leading-zero", "partyId", "030000", "partyId"),
+    ("free-text-database", "fate.mysql.database", "eggroll_meta" + NL, "fate.mysql.database"),
+    ("free-text-username", "fate.fateboard.username", " admin", "fate.fateboard.username"),
+    ("free-text-registry", "fate.registry", "harbor.example.org/" + NL, "fate.registry"),
+    ("free-text-spark-master", "fate.python.spark.master", "spark://spark-master:7077\t", "fate.python.spark.master"),
+    ("free-text-repo-url", "kubefate.repoUrl", "https://federatedai.github.io/KubeFATE" + NL, "kubefate.repoUrl"),
+    ("free-text-context", "cluster.supervisorContext", "10.0.0.2" + NL, "cluster.supervisorContext"),
+    ("free-text-list", "fate.skippedKeys", ["route_table" + NL], "fate.skippedKeys"),
     ("party-id-word", "partyId", "thirty", "partyId"),
 ]
 
@@ -178,6 +185,7 @@ LEAVES: dict[str, Any] = {
     "fate.imagePullSecrets.0.name": "My Secret",
     "kubefate.imagePullSecrets.0": "regcred" + NL,
     "kubefate.resources.requests.cpu": "x1",
+    "fate.skippedKeys": "route_table" + NL,
 }
 
 

@@ -107,8 +107,7 @@ def test_keys_are_listed_from_the_engines_environment_too(harness, monkeypatch):
 def test_unknown_top_level_key_is_refused(harness):
     found = problems(harness, with_(kubefateVersion="v1.4.5"))
     assert found == [
-        "kubefateVersion = 'v1.4.5': unknown key. Fix: remove it or check its spelling (see the "
-        "configuration reference in README.md)"
+        "kubefateVersion = 'v1.4.5': unknown key. Fix: write 'kubefate' if that is what you meant, or remove it"
     ]
 
 
@@ -121,7 +120,8 @@ def test_key_of_the_other_role_is_named_as_such(harness):
     }
     found = problems(harness, values)
     assert found == [
-        "partyId = '30000': only for role 'party' stacks. Fix: remove it (see the configuration reference in README.md)"
+        "partyId = '30000': only for role 'party' stacks. Fix: remove it: a role 'exchange' stack takes role, "
+        "sizing, cluster, exchange"
     ]
 
 

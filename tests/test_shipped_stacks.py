@@ -26,6 +26,7 @@ def test_the_seeds_stacks_are_shipped():
 def test_shipped_stack_runs_whole_under_mocks(stack, harness, monkeypatch):
     values = file_config(stack)
     exports = capture_exports(monkeypatch)
+    harness.stack = stack  # the stack checks it is not named as its own exchange or party
     run_program(harness, values)
     types = set(harness.mocks.types())
     assert "kubefate:index:TanzuWorkloadCluster" in types
