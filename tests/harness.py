@@ -8,6 +8,7 @@ invokes answered per test. One recorder per test keeps tests independent of each
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,7 +124,14 @@ class Harness:
         """Run ``body`` like a Pulumi program; return what it returned with outputs resolved where possible."""
         pulumi.runtime.set_mocks(self.mocks, project=self.project, stack=self.stack, preview=self.preview)
         monitor: Any = pulumi.runtime.settings.get_monitor()  # the mock monitor, which records registrations
-        result = body()
+        try:
+            result = body()
+        except BaseException:
+            # A program that fails (bad configuration) still leaves its RPCs on this loop; let them finish so
+            # the next test's loop does not inherit them.
+            with contextlib.suppress(Exception):
+                _sync_await(wait_for_rpcs())
+            raise
         _sync_await(wait_for_rpcs())
         registrations = monitor.get_registered_resources()
         by_key = {(u.split("::")[-1], u.split("::")[2].split("$")[-1]): u for u in registrations}
