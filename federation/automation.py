@@ -25,6 +25,7 @@ import yaml
 from pulumi import automation as auto
 
 from federation import locks, processes
+from federation.fingerprint import Snapshot, snapshot_of
 from federation.pulumi_command import ProcessTable, TrackedPulumiCommand
 from federation.summary import StackResult
 
@@ -155,6 +156,10 @@ class AutomationRunner:
             return json.loads(self._run(["stack", "export", "--stack", stack]).stdout)
         except auto.StackNotFoundError:
             return None
+
+    def snapshot(self, stack: str) -> Snapshot:
+        """What the convergence loop compares with its record: one ``stack export``, secrets still encrypted."""
+        return snapshot_of(self.export(stack))
 
     def import_state(self, stack: str, state: dict[str, Any]) -> None:
         with tempfile.TemporaryDirectory(prefix="kft-state-") as tmp:  # 0700, removed right after
