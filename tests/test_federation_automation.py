@@ -181,3 +181,20 @@ def test_a_lock_error_becomes_who_holds_it_and_what_to_do(fake_auto, tmp_path):
     text = str(exc.value)
     assert "ci@runner-7 (pid 4242)" in text and "another host" in text
     assert "pulumi cancel --stack exchange --yes" in text and "Only if you know it is gone" in text
+
+
+def test_snapshot_digests_state_and_each_output_from_the_encrypted_export(fake_auto, tmp_path):
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}
+    stack_res = {"type": "pulumi:pulumi:Stack", "urn": "u", "outputs": {"caCert": "PEM", "pulsarTls1": secret}}
+    state = {"deployment": {"resources": [stack_res], "pending_operations": []}}
+    fake_auto.command.exports["exchange"] = json.dumps(state)
+    snap = runner(tmp_path, fake_auto).snapshot("exchange")
+    assert fake_auto.command.runs[0]["argv"] == ["stack", "export", "--stack", "exchange"]
+    assert set(snap.outputs) == {"caCert", "pulsarTls1"} and "PEM" not in json.dumps(snap.outputs)
+    stack_res["outputs"]["caCert"] = "PEM2"
+    fake_auto.command.exports["exchange"] = json.dumps(state)
+    again = runner(tmp_path, fake_auto).snapshot("exchange")
+    assert (
+        again.outputs["caCert"] != snap.outputs["caCert"] and again.outputs["pulsarTls1"] == snap.outputs["pulsarTls1"]
+    )
+    assert again.state != snap.state
