@@ -158,8 +158,14 @@ class AutomationRunner:
             return None
 
     def snapshot(self, stack: str) -> Snapshot:
-        """What the convergence loop compares with its record: one ``stack export``, secrets still encrypted."""
-        return snapshot_of(self.export(stack))
+        """What the convergence loop compares with its record. Secrets are decrypted (``--show-secrets``)
+        because Pulumi re-encrypts a secret output on every update: its ciphertext would make every reader
+        run again. The document stays in this process, and only its digests leave this method."""
+        try:
+            proc = self._run(["stack", "export", "--show-secrets", "--stack", stack])
+        except auto.StackNotFoundError:
+            return snapshot_of(None)
+        return snapshot_of(json.loads(proc.stdout))
 
     def import_state(self, stack: str, state: dict[str, Any]) -> None:
         with tempfile.TemporaryDirectory(prefix="kft-state-") as tmp:  # 0700, removed right after

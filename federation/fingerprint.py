@@ -45,8 +45,8 @@ class Snapshot:
 
 
 def snapshot_of(exported: Mapping[str, Any] | None) -> Snapshot:
-    """From a ``pulumi stack export`` document; secret outputs are digested as their ciphertext, which Pulumi
-    keeps while the value is unchanged (a new ciphertext only costs one extra run of the readers)."""
+    """From a ``pulumi stack export --show-secrets`` document (a ciphertext would change on every update of
+    the stack that holds it, and with it the inputs of every reader)."""
     deployment = (exported or {}).get("deployment") or {}
     resources = deployment.get("resources") or []
     root = next((r for r in resources if r.get("type") == STACK_TYPE), {})
