@@ -101,8 +101,13 @@ def stack_updates(stdout: str) -> int:
 
 
 def ran(stdout: str, stack: str, operation: str = "up") -> list[str]:
-    """The pass lines of one stack's runs of ``operation`` (skipped stacks print ``skip``)."""
-    return [ln for ln in stdout.splitlines() if re.match(rf"\s+{stack}\s+{operation}\s", ln)]
+    """The pass lines of one stack's runs of ``operation`` (skipped stacks print ``skip``), not the closing
+    time-per-stack lines (``up 2x 46.1s``)."""
+    return [
+        ln
+        for ln in stdout.splitlines()
+        if re.match(rf"\s+{stack}\s+{operation}\s", ln) and not re.match(rf"\s+{stack}\s+{operation} \d+x ", ln)
+    ]
 
 
 def state_urn(fed: Federation, stack: str, type_: str, namespace: str, name: str) -> str:
