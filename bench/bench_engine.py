@@ -52,6 +52,7 @@ class Run:
     seconds: float
     peak_rss: int = 0  # bytes, the largest Python process under the CLI
     stdout: str = ""
+    code: int = 0
 
 
 def _descendants(root: int) -> list[int]:
@@ -105,7 +106,7 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path, check: bool = True, watc
         sampler.join()
     if check and proc.returncode != 0:
         raise RuntimeError(f"`{' '.join(cmd)}` exited {proc.returncode}:\n{out[-4000:]}")
-    return Run(seconds, peak[0], out)
+    return Run(seconds, peak[0], out, proc.returncode)
 
 
 def pulumi(fed: Federation, stack: str, *args: str, check: bool = True, watch: bool = False) -> Run:
@@ -132,7 +133,10 @@ class Bench:
 
     def row(self, section: str, case: str, seconds: float, base: float, extra: float = 0.0) -> None:
         self.rows.append((section, case, seconds, base, extra))
-        print(f"{section}: {case}: {seconds:.1f}s vs {base:.1f}s = {seconds / base:.2f}x", flush=True)
+        if section == "memory":
+            print(f"{section}: {case}: {seconds:.0f}", flush=True)
+        else:
+            print(f"{section}: {case}: {seconds:.1f}s vs {base:.1f}s = {seconds / base:.2f}x", flush=True)
 
     def wait_gone(self, namespaces: tuple[str, ...]) -> None:
         deadline = time.monotonic() + 600
@@ -175,7 +179,8 @@ def converge_cases(bench: Bench) -> None:
         manifest = live_manifest(fed, stack)
         cmd = ["kubectl", "--kubeconfig", str(bench.kubeconfig), "diff", "--server-side", "--force-conflicts"]
         diff = run([*cmd, "-f", str(manifest)], fed.env, fed.root, check=False)
-        bench.row("drift", f"{stack} preview --refresh vs kubectl diff --server-side", check.seconds, diff.seconds)
+        case = f"{stack} preview --refresh (exit {check.code}) vs kubectl diff --server-side (exit {diff.code})"
+        bench.row("drift", case, check.seconds, diff.seconds)
     bench.destroy(fed, [*PARTIES, EXCHANGE])
 
 
