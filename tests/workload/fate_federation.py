@@ -183,8 +183,15 @@ class Federation:
         for link in self.links:
             link.stop()
 
-    def link(self, host: str, port: int) -> Link | None:
-        return next((lk for lk in self.links if (lk.host, lk.port) == (host, port)), None)
+    def link(self, host: str, port: int, source: NetNs | None = None) -> Link | None:
+        """The link that carries connections to ``host:port`` (made in ``source``, when given)."""
+        return next(
+            (lk for lk in self.links if (lk.host, lk.port) == (host, port) and source in (None, lk.source)), None
+        )
+
+    def pulsar_tls(self, party: int) -> tuple[str, int]:
+        """Where the exchange's sni.yaml sends ``<party>.<domain>``: the party's Pulsar Service, TLS port."""
+        return party_addresses(self.api, f"fate-{party}", self.parties[party].n)[0]["pulsar"], 6651
 
 
 @contextlib.contextmanager

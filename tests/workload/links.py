@@ -31,7 +31,8 @@ class Link:
     target: NetNs
     host: str
     port: int
-    connections: int = 0
+    connections: int = 0  # bridged to the target
+    refused: int = 0  # accepted, but the target could not be reached
     _listener: socket.socket | None = None
     _table: str = ""
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -70,15 +71,16 @@ class Link:
                 conn, _ = self._listener.accept()
             except (TimeoutError, OSError):
                 continue
-            self.connections += 1
             threading.Thread(target=self._bridge, args=(conn,), daemon=True).start()
 
     def _bridge(self, conn: socket.socket) -> None:
         try:
             peer = self.target.call(lambda: socket.create_connection((self.host, self.port), timeout=10))
         except OSError:
+            self.refused += 1
             conn.close()  # as a refused connection looks to the client: closed at once
             return
+        self.connections += 1
         peer.settimeout(None)
         conn.settimeout(None)
         pump = threading.Thread(target=_copy, args=(peer, conn), daemon=True)
