@@ -7,10 +7,12 @@ reaches only the exchange's LoadBalancer addresses and the exchange only the par
 from one party to the other has gone through the exchange's Traffic Server (Pulsar data) or nginx (FATE-Flow's
 control messages).
 
-The one substitution (docs/workload-fate.md, "The toy job"): FATE-Flow's ``default_engines`` are computing
-``standalone`` and storage ``standalone`` instead of the rendered ``spark``/``hdfs``, because Spark 3.1.3 needs
-Java 8/11 (only 17 is here) and there is no HDFS. Federation stays the rendered ``pulsar``; every other byte of
-every rendered file is as the API server holds it.
+What is substituted (docs/workload-fate.md, "The toy job"), only in the containers' copies of ConfigMap files:
+FATE-Flow's ``default_engines`` computing/storage ``standalone`` instead of the rendered ``spark``/``hdfs``
+(Spark 3.1.3 needs Java 8/11, only 17 is here, and there is no HDFS), and three defects of the rendered files
+that would stop the toy (the cores, the pulsar route table's default entry, the nginx self entry; each
+explained where it is applied). Federation stays the rendered ``pulsar``; everything else is as the API
+server holds it.
 """
 
 from __future__ import annotations
