@@ -21,7 +21,7 @@ FATE_HOME = "/data/projects/fate"
 PASSWORDS = [
     "plain-Passw0rd",
     "a/b&c\\d",
-    "it's \"quoted\": # not a comment",
+    'it\'s "quoted": # not a comment',
     "new\nline\ttab",
     "unicode é 😀 \x7f",
     "&&//\\\\&",
