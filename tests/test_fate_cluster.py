@@ -382,7 +382,12 @@ def test_exchange_sets_the_default_routes(harness):
     nginx = yaml.safe_load(config_file(harness, "nginx-config", "route_table.yaml"))
     assert nginx["default"]["proxy"] == [{"host": "10.9.9.9", "http_port": 9300, "grpc_port": 9310}]
     pulsar = yaml.safe_load(config_file(harness, "pulsar-route-table", "pulsar_route_table.yaml"))
-    assert pulsar["default"] == {"proxy": "10.9.9.9:443", "domain": "fate.org"}
+    assert pulsar["default"] == {
+        "proxy": "10.9.9.9:443",
+        "domain": "fate.org",
+        "brokerPort": 6650,
+        "brokerSslPort": 6651,
+    }
     assert harness.value(fc.exchange_connected) is True
 
 

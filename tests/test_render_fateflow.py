@@ -57,6 +57,15 @@ def test_spark_cores_come_from_configuration_not_hard_coded():
     assert yaml.safe_load(render_service_conf(explicit))["computing"]["spark"]["cores"] == 40
 
 
+def test_a_derived_core_budget_never_falls_below_one_default_job():
+    small = {"resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}
+    tiny = spec(python=small, spark={"worker": {"replicas": 1, **small}})
+    assert computing_cores(tiny)["standalone"] == 4
+    assert computing_cores(tiny)["spark"] == 4
+    chosen = spec(python={**small, "spark": {"cores_per_node": 1, "nodes": 2}})
+    assert computing_cores(chosen)["spark"] == 2  # set explicitly: the operator's decision, not raised
+
+
 def test_eggroll_cores_follow_nodemanagers():
     s = FateSpec.model_validate(
         {"partyId": 9, "backend": "eggroll", "nodemanager": {"replicas": 3, "sessionProcessorsPerNode": 8}}

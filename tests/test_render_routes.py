@@ -7,7 +7,15 @@ import yaml
 from components.fate_cluster.render_routes import render_nginx_route_table, render_pulsar_route_table
 from models.fate import FateSpec
 
-EXCHANGE = {"host": "10.9.9.9", "nginxHttpPort": 9300, "nginxGrpcPort": 9310, "atsPort": 443, "domain": "fate.org"}
+EXCHANGE = {
+    "host": "10.9.9.9",
+    "nginxHttpPort": 9300,
+    "nginxGrpcPort": 9310,
+    "atsPort": 443,
+    "domain": "fate.org",
+    "brokerPort": 6650,
+    "brokerSslPort": 6651,
+}
 
 
 def spec(**extra) -> FateSpec:
@@ -44,13 +52,23 @@ def test_nginx_user_routes_and_direct_party_routes():
 
 def test_pulsar_default_route_is_the_exchange_sni_proxy():
     table = yaml.safe_load(render_pulsar_route_table(spec(), EXCHANGE))
-    assert table["default"] == {"proxy": "10.9.9.9:443", "domain": "fate.org"}
+    assert table["default"] == {
+        "proxy": "10.9.9.9:443",
+        "domain": "fate.org",
+        "brokerPort": 6650,
+        "brokerSslPort": 6651,
+    }
     assert table[30000] == {"host": "pulsar", "port": 6650, "sslPort": 6651, "proxy": ""}
 
 
 def test_pulsar_default_route_uses_the_ats_address_when_it_has_its_own():
     table = yaml.safe_load(render_pulsar_route_table(spec(), {**EXCHANGE, "atsHost": "10.9.9.10"}))
-    assert table["default"] == {"proxy": "10.9.9.10:443", "domain": "fate.org"}
+    assert table["default"] == {
+        "proxy": "10.9.9.10:443",
+        "domain": "fate.org",
+        "brokerPort": 6650,
+        "brokerSslPort": 6651,
+    }
 
 
 def test_pulsar_without_exchange_only_knows_itself():

@@ -27,6 +27,9 @@ SPARK_HOME = "/data/projects/spark-3.1.3-bin-hadoop3.2"
 DEFAULT_SPARK_WORKERS = 2
 DEFAULT_NODEMANAGERS = 2
 DEFAULT_SESSION_PROCESSORS = 4
+# FATE-Flow 2.0.0 reserves job_cores (4, the image's conf/job_default_config.yaml) for every job and queues the
+# job until the engine has that many left: a budget derived below it would keep every default job waiting.
+JOB_DEFAULT_CORES = 4
 
 
 def mysql_settings(spec: FateSpec) -> dict[str, Any]:
@@ -42,7 +45,7 @@ def mysql_settings(spec: FateSpec) -> dict[str, Any]:
 def computing_cores(spec: FateSpec) -> dict[str, int]:
     """Cores fateflow may schedule, from configuration rather than upstream's hard-coded 32/16/2 (§12.12)."""
     py = spec.python
-    standalone = max(1, math.floor(spec.effective_request("python", "cpu") or 1))
+    standalone = max(JOB_DEFAULT_CORES, math.floor(spec.effective_request("python", "cpu") or 1))
     out = {"standalone": standalone}
     if spec.computing == "Eggroll":
         nm = spec.nodemanager
@@ -60,7 +63,8 @@ def computing_cores(spec: FateSpec) -> dict[str, int]:
             1, math.floor(spec.effective_request("spark.worker", "cpu") or 1)
         )
         nodes = (sp.nodes if sp else None) or (worker.replicas if worker else None) or DEFAULT_SPARK_WORKERS
-        out["spark"] = per_node * nodes
+        explicit = sp is not None and sp.cores_per_node is not None and sp.nodes is not None
+        out["spark"] = per_node * nodes if explicit else max(JOB_DEFAULT_CORES, per_node * nodes)
     elif spec.computing == "Spark_local":
         out["spark"] = standalone
     return out

@@ -18,6 +18,11 @@ import yaml
 from models.fate import FateSpec
 
 
+# The brokers' plain and TLS ports (the pulsar image's); FATE-Flow 2.0.0 needs them on the default entry to
+# build a remote party's broker URL (pulsar+ssl://<party>.<domain>:<brokerSslPort>), reached through the proxy.
+BROKER_PORT, BROKER_SSL_PORT = 6650, 6651
+
+
 def _by_party(extra_routes: dict[Any, dict[str, Any]] | None) -> list[tuple[int, dict[str, Any]]]:
     """Party ids as ints whatever the keys were: values read back from Pulumi state have string keys."""
     return sorted((int(party), eps) for party, eps in (extra_routes or {}).items())
@@ -65,7 +70,9 @@ def pulsar_route_table(
     spec: FateSpec, exchange: dict[str, Any] | None, extra_routes: dict[int, dict[str, Any]] | None = None
 ) -> dict[Any, Any]:
     """The own party is always present (upstream only added it to an empty table, §12.9)."""
-    table: dict[Any, Any] = {spec.party_id: {"host": "pulsar", "port": 6650, "sslPort": 6651, "proxy": ""}}
+    table: dict[Any, Any] = {
+        spec.party_id: {"host": "pulsar", "port": BROKER_PORT, "sslPort": BROKER_SSL_PORT, "proxy": ""}
+    }
     for party, route in ((spec.pulsar.route_table if spec.pulsar else None) or {}).items():
         table[party] = route.model_dump(by_alias=True, exclude_none=True)
     for party, eps in _by_party(extra_routes):
@@ -81,6 +88,8 @@ def pulsar_route_table(
         table["default"] = {
             "proxy": f"{exchange.get('atsHost') or exchange['host']}:{int(exchange['atsPort'])}",
             "domain": exchange["domain"],
+            "brokerPort": BROKER_PORT,
+            "brokerSslPort": BROKER_SSL_PORT,
         }
     return table
 

@@ -9,9 +9,9 @@ control messages).
 
 What is substituted (docs/workload-fate.md, "The toy job"), only in the containers' copies of ConfigMap files:
 FATE-Flow's ``default_engines`` computing/storage ``standalone`` instead of the rendered ``spark``/``hdfs``
-(Spark 3.1.3 needs Java 8/11, only 17 is here, and there is no HDFS), and three defects of the rendered files
-that would stop the toy (the cores, the pulsar route table's default entry, the nginx self entry; each
-explained where it is applied). Federation stays the rendered ``pulsar``; everything else is as the API
+(Spark 3.1.3 needs Java 8/11, only 17 is here, and there is no HDFS), and one defect of the rendered files
+that would stop the toy (the nginx self entry, explained where it is applied). Two more that the toy found are
+fixed in the renderers (the job-sized core budget, the pulsar route table's broker ports). Federation stays the rendered ``pulsar``; everything else is as the API
 server holds it.
 """
 
@@ -35,13 +35,6 @@ from tests.workload.wire import EXCHANGE_NS, Wire
 START_TIMEOUT = 240  # a loaded 2-core machine: the JVM of a Pulsar standalone alone takes a minute there
 RENDERED_ENGINES = "default_engines:\n  computing: spark\n  federation: pulsar\n  storage: hdfs\n"
 TOY_ENGINES = "default_engines:\n  computing: standalone\n  federation: pulsar\n  storage: standalone\n"
-# fate_flow 2.0.0 gives every job job_cores (4, the image's conf/job_default_config.yaml, not rendered by the
-# stack) and keeps it waiting until the computing engine has that many cores left; the local stacks request
-# 100m CPU, so the stack renders 1 (render_fateflow.computing_cores) and no job could ever start.
-RENDERED_CORES = "computing:\n  standalone:\n    cores: 1\n"
-TOY_CORES = "computing:\n  standalone:\n    cores: 4\n"
-ROUTE_DEFAULT_DOMAIN = "  domain: fate.org\n"
-ROUTE_DEFAULT_PORTS = "  domain: fate.org\n  brokerPort: 6650\n  brokerSslPort: 6651\n"
 FLOW_LOGS = "/data/projects/fate/fate_flow/logs"
 
 
@@ -111,11 +104,8 @@ class Party:
             addresses,
             profile_for_fate(flow_image),
         )
-        substitute(flow, "service_conf.yaml", {RENDERED_ENGINES: TOY_ENGINES, RENDERED_CORES: TOY_CORES})
-        # Substitution 3: the pulsar route table's default entry without brokerPort/brokerSslPort, which
-        # fate_flow 2.0.0's PulsarFederationSpec requires (pyfate itself would default them to 6650/6651).
-        substitute(flow, "pulsar_route_table.yaml", {ROUTE_DEFAULT_DOMAIN: ROUTE_DEFAULT_PORTS})
-        # Substitution 2: the self entry's names as the addresses they resolve to in the pod (nginx's
+        substitute(flow, "service_conf.yaml", {RENDERED_ENGINES: TOY_ENGINES})
+        # The one defect substituted: the self entry's names as the addresses they resolve to in the pod (nginx's
         # balancer takes addresses only; docs/workload.md "What the layer found", 2).
         substitute(
             nginx,
