@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from federation.fingerprint import Inputs, MemoryRecords, Record, Snapshot, digest
 from federation.summary import StackResult
@@ -109,18 +109,19 @@ class Report:
         return sum(1 for results in self.history for r in results if r.operation == "up")
 
 
-def run_phase(
-    operation: Callable[[str], StackResult], stacks: list[str], parallel: int, cancel: Cancel | None = None
-) -> list[StackResult]:
+T = TypeVar("T")
+
+
+def run_phase(operation: Callable[[str], T], stacks: list[str], parallel: int, cancel: Cancel | None = None) -> list[T]:
     """All stacks of a phase, concurrently; every stack finishes before failures are raised together.
     Once ``cancel`` is set no further stack starts, and the phase ends with Interrupted."""
     if not stacks:
         return []
-    results: dict[str, StackResult] = {}
+    results: dict[str, T] = {}
     errors: dict[str, BaseException] = {}
     not_started: list[str] = []
 
-    def guarded(stack: str) -> StackResult:
+    def guarded(stack: str) -> T:
         if _cancelled(cancel):
             raise _NotStarted
         return operation(stack)
@@ -135,10 +136,11 @@ def run_phase(
             except Exception as exc:  # reported with the stack's name once the phase is done
                 errors[stack] = exc
     ordered = [results[s] for s in stacks if s in results]
+    done: list[Any] = list(ordered)  # StackResults, except for the snapshot phase (whose caller re-raises)
     if _cancelled(cancel):
-        raise Interrupted(ordered, {s: str(e) for s, e in errors.items()}, not_started)
+        raise Interrupted(done, {s: str(e) for s, e in errors.items()}, not_started)
     if errors:
-        raise PhaseFailed(errors, ordered)
+        raise PhaseFailed(errors, done)
     return ordered
 
 
@@ -291,6 +293,7 @@ def converge(
     except Interrupted as exc:
         raise Interrupted([], exc.interrupted, stacks) from None
     history: list[list[StackResult]] = []
+    still: list[str] = list(stacks)
     for pass_no in range(1, max_passes + 1):
         if progress is not None:
             progress.pass_started(pass_no)

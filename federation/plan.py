@@ -132,7 +132,7 @@ def reads(root: Path, fed: Federation) -> dict[str, dict[str, tuple[str, ...] | 
     exchange = _mapping(_settings(root, fed.exchange).get(f"{PROJECT_NAMESPACE}:exchange"))
     listed = [e["stack"] for e in exchange.get("parties") or [] if isinstance(e, dict) and "stack" in e]
     result: dict[str, dict[str, tuple[str, ...] | None]] = {
-        fed.exchange: {by_short.get(short_name(s), s): party_outputs for s in listed}
+        fed.exchange: {str(by_short.get(short_name(s), s)): party_outputs for s in listed}
     }
     for party in fed.parties:
         settings = _settings(root, party)

@@ -191,7 +191,7 @@ class OutputsOnly:
     def ensure(self, stack):
         raise AssertionError(f"check must not create {stack}")
 
-    up = preview = destroy = ensure
+    up = preview = destroy = snapshot = ensure
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import yaml
 
 from components import contracts
 from federation import cli, plan
-from federation.converge import NotConverged, PhaseFailed, StackRunner, converge, run_phase
+from federation.converge import NotConverged, PhaseFailed, Report, StackRunner, converge, run_phase
 from federation.fingerprint import Inputs, MemoryRecords, Snapshot, digest
 from federation.progress import Progress
 from federation.summary import StackResult
@@ -83,7 +83,7 @@ class World:
     def inputs(self) -> Inputs:
         return Inputs(local=lambda s: digest([self.config[s], self.files.get(s, 0)]), reads=reads_of(self.spec))
 
-    def converge(self, phases: list[list[str]], **kwargs) -> object:
+    def converge(self, phases: list[list[str]], **kwargs) -> Report:
         kwargs.setdefault("max_passes", len(self.spec) + 1)
         return converge(self, phases, self.inputs(), self.records, **kwargs)
 

@@ -17,7 +17,6 @@ import yaml
 
 from models.fate import FateSpec
 
-
 # The brokers' plain and TLS ports (the pulsar image's); FATE-Flow 2.0.0 needs them on the default entry to
 # build a remote party's broker URL (pulsar+ssl://<party>.<domain>:<brokerSslPort>), reached through the proxy.
 BROKER_PORT, BROKER_SSL_PORT = 6650, 6651

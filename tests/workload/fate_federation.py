@@ -11,8 +11,8 @@ What is substituted (docs/workload-fate.md, "The toy job"), only in the containe
 FATE-Flow's ``default_engines`` computing/storage ``standalone`` instead of the rendered ``spark``/``hdfs``
 (Spark 3.1.3 needs Java 8/11, only 17 is here, and there is no HDFS), and one defect of the rendered files
 that would stop the toy (the nginx self entry, explained where it is applied). Two more that the toy found are
-fixed in the renderers (the job-sized core budget, the pulsar route table's broker ports). Federation stays the rendered ``pulsar``; everything else is as the API
-server holds it.
+fixed in the renderers (the job-sized core budget, the pulsar route table's broker ports). Federation stays the
+rendered ``pulsar``; everything else is as the API server holds it.
 """
 
 from __future__ import annotations
