@@ -8,7 +8,6 @@ messages; this model then checks that everything agrees with the party id.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -18,11 +17,10 @@ from models.errors import FieldProblem, Problem, problem
 from models.fate import FateSpec
 from models.kubefate_service import NAMESPACE as KUBEFATE_NAMESPACE
 from models.kubefate_service import KubeFateServiceConfig
-from models.primitives import STRICT, ConfigInt, StrictModel
+from models.primitives import STRICT, ConfigInt, StackName, StrictModel
 
 CONFIG = STRICT
 MAX_PARTY_ID = 2**31 - 1  # FATE keeps party ids in Java ints
-_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
 
 
 class ExchangeLink(StrictModel):
@@ -30,19 +28,7 @@ class ExchangeLink(StrictModel):
 
     model_config = CONFIG
 
-    stack: str
-
-    @field_validator("stack")
-    @classmethod
-    def _stack(cls, v: str) -> str:
-        if not _STACK_NAME.fullmatch(v):
-            raise FieldProblem(
-                "exchange.stack",
-                v,
-                "not a Pulumi stack name",
-                "use the exchange's stack name ('exchange') or organization/project/stack",
-            )
-        return v
+    stack: StackName
 
 
 class PartyConfig(StrictModel):
