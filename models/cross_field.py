@@ -2,12 +2,14 @@
 
 pydantic runs a model's ``after`` validators only when every field validated, so a block with a typo in one
 key and a node-port clash in two others used to report the typo, then (next run) the clash. ``CrossChecked``
-runs the block's rules once more on the fields that did validate (the bad ones left to their defaults, and
-rules whose problem sits at a bad field dropped), and reports both sets together.
+runs the block's rules once more on the fields that did validate (the bad ones left to their defaults) and
+reports both sets together. A rule's problem that names a bad key (at its field, in its reason or its fix) is
+dropped: it may be about the default that stood in for the bad value, and the bad value is reported anyway.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from pydantic import ValidationError, ValidationInfo, model_validator
@@ -64,10 +66,9 @@ class CrossChecked(StrictModel):
             )
         except ValidationError:
             return []  # a required field was the bad one: nothing to judge the rules on
-        prefix = cls.prefix_of(context)
-        bad_paths = [".".join(p for p in (prefix, str(k)) if p) for k in keys if k]
+        names = re.compile(r"\b(" + "|".join(re.escape(str(k)) for k in keys if k) + r")\b")
         return [
             p
             for p in partial.cross_problems(context)
-            if p not in found and not any(p.field == b or p.field.startswith((b + ".", b + "[")) for b in bad_paths)
+            if p not in found and not names.search(" ".join((p.field.rsplit("]", 1)[-1], p.why, p.fix)))
         ]

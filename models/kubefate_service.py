@@ -9,10 +9,11 @@ checked, credentials are generated and the database lives on a retained volume.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
+from models.cross_field import CrossChecked
 from models.errors import FieldProblem, Problem, problem
 from models.primitives import (
     STRICT,
@@ -22,7 +23,6 @@ from models.primitives import (
     PinnedImage,
     ResourceMap,
     Size,
-    StrictModel,
     requests_above_limits,
 )
 from models.quantities import GIB, parse_quantity
@@ -40,7 +40,7 @@ _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
 CONFIG = STRICT
 
 
-class KubeFateServiceConfig(StrictModel):
+class KubeFateServiceConfig(CrossChecked):
     """Every key is optional except ``host`` (when enabled); docs in README.md, "kubefate"."""
 
     model_config = CONFIG
@@ -99,8 +99,9 @@ class KubeFateServiceConfig(StrictModel):
             )
         return v
 
-    @model_validator(mode="after")
-    def _cross_field(self) -> KubeFateServiceConfig:
+    block_prefix = PREFIX
+
+    def cross_problems(self, context: dict[str, Any]) -> list[Problem]:
         problems = requests_above_limits(f"{PREFIX}.resources", self.resources)
         if self.enabled and self.host is None:
             problems.append(
@@ -111,9 +112,7 @@ class KubeFateServiceConfig(StrictModel):
                     "set it, e.g. 'kubefate.party-30000.fate.internal', or set kubefate.enabled: false",
                 )
             )
-        if problems:
-            raise FieldProblem(problems)
-        return self
+        return problems
 
     # -- derived --------------------------------------------------------------------------------------------
 

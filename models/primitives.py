@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from typing_extensions import TypedDict
 
 from models.errors import FieldProblem, PrimitiveError, Problem
 from models.quantities import parse_quantity
@@ -47,8 +48,6 @@ _VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+([-.+][A-Za-z0-9.]+)?")
 _NAME_PART = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 _LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 _STACK_PART = re.compile(r"[A-Za-z0-9_.-]+")
-TOLERATION_OPERATORS = ("Exists", "Equal")
-TOLERATION_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
 def _text(value: Any, example: str) -> str:
@@ -62,6 +61,10 @@ def _text(value: Any, example: str) -> str:
 def _label_suggestion(value: str, max_len: int = MAX_LABEL) -> str:
     cleaned = re.sub(r"[^a-z0-9-]+", "-", value.strip().lower()).strip("-")[:max_len].strip("-")
     return cleaned or "fate-30000"
+
+
+def _subdomain_suggestion(value: str) -> str:
+    return ".".join(_label_suggestion(p) for p in value.split(".") if p.strip()) or "example.org"
 
 
 def dns_label(value: Any) -> str:
@@ -81,7 +84,7 @@ def dns_subdomain(value: Any) -> str:
     text = _text(value, "vsan-default-storage-policy")
     labels = text.split(".")
     if len(text) > MAX_SUBDOMAIN or not all(len(p) <= MAX_LABEL and _LABEL.fullmatch(p) for p in labels):
-        suggestion = ".".join(_label_suggestion(p) for p in labels if p.strip()) or "fate-30000"
+        suggestion = _subdomain_suggestion(text)
         raise PrimitiveError(
             "not a DNS subdomain (dot-separated labels of lowercase letters, digits and '-', each at most "
             f"{MAX_LABEL} characters, {MAX_SUBDOMAIN} in all)",
@@ -172,7 +175,7 @@ def qualified_name(value: Any) -> str:
         raise PrimitiveError(
             "not a Kubernetes key ([prefix/]name: the name letters, digits, '-', '_', '.', alphanumeric at both "
             f"ends, at most {MAX_LABEL} characters; the prefix a lowercase DNS subdomain)",
-            f"use e.g. {(prefix.lower() + '/' if slash and prefix.strip() else '') + cleaned!r}",
+            f"use e.g. {(_subdomain_suggestion(prefix) + '/' if slash else '') + cleaned!r}",
         )
     return text
 
@@ -180,9 +183,7 @@ def qualified_name(value: Any) -> str:
 def label_value(value: Any) -> str:
     """A label or node-selector value: empty, or at most 63 of letters, digits, '-', '_', '.'."""
     if not isinstance(value, str):
-        raise PrimitiveError(
-            f"a {type(value).__name__} where a label value (text) is expected", f"quote it: {str(value)!r}"
-        )
+        raise PrimitiveError(f"not text ({type(value).__name__}); label values are text", f"quote it: {str(value)!r}")
     if len(value) > MAX_LABEL or not _LABEL_VALUE.fullmatch(value):
         cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", value).strip("-_.")[:MAX_LABEL]
         raise PrimitiveError(
@@ -195,7 +196,9 @@ def label_value(value: Any) -> str:
 def annotation_value(value: Any) -> str:
     """Annotation values are free text, but text: a number or boolean would be refused by the API server."""
     if not isinstance(value, str):
-        raise PrimitiveError(f"a {type(value).__name__}, annotation values are text", f"quote it: {str(value)!r}")
+        raise PrimitiveError(
+            f"not text ({type(value).__name__}); annotation values are text", f"quote it: {str(value)!r}"
+        )
     return value
 
 
@@ -409,6 +412,20 @@ QualifiedName = Annotated[str, BeforeValidator(qualified_name)]
 LabelValue = Annotated[str, BeforeValidator(label_value)]
 AnnotationValue = Annotated[str, BeforeValidator(annotation_value)]
 Labels = dict[QualifiedName, LabelValue]
+
+
+class Toleration(TypedDict, total=False):
+    """A pod toleration as Kubernetes takes it; a TypedDict so it reaches the pod spec as the mapping written."""
+
+    __pydantic_config__ = STRICT  # type: ignore[misc]
+
+    key: QualifiedName
+    operator: Literal["Exists", "Equal"]
+    value: LabelValue
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+    tolerationSeconds: int
+
+
 ResourceMap = dict[Literal["requests", "limits"], dict[QualifiedName, Quantity]]
 Annotations = dict[QualifiedName, AnnotationValue]
 PlainText = Annotated[str, AfterValidator(lambda v: _text(v, "a value"))]
