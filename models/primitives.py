@@ -263,6 +263,8 @@ def size(value: Any) -> str:
         quantity(value)
     except PrimitiveError as exc:
         raise PrimitiveError(exc.why.replace("quantity", "size"), "write e.g. '10Gi' or '500Mi'") from None
+    if parse_quantity(value) == 0:
+        raise PrimitiveError("a zero size holds no data", "write e.g. '10Gi' or '500Mi'")
     return value
 
 

@@ -101,7 +101,11 @@ def test_unknown_key_is_refused():
         ("ingressClassName", "Nginx_Class", "kubefate.ingressClassName = 'Nginx_Class': not a DNS subdomain"),
         ("tlsSecretName", "my secret", "kubefate.tlsSecretName = 'my secret': not a DNS subdomain"),
         ("resources", {"requests": {"cpu": "lots"}}, "kubefate.resources.requests.cpu = 'lots': not a Kubernetes"),
-        ("resources", {"minimum": {"cpu": "1"}}, "kubefate.resources.minimum = 'minimum': Input should be 'requests' or 'limits'"),
+        (
+            "resources",
+            {"minimum": {"cpu": "1"}},
+            "kubefate.resources.minimum = 'minimum': Input should be 'requests' or 'limits'",
+        ),
         ("logLevel", "trace", "kubefate.logLevel = 'trace': Input should be"),
     ],
 )
@@ -127,7 +131,5 @@ def test_exchange_link_accepts_stack_names(stack):
 def test_exchange_link_refuses_garbage():
     with pytest.raises(ValidationError) as exc:
         ExchangeLink.model_validate({"stack": "a/b/c/d"})
-    assert from_validation_error(exc.value, "exchange", "t").problems == [
-        "exchange.stack = 'a/b/c/d': not a Pulumi stack name. Fix: use the exchange's stack name ('exchange') "
-        "or organization/project/stack"
-    ]
+    (found,) = from_validation_error(exc.value, "exchange", "t").problems
+    assert found.startswith("exchange.stack = 'a/b/c/d': not a Pulumi stack name") and found.fix, found
