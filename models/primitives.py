@@ -433,7 +433,7 @@ Annotations = dict[QualifiedName, AnnotationValue]
 PlainText = Annotated[str, AfterValidator(lambda v: _text(v, "a value"))]
 
 
-def requests_above_limits(prefix: str, resources: dict[str, dict[str, Any]] | None) -> list[Problem]:
+def requests_above_limits(prefix: str, resources: ResourceMap | None) -> list[Problem]:
     """``requests.<r>`` above ``limits.<r>``: the API server refuses such a pod, long after ``pulumi up``
     started."""
     requests, limits = (resources or {}).get("requests") or {}, (resources or {}).get("limits") or {}
