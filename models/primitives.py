@@ -472,8 +472,8 @@ def checked(field: str, value: Any, check: Callable[[Any], T]) -> T:
 class StrictModel(BaseModel):
     """Base of every configuration model: ``STRICT``, and no text field (or list of texts) with surrounding
     whitespace or a control character, which would otherwise reach a rendered file or object as written.
-    Mappings (annotations, node selectors) are free-form and left to their own rules; ``free_text`` names
-    fields whose whitespace is meaningful."""
+    Mappings that reach objects are typed by what Kubernetes takes (``Labels``, ``Annotations``,
+    ``Toleration``, ``ResourceMap``); ``free_text`` names fields whose whitespace is meaningful."""
 
     model_config = STRICT
     free_text: ClassVar[frozenset[str]] = frozenset()
