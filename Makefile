@@ -20,7 +20,7 @@ PYTEST_ARGS ?= tests
 FALLBACK_REQUIREMENTS := pulumi==3.272.0 pulumi-kubernetes==4.34.2 pulumi-random==4.21.4 pulumi-tls==5.6.2 \
 	pulumi-vsphere==4.18.2 pydantic pyyaml pytest ruff
 
-.PHONY: help tools venv workload fate-runtime cluster-up cluster-down cluster-status test demo lint
+.PHONY: help tools venv workload fate-runtime cluster-up cluster-down cluster-status test demo lint bench
 
 help:
 	@echo "make tools         Pulumi CLI + plugins + control-plane binaries (official installs or built from the Go module proxy)"
@@ -32,6 +32,7 @@ help:
 	@echo "make test          tools + venv + cluster (if not running), pytest, then stop the cluster it started"
 	@echo "make demo          tools + venv + cluster, then python -m federation up"
 	@echo "make lint          ruff check + ruff format --check + pyright + shellcheck (tools/lint.sh)"
+	@echo "make bench         real-engine benchmarks on the local cluster (bench/results-engine.md; BENCH_CASES=...)"
 
 tools:
 	tools/toolchain.sh
@@ -74,6 +75,18 @@ test: tools venv workload fate-runtime
 	export KFT_KUBECONFIG="$${KFT_CLUSTER_DIR:-$(CURDIR)/.local/cluster}/kubeconfig"; \
 	$(WITH_TOOLS) $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS); rc=$$?; \
 	exit $$rc
+
+# Real-engine benchmarks (bench/bench_engine.py), cluster handled as for `make test`; BENCH_CASES picks some of
+# evaluation, converge, scale (default: all).
+BENCH_CASES ?=
+bench: tools venv
+	@started=; \
+	if ! tools/cluster.sh status >/dev/null 2>&1; then \
+		trap 'tools/cluster.sh down' EXIT; started=1; \
+		tools/cluster.sh up || exit 1; \
+	fi; \
+	export KFT_KUBECONFIG="$${KFT_CLUSTER_DIR:-$(CURDIR)/.local/cluster}/kubeconfig"; \
+	$(WITH_TOOLS) $(VENV)/bin/python -m bench.bench_engine $(BENCH_CASES)
 
 # The local federation (Pulumi.local-*.yaml, docs/e2e.md): the kft-local volume provisioner beside the run, then the parties' endpoints, the exchange's
 # routes and who is federated. State: .pulumi-state/ (ignored); passphrase: PULUMI_CONFIG_PASSPHRASE above.

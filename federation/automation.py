@@ -25,6 +25,7 @@ import yaml
 from pulumi import automation as auto
 
 from federation import locks, processes
+from federation.fingerprint import Snapshot, snapshot_of
 from federation.pulumi_command import ProcessTable, TrackedPulumiCommand
 from federation.summary import StackResult
 
@@ -156,6 +157,16 @@ class AutomationRunner:
             return json.loads(self._run(["stack", "export", "--stack", stack]).stdout)
         except auto.StackNotFoundError:
             return None
+
+    def snapshot(self, stack: str) -> Snapshot:
+        """What the convergence loop compares with its record. Secrets are decrypted (``--show-secrets``)
+        because Pulumi re-encrypts a secret output on every update: its ciphertext would make every reader
+        run again. The document stays in this process, and only its digests leave this method."""
+        try:
+            proc = self._run(["stack", "export", "--show-secrets", "--stack", stack])
+        except auto.StackNotFoundError:
+            return snapshot_of(None)
+        return snapshot_of(json.loads(proc.stdout))
 
     def import_state(self, stack: str, state: dict[str, Any]) -> None:
         with tempfile.TemporaryDirectory(prefix="kft-state-") as tmp:  # 0700, removed right after

@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
 
-from federation import plan, processes, recovery, toy_job
+from federation import fingerprint, plan, processes, recovery, toy_job
 from federation.converge import Interrupted, NotConverged, PhaseFailed, StackRunner, converge, ensure_all, run_once
 from federation.interrupt import Interruption, NoProcesses
 from federation.interrupt import report as interrupt_report
+from federation.progress import Progress
 from federation.summary import format_results, format_status
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +65,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--max-passes", type=int, default=4, help="bound of the convergence loop (default 4)")
     p.add_argument("--parallel", type=int, default=4, help="party stacks run at once (default 4)")
-    p.add_argument("--refresh", action="store_true", help="refresh each stack before up/preview")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="refresh each stack before up/preview; up also previews every stack whose inputs did not change "
+        "and updates the ones that drifted (changes made outside Pulumi)",
+    )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="up: run every stack at least once, even when its inputs and state match its last update",
+    )
+    p.add_argument(
+        "--progress-interval",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="up: seconds between the lines naming the stacks still running (default 15)",
+    )
     p.add_argument(
         "--expect-no-changes",
         action="store_true",
@@ -111,6 +129,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.timeout = TOY_TIMEOUT if args.command == "toy" else CHECK_TIMEOUT
     if args.timeout <= 0:
         p.error("--timeout must be positive")
+    if args.progress_interval <= 0:
+        p.error("--progress-interval must be positive")
     if args.command == "toy" and args.timeout < TOY_MIN_TIMEOUT:
         p.error(
             f"toy: --timeout must be at least {TOY_MIN_TIMEOUT} seconds (flow init, the submit and the "
@@ -189,6 +209,25 @@ def default_runner(args: argparse.Namespace, env: dict[str, str]) -> StackRunner
         on_output=echo if args.verbose else None,
         processes=ProcessTable(),
     )
+
+
+def up_inputs(args: argparse.Namespace, fed: plan.Federation) -> fingerprint.Inputs:
+    """What each stack's program reads: the program, its stack file and the settings this command gives every
+    stack (digests of their values, secrets included), and the other stacks' outputs (plan.reads)."""
+    program = fingerprint.program_digest(args.config_dir)
+    settings = config_settings(args)
+    given = fingerprint.digest([(s.key, s.secret, fingerprint.digest(s.value)) for s in settings])
+    keys = [s.key for s in settings]
+
+    def local(stack: str) -> str:
+        config = fingerprint.stack_file_digest(plan.stack_file(args.config_dir, stack), keys)
+        return fingerprint.digest({"program": program, "stack file": config, "settings": given})
+
+    return fingerprint.Inputs(local=local, reads=plan.reads(args.config_dir, fed))
+
+
+def runner_backend(runner: StackRunner) -> str:
+    return getattr(runner, "backend_url", "") or ""
 
 
 def stop_leftovers() -> list[processes.ProcInfo]:
@@ -318,17 +357,27 @@ def _dispatch(
     cancel: Interruption | None,
 ) -> int:
     if args.command == "up":
-        report = converge(
-            runner,
-            plan.up_phases(fed),
-            max_passes=args.max_passes,
-            parallel=args.parallel,
-            report=lambda n, results: out(format_results(n, results)),
-            cancel=cancel,
-        )
-        out(f"converged after {report.passes} pass(es)")
-        final = {r.stack: r.outputs for r in report.history[-1]}
-        out(format_status(fed.exchange, final.get(fed.exchange)))
+        progress = Progress(out, interval=args.progress_interval)
+        try:
+            with progress:
+                report = converge(
+                    runner,
+                    plan.up_phases(fed),
+                    inputs=up_inputs(args, fed),
+                    records=fingerprint.FileRecords(fingerprint.records_dir(args.config_dir, runner_backend(runner))),
+                    max_passes=args.max_passes,
+                    parallel=args.parallel,
+                    report=lambda n, results: out(format_results(n, results)),
+                    cancel=cancel,
+                    full=args.full,
+                    verify=args.refresh,
+                    progress=progress,
+                )
+        finally:
+            out(progress.summary())
+        out(f"converged after {report.passes} pass(es), {report.runs} stack update(s)")
+        ran = [r for results in report.history for r in results if r.stack == fed.exchange and r.operation == "up"]
+        out(format_status(fed.exchange, ran[-1].outputs if ran else runner.outputs(fed.exchange)))
         return 0
     if args.command == "preview":
         ensure_all(runner, plan.preview_phases(fed), cancel)

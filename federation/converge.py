@@ -1,17 +1,27 @@
-"""The convergence loop: run the phases until a whole pass changes nothing, or fail after ``max_passes``.
+"""The convergence loop: run a stack only when something it reads changed, until no stack's inputs changed.
 
-A federation converges in two passes from scratch (pass 1 creates everything, pass 2 confirms), one when it
-is already in shape. More means something keeps changing on every run (e.g. a non-deterministic rendering),
-which must be fixed rather than looped over, hence the bound and the loud failure.
+A stack is run when it has no record of a successful update, when its inputs (program, stack file, the outputs
+it reads from other stacks) or its state differ from that record (federation/fingerprint.py), or when
+``full`` forces one run of it. Each phase looks at the inputs as they are when it starts, so an output a stack
+just changed reaches its readers later in the same pass; the loop ends when every stack's inputs and state
+match its record. From empty that is four runs for exchange, parties, exchange; Day 2 runs only the
+exchange, the new party and the exchange again. ``max_passes`` bounds the loop: an output that changes on
+every run (e.g. a non-deterministic rendering) keeps its readers running, which must be fixed rather than
+looped over, hence the loud failure naming them.
+
+With ``verify`` (``--refresh``) a stack whose inputs did not change is still previewed once (with refresh),
+and run when the preview shows changes: that is how a stack edited outside Pulumi is converged back.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from federation.fingerprint import Inputs, MemoryRecords, Record, Snapshot, digest
 from federation.summary import StackResult
 
 
@@ -29,6 +39,21 @@ class StackRunner(Protocol):
     def preview(self, stack: str) -> StackResult: ...
     def destroy(self, stack: str) -> StackResult: ...
     def outputs(self, stack: str) -> dict[str, object] | None: ...
+    def snapshot(self, stack: str) -> Snapshot: ...
+
+
+class Records(Protocol):
+    def get(self, stack: str) -> Record | None: ...
+    def put(self, stack: str, record: Record) -> None: ...
+
+
+class Progress(Protocol):
+    """federation/progress.py; converge reports every stack operation and pass to it."""
+
+    def pass_started(self, pass_no: int) -> None: ...
+    def pass_finished(self, pass_no: int) -> None: ...
+    def started(self, stack: str, operation: str) -> None: ...
+    def finished(self, stack: str, operation: str, result: StackResult | None, error: str | None = None) -> None: ...
 
 
 class PhaseFailed(Exception):
@@ -40,9 +65,11 @@ class PhaseFailed(Exception):
 
 
 class NotConverged(Exception):
-    def __init__(self, history: list[list[StackResult]]):
+    def __init__(self, history: list[list[StackResult]], still: list[str] | None = None):
         self.history = history
-        still = sorted({r.stack for r in history[-1] if r.changed}) if history else []
+        if still is None:
+            still = sorted({r.stack for r in history[-1] if r.changed}) if history else []
+        self.still = still
         super().__init__(
             f"no convergence after {len(history)} passes; still changing: {still}. "
             "Fix: run `python -m federation preview` and look for a resource that changes on "
@@ -75,6 +102,11 @@ def _cancelled(cancel: Cancel | None) -> bool:
 class Report:
     passes: int
     history: list[list[StackResult]] = field(default_factory=list)
+
+    @property
+    def runs(self) -> int:
+        """Stack updates the command ran (previews and skipped stacks not counted)."""
+        return sum(1 for results in self.history for r in results if r.operation == "up")
 
 
 def run_phase(
@@ -113,12 +145,19 @@ def run_phase(
 def run_once(
     operation: Callable[[str], StackResult], phases: list[list[str]], parallel: int, cancel: Cancel | None = None
 ) -> list[StackResult]:
+    return _each_phase(lambda phase: run_phase(operation, phase, parallel, cancel), phases, cancel)
+
+
+def _each_phase(
+    run: Callable[[list[str]], list[StackResult]], phases: list[list[str]], cancel: Cancel | None
+) -> list[StackResult]:
+    """The phases in order; an interruption reports what the earlier phases completed and what never ran."""
     results: list[StackResult] = []
     for i, phase in enumerate(phases):
         if _cancelled(cancel):
             raise Interrupted(results, {}, [s for later in phases[i:] for s in later])
         try:
-            results += run_phase(operation, phase, parallel, cancel)
+            results += run(phase)
         except Interrupted as exc:
             raise Interrupted(
                 results + exc.completed,
@@ -145,22 +184,122 @@ def ensure_all(runner: StackRunner, phases: list[list[str]], cancel: Cancel | No
             raise
 
 
+def skipped(stack: str) -> StackResult:
+    return StackResult(stack, "skip")
+
+
+@dataclass
+class _Loop:
+    runner: StackRunner
+    inputs: Inputs
+    records: Records
+    parallel: int
+    cancel: Cancel | None
+    progress: Progress | None
+    verify: bool
+    forced: set[str]
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
+    verified: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def timed(self, operation: str, call: Callable[[str], StackResult]) -> Callable[[str], StackResult]:
+        def run(stack: str) -> StackResult:
+            if self.progress is not None:
+                self.progress.started(stack, operation)
+            try:
+                result = call(stack)
+            except Exception as exc:
+                if self.progress is not None:
+                    self.progress.finished(stack, operation, None, str(exc).splitlines()[0] if str(exc) else "")
+                raise
+            if self.progress is not None:
+                self.progress.finished(stack, operation, result)
+            return result
+
+        return run
+
+    def current(self, stack: str) -> bool:
+        if stack in self.forced:
+            return False
+        record = self.records.get(stack)
+        snap = self.snapshots.get(stack)
+        return (
+            record is not None
+            and snap is not None
+            and record.state == snap.state
+            and record.inputs == self.inputs.of(stack, self.snapshots)
+        )
+
+    def up(self, stack: str) -> StackResult:
+        """Inputs are taken before the run: the stacks it reads do not run while it does (phases)."""
+        inputs = self.inputs.of(stack, self.snapshots)
+        result = self.runner.up(stack)
+        snap = self.snapshot(stack, result)
+        self.records.put(stack, Record(inputs=inputs, state=snap.state))
+        with self._lock:
+            self.snapshots[stack] = snap
+            self.forced.discard(stack)
+        return result
+
+    def snapshot(self, stack: str, result: StackResult | None = None) -> Snapshot:
+        """A runner that cannot export state (the fakes of other tests) is known by its up results only."""
+        if hasattr(self.runner, "snapshot"):
+            return self.runner.snapshot(stack)
+        outputs = result.outputs if result is not None else {}
+        return Snapshot(state="", outputs={k: digest(v) for k, v in outputs.items()})
+
+    def preview(self, stack: str) -> StackResult:
+        return self.runner.preview(stack)
+
+    def phase(self, stacks: list[str]) -> list[StackResult]:
+        stale = [s for s in stacks if not self.current(s)]
+        to_verify = [s for s in stacks if self.verify and s not in stale and s not in self.verified]
+        self.verified.update(to_verify)
+        checks = run_phase(self.timed("preview", self.preview), to_verify, self.parallel, self.cancel)
+        drifted = {r.stack for r in checks if r.changed}
+        todo = [s for s in stacks if s in stale or s in drifted]
+        ran = {r.stack: r for r in run_phase(self.timed("up", self.up), todo, self.parallel, self.cancel)}
+        checked = {r.stack: r for r in checks}
+        return [ran.get(s) or checked.get(s) or skipped(s) for s in stacks]
+
+
 def converge(
     runner: StackRunner,
     phases: list[list[str]],
+    inputs: Inputs | None = None,
+    records: Records | None = None,
     max_passes: int = 4,
     parallel: int = 4,
     report: Callable[[int, list[StackResult]], None] = lambda _n, _r: None,
     cancel: Cancel | None = None,
+    full: bool = False,
+    verify: bool = False,
+    progress: Progress | None = None,
 ) -> Report:
+    """``inputs`` None: every stack is read by nobody and reads nothing but its own files (tests of the loop's
+    mechanics); the command passes the federation's real reads (plan.reads)."""
     if max_passes < 1:
         raise ValueError("max_passes must be at least 1")
     ensure_all(runner, phases, cancel)
+    inputs = inputs or Inputs(local=lambda _s: "")
+    stacks = list(dict.fromkeys([s for phase in phases for s in phase]))
+    observed = list(dict.fromkeys([*stacks, *sorted(inputs.referenced())]))
+    forced = set(stacks) if full else set()
+    loop = _Loop(runner, inputs, records or MemoryRecords(), parallel, cancel, progress, verify, forced)
+    try:
+        loop.snapshots = dict(zip(observed, run_phase(loop.snapshot, observed, parallel, cancel), strict=True))
+    except Interrupted as exc:
+        raise Interrupted([], exc.interrupted, stacks) from None
     history: list[list[StackResult]] = []
     for pass_no in range(1, max_passes + 1):
-        results = run_once(runner.up, phases, parallel, cancel)
+        if progress is not None:
+            progress.pass_started(pass_no)
+        results = _each_phase(loop.phase, phases, cancel)
+        if progress is not None:
+            progress.pass_finished(pass_no)
         history.append(results)
         report(pass_no, results)
-        if not any(r.changed for r in results):
+        still = [s for s in stacks if not loop.current(s)]
+        if not still:
             return Report(passes=pass_no, history=history)
-    raise NotConverged(history)
+    raise NotConverged(history, still)

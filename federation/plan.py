@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from components import contracts
 from models.node_ports import shared_cluster_clashes
 
 PROJECT_NAMESPACE = "kubefate-tanzu"
@@ -99,11 +100,7 @@ def resolve(
 
 def _refuse_shared_node_ports(root: Path, fed: Federation) -> None:
     """Stacks on one control plane cannot see each other's node ports; judged here before any stack runs."""
-    settings = {}
-    for stack in fed.all_stacks:
-        document = yaml.safe_load(stack_file(root, stack).read_text()) or {}
-        settings[stack] = (document.get("config") if isinstance(document, dict) else None) or {}
-    clashes = shared_cluster_clashes(settings, root)
+    clashes = shared_cluster_clashes({stack: _settings(root, stack) for stack in fed.all_stacks}, root)
     if clashes:
         raise PlanError("node ports clash on a shared cluster:\n" + "\n".join(f"  - {p}" for p in clashes))
 
@@ -123,3 +120,34 @@ def destroy_phases(fed: Federation) -> list[list[str]]:
     """Parties before the exchange: a party's StackReference to a destroyed exchange would only warn, but
     destroying the exchange first would cut the federation's traffic while parties still run."""
     return [list(fed.parties), [fed.exchange]] if fed.parties else [[fed.exchange]]
+
+
+def _settings(root: Path, stack: str) -> dict[str, Any]:
+    path = stack_file(root, stack)
+    doc = yaml.safe_load(path.read_text()) if path.is_file() else None
+    return ((doc or {}).get("config") or {}) if isinstance(doc, dict) else {}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def reads(root: Path, fed: Federation) -> dict[str, dict[str, tuple[str, ...] | None]]:
+    """Which outputs of which stack each stack's program reads (stacks/federation_links.py): the exchange
+    reads each listed party's endpoints, a party reads the exchange endpoint and its own TLS bundle. ``None``
+    (every output) when a party's id is not in its file: reading too much only costs runs, too little would
+    miss a change."""
+    by_short = {short_name(s): s for s in fed.all_stacks}
+    party_outputs = (contracts.PARTY_ID, contracts.NGINX_ENDPOINT, contracts.PULSAR_ENDPOINT)
+    exchange = _mapping(_settings(root, fed.exchange).get(f"{PROJECT_NAMESPACE}:exchange"))
+    listed = [e["stack"] for e in exchange.get("parties") or [] if isinstance(e, dict) and "stack" in e]
+    result: dict[str, dict[str, tuple[str, ...] | None]] = {
+        fed.exchange: {by_short.get(short_name(s), s): party_outputs for s in listed}
+    }
+    for party in fed.parties:
+        settings = _settings(root, party)
+        ref = _mapping(settings.get(f"{PROJECT_NAMESPACE}:exchange")).get("stack") or fed.exchange
+        party_id = settings.get(f"{PROJECT_NAMESPACE}:partyId")
+        names = (contracts.EXCHANGE_ENDPOINT, contracts.party_tls_output(party_id)) if party_id else None
+        result[party] = {by_short.get(short_name(ref), ref): names}
+    return result

@@ -25,7 +25,7 @@ SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "+-"}
 @dataclass(frozen=True)
 class StackResult:
     stack: str
-    operation: str  # up | preview | destroy
+    operation: str  # up | preview | destroy | skip (the convergence loop did not need to run it)
     changes: Mapping[str, int] = field(default_factory=dict)
     outputs: Mapping[str, object] = field(default_factory=dict)
 
@@ -40,11 +40,17 @@ def describe(changes: Mapping[str, int]) -> str:
     return (" ".join(parts) or "no changes") + (f" ({same} unchanged)" if same else "")
 
 
+def _outcome(result: StackResult) -> str:
+    if result.operation == "skip":
+        return "not run: inputs and state unchanged since its last update"
+    return describe(result.changes)
+
+
 def format_results(pass_no: int | None, results: list[StackResult]) -> str:
     head = f"pass {pass_no}" if pass_no is not None else (results[0].operation if results else "")
     width = max((len(r.stack) for r in results), default=0)
     lines = [f"== {head}"]
-    lines += [f"   {r.stack.ljust(width)}  {r.operation:<7} {describe(r.changes)}" for r in results]
+    lines += [f"   {r.stack.ljust(width)}  {r.operation:<7} {_outcome(r)}" for r in results]
     return "\n".join(lines)
 
 

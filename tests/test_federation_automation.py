@@ -181,3 +181,22 @@ def test_a_lock_error_becomes_who_holds_it_and_what_to_do(fake_auto, tmp_path):
     text = str(exc.value)
     assert "ci@runner-7 (pid 4242)" in text and "another host" in text
     assert "pulumi cancel --stack exchange --yes" in text and "Only if you know it is gone" in text
+
+
+def test_snapshot_digests_the_decrypted_export_so_a_new_ciphertext_is_no_change(fake_auto, tmp_path):
+    def export(key: str, ca: str) -> str:
+        secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "plaintext": key}
+        outputs = {"caCert": ca, "pulsarTls1": secret}
+        return json.dumps({"deployment": {"resources": [{"type": "pulumi:pulumi:Stack", "outputs": outputs}]}})
+
+    fake_auto.command.exports["exchange"] = export('"K"', "PEM")
+    snap = runner(tmp_path, fake_auto).snapshot("exchange")
+    assert fake_auto.command.runs[0]["argv"] == ["stack", "export", "--show-secrets", "--stack", "exchange"]
+    assert set(snap.outputs) == {"caCert", "pulsarTls1"} and '"K"' not in json.dumps(snap.outputs)
+    fake_auto.command.exports["exchange"] = export('"K"', "PEM2")
+    again = runner(tmp_path, fake_auto).snapshot("exchange")
+    assert (
+        again.outputs["pulsarTls1"] == snap.outputs["pulsarTls1"] and again.outputs["caCert"] != snap.outputs["caCert"]
+    )
+    fake_auto.command.exports["exchange"] = export('"K2"', "PEM2")
+    assert runner(tmp_path, fake_auto).snapshot("exchange").outputs["pulsarTls1"] != snap.outputs["pulsarTls1"]

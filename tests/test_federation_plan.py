@@ -97,3 +97,17 @@ def test_formatting():
     assert format_status("party-50000", None) == "   party-50000: not deployed"
     line = format_status("exchange", {"federatedParties": [30000], "pendingParties": [40000], "pulsarTls1": "x"})
     assert "federatedParties=[30000]" in line and "pendingParties=[40000]" in line and "pulsarTls" not in line
+
+
+def test_reads_name_the_outputs_each_program_reads(tmp_path):
+    write_stack(tmp_path, "exchange", exchange_config("party-30000", "party-40000"))
+    write_stack(
+        tmp_path, "party-30000", {"kubefate-tanzu:partyId": 30000, "kubefate-tanzu:exchange": {"stack": "exchange"}}
+    )
+    write_stack(tmp_path, "party-40000", {"kubefate-tanzu:role": "party"})
+    fed = plan.resolve(tmp_path)
+    reads = plan.reads(tmp_path, fed)
+    party = ("partyId", "nginxEndpoint", "pulsarEndpoint")
+    assert reads["exchange"] == {"party-30000": party, "party-40000": party}
+    assert reads["party-30000"] == {"exchange": ("exchangeEndpoint", "pulsarTls30000")}
+    assert reads["party-40000"] == {"exchange": None}  # no partyId in its file: every output counts

@@ -56,6 +56,10 @@ FLOW_REQS=("fate-flow==$FATE_VERSION" "fate-client==$FATE_VERSION")
 TOY_REQS=(torch numpy pandas scikit-learn scipy omegaconf opentelemetry-api opentelemetry-sdk cloudpickle lmdb
 	mmh3 safetensors fate-utils pulsar-client)
 OVERLAY_REQS=(cryptography cffi pycparser)
+# Found missing by the toy run itself (fate.arch.trace profile_ends imports beautifultable after every task):
+# added to a built venv with `pip install --no-deps` instead of rebuilding it, so a new package of the toy
+# path does not cost the whole torch venv again; the freeze check covers them like everything else.
+EXTRA_REQS=(beautifultable wcwidth)
 
 pin() { # pin NAME -> NAME==VERSION from the constraints file (names compared as pip does: case, - _ .)
 	local v re
@@ -65,12 +69,40 @@ pin() { # pin NAME -> NAME==VERSION from the constraints file (names compared as
 	echo "$v"
 }
 
+check_freeze() {
+	# The venv must be exactly the constraints' freeze section (nothing more, nothing less).
+	"$VENV/bin/pip" freeze >"$FATE_DIR/freeze.txt"
+	"$VENV/bin/python" - "$CONSTRAINTS" "$FATE_DIR/freeze.txt" >>"$LOG" 2>&1 <<'EOF' || die "the venv differs from the constraints file (see log)"
+import re, sys
+norm = lambda l: re.sub(r"[-_.]+", "-", l.strip().lower())
+text = open(sys.argv[1]).read().split("# --- pip freeze of the venv ---", 1)[1]
+want = {norm(l) for l in text.splitlines() if l.strip() and not l.startswith("#")}
+have = {norm(l) for l in open(sys.argv[2]) if l.strip() and not l.startswith("#")}
+if want != have:
+    print("only in constraints:", sorted(want - have)); print("only in venv:", sorted(have - want)); sys.exit(1)
+print("venv matches the constraints:", len(have), "packages")
+EOF
+}
+
 build_venv() {
 	local key t0
-	key=$( (cat "$CONSTRAINTS"; echo "$PYTHON ${FLOW_REQS[*]} ${TOY_REQS[*]} ${OVERLAY_REQS[*]}") | sha256sum | cut -c1-16)
+	local extras=() r
+	for r in "${EXTRA_REQS[@]}"; do extras+=("$(pin "$r")"); done
+	# The base venv's key leaves the extras' pins out, so adding one does not invalidate it.
+	key=$( (grep -vxF -f <(printf '%s\n' "${extras[@]}") "$CONSTRAINTS"
+		echo "$PYTHON ${FLOW_REQS[*]} ${TOY_REQS[*]} ${OVERLAY_REQS[*]}") | sha256sum | cut -c1-16)
+	extras_key=$(echo "$key ${extras[*]}" | sha256sum | cut -c1-16)
 	if [ -f "$VENV/.kft-ok" ] && [ "$(cat "$VENV/.kft-ok")" = "$key" ] &&
 		[ -f "$OVERLAY/.kft-ok" ] && [ "$(cat "$OVERLAY/.kft-ok")" = "$key" ]; then
-		log "venv: cached ($VENV)"
+		if [ -f "$VENV/.kft-extras-ok" ] && [ "$(cat "$VENV/.kft-extras-ok")" = "$extras_key" ]; then
+			log "venv: cached ($VENV)"
+			return
+		fi
+		begin venv "adding ${extras[*]} to $VENV"
+		run "${NICE[@]}" "$VENV/bin/pip" install -q --no-deps "${extras[@]}"
+		check_freeze
+		echo "$extras_key" >"$VENV/.kft-extras-ok"
+		log "venv: extras added"
 		return
 	fi
 	t0=$(now)
@@ -89,25 +121,15 @@ build_venv() {
 	fi
 	rm -rf "$VENV" "$OVERLAY"
 	run "$PYTHON" -m venv "$VENV"
-	local toy=() r
+	local toy=()
 	for r in "${TOY_REQS[@]}"; do toy+=("$(pin "$r")"); done
 	run "${NICE[@]}" "$VENV/bin/pip" install -q --find-links "$WHEELS" -c "$CONSTRAINTS" "${FLOW_REQS[@]}" "${toy[@]}"
 	run "${NICE[@]}" "$VENV/bin/pip" install -q --no-deps "$(pin pyfate)"
+	run "${NICE[@]}" "$VENV/bin/pip" install -q --no-deps "${extras[@]}"
 	local ov=()
 	for r in "${OVERLAY_REQS[@]}"; do ov+=("$(pin "$r")"); done
 	run "${NICE[@]}" "$VENV/bin/pip" install -q --no-deps --target "$OVERLAY" "${ov[@]}"
-	# The venv must be exactly the constraints' freeze section (nothing more, nothing less).
-	"$VENV/bin/pip" freeze >"$FATE_DIR/freeze.txt"
-	"$VENV/bin/python" - "$CONSTRAINTS" "$FATE_DIR/freeze.txt" >>"$LOG" 2>&1 <<'EOF' || die "the venv differs from the constraints file (see log)"
-import re, sys
-norm = lambda l: re.sub(r"[-_.]+", "-", l.strip().lower())
-text = open(sys.argv[1]).read().split("# --- pip freeze of the venv ---", 1)[1]
-want = {norm(l) for l in text.splitlines() if l.strip() and not l.startswith("#")}
-have = {norm(l) for l in open(sys.argv[2]) if l.strip() and not l.startswith("#")}
-if want != have:
-    print("only in constraints:", sorted(want - have)); print("only in venv:", sorted(have - want)); sys.exit(1)
-print("venv matches the constraints:", len(have), "packages")
-EOF
+	check_freeze
 	# What the server, the CLI and the toy example import.
 	run env -C /tmp "$VENV/bin/python" -c '
 import fate_flow.runtime.system_settings, fate_flow.apps, fate_flow.db.base_models
@@ -120,6 +142,7 @@ print("imports ok; torch", torch.__version__)'
 		die "cryptography must not be importable from the venv itself (the FATE image lacks it)"
 	echo "$key" >"$OVERLAY/.kft-ok"
 	echo "$key" >"$VENV/.kft-ok"
+	echo "$extras_key" >"$VENV/.kft-extras-ok"
 	log "venv: built in $(($(now) - t0))s"
 }
 
@@ -216,7 +239,7 @@ EOF
 # ------------------------------------------------------------------------------------------------------
 # Pulsar standalone: its runtime classpath from Maven Central (there is no distribution artifact there).
 build_pulsar() {
-	local key t0
+	local key extras_key t0
 	key=$(sha "$PULSAR_POM" "$TOOLS_DIR/pulsar-standalone/functions_worker.yml" "$TOOLS_DIR/pulsar-standalone/log4j2.properties" "${BASH_SOURCE[0]}")
 	if [ -f "$PULSAR_DIR/.kft-ok" ] && [ "$(cat "$PULSAR_DIR/.kft-ok")" = "$key" ]; then
 		log "pulsar: cached ($PULSAR_DIR)"

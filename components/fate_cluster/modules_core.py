@@ -97,17 +97,43 @@ def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
     ctx.service("mysql", "mysql", body)
 
 
+# Fills the copied service_conf.yaml in the pod: the pod IP for ``host: fateflow_ip`` and the Secret-fed
+# MYSQL_PASSWORD for the placeholder, written as a YAML double-quoted scalar in which every character outside
+# printable ASCII, and the quote and backslash, is a \U escape. Whatever the password holds (/ & \ ' " : # or
+# a newline) the YAML stays valid and parses back to exactly the Secret's value; a sed replacement breaks on
+# / & \ and YAML has specials of its own. The password is read from the environment only, so it is in neither
+# the command, the pod spec nor a process list. It fails (set -e) when the placeholder is missing.
+SERVICE_CONF_FILL = """import os, sys
+path = sys.argv[1]
+password = os.environ["MYSQL_PASSWORD"]
+quoted = '"' + "".join(c if " " <= c <= "~" and c not in '"\\\\' else "\\\\U%08x" % ord(c) for c in password) + '"'
+with open(path) as f:
+    text = f.read()
+if "passwd: " + sys.argv[2] not in text:
+    sys.exit(path + ": no 'passwd: " + sys.argv[2] + "' to fill in")
+text = text.replace("host: fateflow_ip", "host: " + os.environ["POD_IP"])
+text = text.replace("passwd: " + sys.argv[2], "passwd: " + quoted)
+with open(path, "w") as f:
+    f.write(text)
+"""
+
+
 def _fateflow_command(spec: Any) -> list[str]:
     """Why this differs from upstream: no ``pip install`` at start-up (it needs PyPI egress on every restart;
     extra packages belong in a derived image set through python.image) and no ``--debug``. The password
-    placeholder is substituted from the Secret-fed env var while the conf is copied into place."""
+    placeholder is filled from the Secret-fed env var by the image's python (``SERVICE_CONF_FILL``), not ``sed``.
+
+    No patch of pyfate's pulsar federation: upstream's ``sed`` (``int(party.party_id)`` -> ``str(...)``) targets
+    ``fate/arch/federation/pulsar/_federation.py``, which pyfate 2.0.0 does not have (its module is
+    ``backends/pulsar/_federation.py``), and none is needed: the rendered route table has integer party keys,
+    which is what 2.0.0's ``int(party.party_id)`` looks up. The route table goes where fate_flow 2.0.0 reads it,
+    ``<fate_flow>/conf/pulsar_route_table.yaml`` (``runtime/system_settings.FATE_FLOW_CONF_PATH``)."""
+    conf = f"{FLOW}/conf/service_conf.yaml"
     lines = [
         "set -eu",
         f"mkdir -p {o.FATE_HOME}/conf/",
-        f"cp {o.FATE_HOME}/conf-tmp/service_conf.yaml {FLOW}/conf/service_conf.yaml",
-        f'sed -i -e "s/host: fateflow_ip/host: ${{POD_IP}}/" '
-        f'-e "s/{MYSQL_PASSWORD_PLACEHOLDER}/${{MYSQL_PASSWORD}}/"'
-        f" {FLOW}/conf/service_conf.yaml",
+        f"cp {o.FATE_HOME}/conf-tmp/service_conf.yaml {conf}",
+        f"python - {conf} {MYSQL_PASSWORD_PLACEHOLDER} <<'FILL'\n{SERVICE_CONF_FILL}FILL",
     ]
     if spec.computing in ("Spark", "Spark_local"):
         lines += [
@@ -115,12 +141,7 @@ def _fateflow_command(spec: Any) -> list[str]:
             f'sed -i "s/fateflow/${{POD_IP}}/g" {SPARK_HOME}/conf/spark-defaults.conf',
         ]
     if spec.federation == "Pulsar":
-        # FATE 2.0.0 looks pulsar routes up with int party ids while the federation passes strings.
-        lines += [
-            f"sed -i 's/int(party.party_id)/str(party.party_id)/g' "
-            f"{o.FATE_HOME}/fate/python/fate/arch/federation/pulsar/_federation.py || true",
-            f"cp {FLOW}/conf/pulsar_route_table/pulsar_route_table.yaml {FLOW}/pulsar_route_table.yaml",
-        ]
+        lines += [f"cp {FLOW}/conf/pulsar_route_table/pulsar_route_table.yaml {FLOW}/conf/pulsar_route_table.yaml"]
     if spec.computing == "Eggroll":
         lines += [_eggroll_properties_copy()]
     lines += [f"cd {o.FATE_HOME}", "exec python fate_flow/python/fate_flow/fate_flow_server.py"]

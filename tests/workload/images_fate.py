@@ -285,3 +285,43 @@ def profile_for_fate(image: str) -> ImageProfile:
     if last.startswith("fateflow"):
         return fateflow_profile(spark=last.startswith("fateflow-spark"))
     raise LookupError(f"no FATE image profile for {image!r} (tests/workload/images_fate.py: mysql, fateflow[-spark])")
+
+
+# --- federatedai/pulsar:2.10.2 ------------------------------------------------------------------------------
+# Facts (apachepulsar/pulsar 2.10 image, which federatedai/pulsar retags): WORKDIR /pulsar holding bin/, conf/,
+# lib/ of the binary distribution; `bin/pulsar standalone` reads conf/standalone.conf (PULSAR_STANDALONE_CONF),
+# honours PULSAR_MEM, keeps data in /pulsar/data; the JRE is on PATH. The stand-in's /pulsar/bin/pulsar runs
+# the cached Maven classpath of the same version (tools/fate_runtime.sh, docs/workload-fate.md §3) through its
+# pulsar-standalone wrapper, with conf/standalone.conf of the pod (the stack's ConfigMap, mounted there).
+PULSAR_HOME = "/pulsar"
+
+
+def _pulsar_bin(pulsar_dir: Path) -> str:
+    return f"""#!/bin/bash
+# Stand-in for the image's bin/pulsar (tests/workload/images_fate.py, PULSAR): only `standalone`, which the
+# stack's command runs; -nss is what the cached wrapper always passes.
+set -eu
+[ "${{1:-}}" = standalone ] || {{ echo "bin/pulsar stand-in: only 'standalone' is reproduced, not: $*" >&2; exit 2; }}
+shift
+for a in "$@"; do [ "$a" = -nss ] || {{ echo "bin/pulsar stand-in: option $a is not reproduced" >&2; exit 2; }}; done
+cd {PULSAR_HOME}
+exec {pulsar_dir}/bin/pulsar-standalone {PULSAR_HOME}/conf/standalone.conf
+"""
+
+
+def _pulsar_ops() -> list[Op]:
+    pulsar_dir = Path(runtime_env()["KFT_PULSAR_DIR"])
+    return [
+        {"op": "write", "path": f"{PULSAR_HOME}/bin/pulsar", "content": _pulsar_bin(pulsar_dir), "mode": 0o755},
+        {"op": "mkdir", "path": f"{PULSAR_HOME}/data"},
+    ]
+
+
+PULSAR = ImageProfile(
+    name="federatedai/pulsar",
+    user="root",
+    cmd=("bin/pulsar", "standalone"),
+    workdir=PULSAR_HOME,
+    env={"PATH": DEFAULT_PATH, "PULSAR_HOME": PULSAR_HOME},
+    ops=_pulsar_ops,
+)

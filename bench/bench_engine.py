@@ -1,0 +1,335 @@
+"""Real-engine benchmarks on the local control plane: each figure a ratio against a baseline run in the same
+invocation (same machine, same load), because absolute seconds on a shared 2-core machine mean little.
+
+Run: ``make bench`` (starts the local cluster when it is not running). Writes ``bench/results-engine.md``.
+Never asserted in tests. Cases:
+
+* ``federation up`` from empty vs the four ``pulumi up --skip-preview`` a user runs by hand in order;
+* a converged no-op ``federation up`` vs one ``pulumi preview`` per stack, run in parallel;
+* each stack's drift check (``pulumi preview --refresh --expect-no-changes``) vs ``kubectl diff
+  --server-side`` of the same live objects (the stack's Kubernetes resources, Secrets left out: their data is
+  encrypted in the state);
+* the exchange's ``preview`` and ``up`` at 2, 20 and 100 parties vs 2, with the peak RSS of the Python
+  program (the language host's child), the party stacks being outputs only (a one-resource state each);
+* the exchange program's evaluation under mocks at 200 parties (bench/bench_federation.py's program).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.bench_federation import _exchange_program
+from bench.measure import measure
+from tests.e2e.federation_fixtures import EXCHANGE, PARTIES, Federation, copy_project, federation_env
+from tests.e2e.kubeapi import KubeApi
+from tests.e2e.local_provisioner import LocalProvisioner, delete_released
+
+RESULTS = Path(__file__).resolve().parent / "results-engine.md"
+SCALE = (2, 20, 100)
+NAMESPACES = ("fate-exchange", "fate-30000", "fate-40000", "kube-fate")
+PROJECT = "kubefate-tanzu"
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss: int = 0  # bytes, the largest Python process under the CLI
+    stdout: str = ""
+    code: int = 0
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _python_hwm(pids: list[int]) -> int:
+    peak = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("Name", "").strip().startswith("python") and "VmHWM" in fields:
+            peak = max(peak, int(fields["VmHWM"].split()[0]) * 1024)
+    return peak
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path, check: bool = True, watch: bool = False) -> Run:
+    """One command, timed; with ``watch`` the peak RSS of the Python processes it starts is sampled."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], _python_hwm(_descendants(proc.pid)[1:]))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if watch:
+        sampler.start()
+    out, _ = proc.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    if watch:
+        sampler.join()
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"`{' '.join(cmd)}` exited {proc.returncode}:\n{out[-4000:]}")
+    return Run(seconds, peak[0], out, proc.returncode)
+
+
+def pulumi(fed: Federation, stack: str, *args: str, check: bool = True, watch: bool = False) -> Run:
+    cmd = ["pulumi", *args, "--stack", stack, "--non-interactive", "--cwd", str(fed.root)]
+    return run(cmd, fed.env, fed.root, check=check, watch=watch)
+
+
+def federation(fed: Federation, *args: str) -> Run:
+    cmd = [sys.executable, "-m", "federation", *args, "--variant", "local", "--config-dir", str(fed.root)]
+    return run(cmd, fed.env, Path(__file__).resolve().parents[1])
+
+
+@dataclass
+class Bench:
+    work: Path
+    kubeconfig: Path
+    api: KubeApi
+    rows: list[tuple[str, str, float, float, float]] = field(default_factory=list)  # section, case, s, base s
+
+    def project(self, label: str) -> Federation:
+        root = copy_project(self.work / label, self.kubeconfig)
+        (root / ".pulumi-state").mkdir()
+        return Federation(root, federation_env(dict(os.environ), root), self.api)
+
+    def row(self, section: str, case: str, seconds: float, base: float, extra: float = 0.0) -> None:
+        self.rows.append((section, case, seconds, base, extra))
+        if section == "memory":
+            print(f"{section}: {case}: {seconds:.0f}", flush=True)
+        else:
+            print(f"{section}: {case}: {seconds:.1f}s vs {base:.1f}s = {seconds / base:.2f}x", flush=True)
+
+    def wait_gone(self, namespaces: tuple[str, ...]) -> None:
+        deadline = time.monotonic() + 600
+        for ns in namespaces:
+            self.api.delete(f"/api/v1/namespaces/{ns}")
+        while time.monotonic() < deadline:
+            if all(self.api.get_or_none(f"/api/v1/namespaces/{ns}") is None for ns in namespaces):
+                return
+            time.sleep(2)
+        raise RuntimeError(f"namespaces {namespaces} still there after 600 s")
+
+    def destroy(self, fed: Federation, stacks: list[str]) -> None:
+        for stack in stacks:
+            pulumi(fed, stack, "destroy", "--yes", "--skip-preview", check=False)
+        self.wait_gone(NAMESPACES)
+
+
+def converge_cases(bench: Bench) -> None:
+    stacks = [EXCHANGE, *PARTIES]
+    hand = bench.project("by-hand")
+    for stack in stacks:
+        pulumi(hand, stack, "stack", "init")
+    started = time.perf_counter()
+    for stack in [EXCHANGE, *PARTIES, EXCHANGE]:
+        pulumi(hand, stack, "up", "--yes", "--skip-preview")
+    by_hand = time.perf_counter() - started
+    bench.destroy(hand, [*PARTIES, EXCHANGE])
+
+    fed = bench.project("federation")
+    up = federation(fed, "up")
+    bench.row("converge", "federation up from empty vs 4 x pulumi up by hand", up.seconds, by_hand)
+    noop = federation(fed, "up")
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(stacks)) as pool:
+        list(pool.map(lambda s: pulumi(fed, s, "preview"), stacks))
+    previews = time.perf_counter() - started
+    bench.row("converge", "no-op federation up vs parallel pulumi previews", noop.seconds, previews)
+    for stack in stacks:
+        check = pulumi(fed, stack, "preview", "--refresh", "--expect-no-changes", check=False)
+        manifest = live_manifest(fed, stack)
+        cmd = ["kubectl", "--kubeconfig", str(bench.kubeconfig), "diff", "--server-side", "--force-conflicts"]
+        diff = run([*cmd, "-f", str(manifest)], fed.env, fed.root, check=False)
+        case = f"{stack} preview --refresh (exit {check.code}) vs kubectl diff --server-side (exit {diff.code})"
+        bench.row("drift", case, check.seconds, diff.seconds)
+    bench.destroy(fed, [*PARTIES, EXCHANGE])
+
+
+def live_manifest(fed: Federation, stack: str) -> Path:
+    """The stack's Kubernetes objects as the state last applied them (Secrets left out), one YAML stream."""
+    state = json.loads(pulumi(fed, stack, "stack", "export").stdout)
+    docs = []
+    for res in state["deployment"].get("resources") or []:
+        inputs = res.get("inputs") or {}
+        kind = inputs.get("kind")
+        if not res["type"].startswith("kubernetes:") or not kind or kind in ("Secret", "List"):
+            continue
+        if res["type"].startswith("kubernetes:helm") or res["type"].startswith("kubernetes:yaml"):
+            continue
+        doc = {k: v for k, v in inputs.items() if k not in ("__fieldsToPatch",)}
+        meta = doc.get("metadata") or {}
+        meta["name"] = (res.get("outputs") or {}).get("metadata", {}).get("name", meta.get("name"))
+        doc["metadata"] = meta
+        docs.append(doc)
+    path = fed.root / f"{stack}.live.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    return path
+
+
+def _party_state(template: dict[str, Any], stack: str, party_id: int) -> dict[str, Any]:
+    state = copy.deepcopy(template)
+    host = f"10.{party_id // 250 % 250}.{party_id % 250}.1"
+    root = state["checkpoint"]["latest"]["resources"][0]
+    root["urn"] = f"urn:pulumi:{stack}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{stack}"
+    root["outputs"] = {
+        "partyId": party_id,
+        "nginxEndpoint": {"host": host, "httpPort": 9300, "grpcPort": 9310},
+        "pulsarEndpoint": {"host": host, "port": 6650, "sslPort": 6651},
+    }
+    state["checkpoint"]["stack"] = f"organization/{PROJECT}/{stack}"
+    return state
+
+
+def make_parties(fed: Federation, count: int) -> list[tuple[int, str]]:
+    """Party stacks that are outputs only: one made by `pulumi stack import`, the others copied from its
+    checkpoint file (the file backend's layout), which takes seconds instead of one CLI run each."""
+    parties = [(10000 + i, f"bench-party-{10000 + i}") for i in range(count)]
+    first = parties[0][1]
+    pulumi(fed, first, "stack", "init")
+    seed = {
+        "version": 3,
+        "deployment": {
+            "manifest": {"time": datetime.now(UTC).isoformat(), "magic": "", "version": ""},
+            "resources": [
+                {
+                    "urn": f"urn:pulumi:{first}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{first}",
+                    "custom": False,
+                    "type": "pulumi:pulumi:Stack",
+                    "outputs": {},
+                }
+            ],
+        },
+    }
+    seed_file = fed.root / "seed.json"
+    seed_file.write_text(json.dumps(seed))
+    pulumi(fed, first, "stack", "import", "--file", str(seed_file))
+    stacks_dir = fed.root / ".pulumi-state" / ".pulumi" / "stacks" / PROJECT
+    template = json.loads((stacks_dir / f"{first}.json").read_text())
+    for party_id, stack in parties:
+        (stacks_dir / f"{stack}.json").write_text(json.dumps(_party_state(template, stack, party_id)))
+    return parties
+
+
+def scale_cases(bench: Bench) -> None:
+    base: dict[str, Run] = {}
+    for count in SCALE:
+        fed = bench.project(f"scale-{count}")
+        parties = make_parties(fed, count)
+        doc = fed.stack_config(EXCHANGE)
+        doc["config"]["kubefate-tanzu:exchange"]["parties"] = [{"partyId": p, "stack": s} for p, s in parties]
+        fed.write_stack_config(EXCHANGE, doc)
+        pulumi(fed, EXCHANGE, "stack", "init")
+        up = pulumi(fed, EXCHANGE, "up", "--yes", "--skip-preview", watch=True)
+        preview = pulumi(fed, EXCHANGE, "preview", watch=True)
+        base.setdefault("up", up)
+        base.setdefault("preview", preview)
+        for name, sample in (("up", up), ("preview", preview)):
+            bench.row("exchange", f"{name} at {count} parties vs 2", sample.seconds, base[name].seconds)
+            bench.row(
+                "memory", f"Python program peak RSS, {name} at {count} parties (MiB)", sample.peak_rss / 2**20, 1.0
+            )
+        pulumi(fed, EXCHANGE, "destroy", "--yes", "--skip-preview", check=False)
+        bench.wait_gone(("fate-exchange",))
+
+
+def evaluation_case(bench: Bench) -> None:
+    two = measure("exchange, 2 parties", _exchange_program(2), repeats=3)
+    big = measure("exchange, 200 parties", _exchange_program(200), repeats=3)
+    bench.row("evaluation", "exchange program under mocks, 200 parties vs 2 (seconds)", big.seconds, two.seconds)
+
+
+def write(bench: Bench, started: datetime, seconds: float) -> None:
+    cpu = next(
+        (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in ln),
+        platform.processor(),
+    )
+    lines = [
+        "# Real-engine benchmarks (generated by `make bench`, bench/bench_engine.py)",
+        "",
+        f"{started:%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores ({cpu}), "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, load average at the end "
+        f"{os.getloadavg()[0]:.1f}; {seconds / 60:.1f} min in all. Memory rows: MiB, no ratio.",
+        "",
+        "| section | case | seconds | baseline s | ratio |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for section, case, value, base, _ in bench.rows:
+        ratio = f"{value / base:.2f}x" if section != "memory" else ""
+        lines.append(f"| {section} | {case} | {value:.2f} | {base if section != 'memory' else 0:.2f} | {ratio} |")
+    RESULTS.write_text("\n".join(lines) + "\n")
+    print(RESULTS.read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    cases: dict[str, Callable[[Bench], None]] = {
+        "evaluation": evaluation_case,
+        "converge": converge_cases,
+        "scale": scale_cases,
+    }
+    chosen = argv or list(cases)
+    unknown = [c for c in chosen if c not in cases]
+    if unknown:
+        print(f"unknown case(s) {unknown}; choose from {list(cases)}", file=sys.stderr)
+        return 2
+    kubeconfig = Path(os.environ.get("KFT_KUBECONFIG", ".local/cluster/kubeconfig")).resolve()
+    if shutil.which("pulumi") is None or not kubeconfig.is_file():
+        print("needs the toolchain on PATH and a running local cluster: run `make bench`", file=sys.stderr)
+        return 2
+    api = KubeApi.from_kubeconfig(kubeconfig)
+    provisioner = LocalProvisioner(api).start()
+    started, clock = datetime.now(UTC), time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="kft-bench-"))
+    bench = Bench(work, kubeconfig, api)
+    try:
+        for name in chosen:
+            cases[name](bench)
+    finally:
+        provisioner.stop()
+        delete_released(api)
+        write(bench, started, time.perf_counter() - clock)
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
