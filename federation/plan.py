@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from components import contracts
+from models.node_ports import shared_cluster_clashes
 
 PROJECT_NAMESPACE = "kubefate-tanzu"
 
@@ -92,7 +93,16 @@ def resolve(
     duplicates = sorted({s for s in parties if parties.count(s) > 1})
     if duplicates:
         raise PlanError(f"stacks listed twice: {duplicates}. Fix: list each party once")
-    return Federation(exchange=exchange_name, parties=tuple(parties))
+    fed = Federation(exchange=exchange_name, parties=tuple(parties))
+    _refuse_shared_node_ports(root, fed)
+    return fed
+
+
+def _refuse_shared_node_ports(root: Path, fed: Federation) -> None:
+    """Stacks on one control plane cannot see each other's node ports; judged here before any stack runs."""
+    clashes = shared_cluster_clashes({stack: _settings(root, stack) for stack in fed.all_stacks}, root)
+    if clashes:
+        raise PlanError("node ports clash on a shared cluster:\n" + "\n".join(f"  - {p}" for p in clashes))
 
 
 def up_phases(fed: Federation) -> list[list[str]]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from models import primitives
 from models.errors import FieldProblem, PrimitiveError, Problem, problem
-from models.primitives import STRICT, StrictModel, checked
+from models.primitives import STRICT, Labels, StrictModel, checked
 
 CONFIG = STRICT
 PREFIX = "cluster"
@@ -156,7 +156,7 @@ class NodePool(StrictModel):
     storage_class: str | None = Field(None, alias="storageClass")
     containerd_volume: str | None = Field("32Gi", alias="containerdVolume")
     failure_domain: str | None = Field(None, alias="failureDomain")
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod

@@ -74,6 +74,8 @@ class PrimitiveError(ValueError):
 def _loc(prefix: str, loc: tuple[Any, ...]) -> str:
     path = prefix
     for part in loc:
+        if part == "[key]":  # pydantic's marker for a mapping key; the key itself is already the last part
+            continue
         if isinstance(part, int):
             path += f"[{part}]"
         else:

@@ -6,53 +6,39 @@ exchange routes to, so adding or removing a party is one entry here (docs/federa
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from models import primitives
 from models.cluster import ClusterConfig
-from models.errors import FieldProblem, Problem
-from models.primitives import STRICT, DnsSubdomain, Host, StrictModel, checked
+from models.cross_field import CrossChecked
+from models.errors import FieldProblem, PrimitiveError, Problem
+from models.primitives import (
+    STRICT,
+    DnsSubdomain,
+    Host,
+    ImageRepository,
+    IpAddress,
+    NodePort,
+    PinnedTag,
+    Port,
+    ResourceMap,
+    StackName,
+    StrictModel,
+    checked,
+    requests_above_limits,
+)
 
 CONFIG = STRICT
 
 ServiceType = Literal["LoadBalancer", "NodePort", "ClusterIP"]
 
-_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
 # FATE reads party ids as integers and uses them as SNI labels; upstream examples use 1..99999 and 9999/10000.
 MAX_PARTY_ID = 2**31 - 1
 # A certificate that never expires is never rotated: ten years for the parties', twenty for the CA.
 MAX_VALIDITY_HOURS = 10 * 8760
 MAX_CA_VALIDITY_HOURS = 20 * 8760
-
-
-def _check_tag(field: str, tag: str) -> str:
-    if not tag or tag == "latest" or tag.startswith("@") or (":" in tag and not tag.startswith("sha256:")):
-        raise FieldProblem(
-            field,
-            tag,
-            "an explicit, fixed image tag is required (a moving tag makes rollouts unrepeatable)",
-            "set a release tag such as 2.0.0-release, or a digest sha256:<hex>",
-        )
-    return tag
-
-
-def _check_ip(field: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        raise FieldProblem(
-            field,
-            value,
-            "not an IP address",
-            "give the IPv4/IPv6 address the load balancer should assign, or remove the key",
-        ) from None
-    return value
 
 
 class PartyRef(StrictModel):
@@ -61,29 +47,14 @@ class PartyRef(StrictModel):
     model_config = CONFIG
 
     party_id: int = Field(alias="partyId")
-    stack: str
+    stack: StackName
 
     @field_validator("party_id")
     @classmethod
     def _party_id(cls, v: int) -> int:
         if not 1 <= v <= MAX_PARTY_ID:
-            raise FieldProblem(
-                "exchange.parties[].partyId",
-                v,
-                "party ids are positive integers",
-                "use the FATE party id of that organisation, e.g. 30000",
-            )
-        return v
-
-    @field_validator("stack")
-    @classmethod
-    def _stack(cls, v: str) -> str:
-        if not _STACK_NAME.fullmatch(v):
-            raise FieldProblem(
-                "exchange.parties[].stack",
-                v,
-                "not a Pulumi stack name",
-                "use the stack name (party-30000) or org/project/stack",
+            raise PrimitiveError(
+                "party ids are positive integers", "use the FATE party id of that organisation, e.g. 30000"
             )
         return v
 
@@ -94,66 +65,50 @@ class TrafficServerConfig(StrictModel):
     model_config = CONFIG
 
     type: ServiceType = "LoadBalancer"
-    load_balancer_ip: str | None = Field(None, alias="loadBalancerIP")
-    node_port: int | None = Field(None, alias="nodePort", ge=30000, le=32767)
-    port: int = Field(443, ge=1, le=65535)
+    load_balancer_ip: IpAddress | None = Field(None, alias="loadBalancerIP")
+    node_port: NodePort | None = Field(None, alias="nodePort")
+    port: Port = 443
     replicas: int = Field(1, ge=1)
-    image: str = "federatedai/trafficserver"
+    image: ImageRepository = "federatedai/trafficserver"
     # No default: upstream publishes this image only as ``latest`` (facts §12.10), so every site pins the tag
     # (or ``sha256:`` digest) of the copy it mirrored.
-    image_tag: str = Field(alias="imageTag")
-    resources: dict[str, Any] | None = None
-
-    @field_validator("image_tag")
-    @classmethod
-    def _tag(cls, v: str) -> str:
-        return _check_tag("exchange.trafficServer.imageTag", v)
-
-    @field_validator("load_balancer_ip")
-    @classmethod
-    def _ip(cls, v: str | None) -> str | None:
-        return _check_ip("exchange.trafficServer.loadBalancerIP", v)
+    image_tag: PinnedTag = Field(alias="imageTag")
+    resources: ResourceMap | None = None
 
 
-class NginxConfig(StrictModel):
+class NginxConfig(CrossChecked):
     """The FATE OpenResty proxy that routes control traffic (HTTP and gRPC) by ``dest-party-id``."""
 
     model_config = CONFIG
 
     type: ServiceType = "LoadBalancer"
-    load_balancer_ip: str | None = Field(None, alias="loadBalancerIP")
-    http_port: int = Field(9300, alias="httpPort", ge=1, le=65535)
-    grpc_port: int = Field(9310, alias="grpcPort", ge=1, le=65535)
-    http_node_port: int | None = Field(None, alias="httpNodePort", ge=30000, le=32767)
-    grpc_node_port: int | None = Field(None, alias="grpcNodePort", ge=30000, le=32767)
+    load_balancer_ip: IpAddress | None = Field(None, alias="loadBalancerIP")
+    http_port: Port = Field(9300, alias="httpPort")
+    grpc_port: Port = Field(9310, alias="grpcPort")
+    http_node_port: NodePort | None = Field(None, alias="httpNodePort")
+    grpc_node_port: NodePort | None = Field(None, alias="grpcNodePort")
     replicas: int = Field(1, ge=1)
-    image: str = "federatedai/nginx"
-    image_tag: str = Field("2.0.0-release", alias="imageTag")
-    resources: dict[str, Any] | None = None
+    image: ImageRepository = "federatedai/nginx"
+    image_tag: PinnedTag = Field("2.0.0-release", alias="imageTag")
+    resources: ResourceMap | None = None
 
-    @field_validator("image_tag")
-    @classmethod
-    def _tag(cls, v: str) -> str:
-        return _check_tag("exchange.nginx.imageTag", v)
+    block_prefix = "exchange.nginx"
 
-    @field_validator("load_balancer_ip")
-    @classmethod
-    def _ip(cls, v: str | None) -> str | None:
-        return _check_ip("exchange.nginx.loadBalancerIP", v)
-
-    @model_validator(mode="after")
-    def _distinct_ports(self) -> NginxConfig:
+    def cross_problems(self, context: dict[str, Any]) -> list[Problem]:
+        problems = requests_above_limits(f"{self.block_prefix}.resources", self.resources)
         if self.http_port == self.grpc_port:
-            raise FieldProblem(
-                "exchange.nginx.grpcPort",
-                self.grpc_port,
-                "HTTP and gRPC need their own ports",
-                "keep the defaults 9300/9310 or pick two different ports",
+            problems.append(
+                Problem(
+                    "exchange.nginx.grpcPort",
+                    self.grpc_port,
+                    "HTTP and gRPC need their own ports",
+                    "keep the defaults 9300/9310 or pick two different ports",
+                )
             )
-        return self
+        return problems
 
 
-class CertificatesConfig(StrictModel):
+class CertificatesConfig(CrossChecked):
     """Policy for the federation CA and the certificates it issues (pulumi-tls renews them on ``up``)."""
 
     model_config = CONFIG
@@ -175,26 +130,32 @@ class CertificatesConfig(StrictModel):
             raise FieldProblem(f"exchange.certificates.{key}", v, "unsupported RSA key size", "use 2048, 3072 or 4096")
         return v
 
-    @model_validator(mode="after")
-    def _renewal(self) -> CertificatesConfig:
+    block_prefix = "exchange.certificates"
+
+    def cross_problems(self, context: dict[str, Any]) -> list[Problem]:
+        problems = []
         if self.early_renewal_hours >= self.validity_hours:
-            raise FieldProblem(
-                "exchange.certificates.earlyRenewalHours",
-                self.early_renewal_hours,
-                "a certificate would be due for renewal as soon as it is issued",
-                f"keep it below validityHours ({self.validity_hours})",
+            problems.append(
+                Problem(
+                    "exchange.certificates.earlyRenewalHours",
+                    self.early_renewal_hours,
+                    "a certificate would be due for renewal as soon as it is issued",
+                    f"keep it below validityHours ({self.validity_hours})",
+                )
             )
         if self.ca_validity_hours < self.validity_hours:
-            raise FieldProblem(
-                "exchange.certificates.caValidityHours",
-                self.ca_validity_hours,
-                "party certificates would outlive the CA that signs them",
-                f"set it to at least validityHours ({self.validity_hours})",
+            problems.append(
+                Problem(
+                    "exchange.certificates.caValidityHours",
+                    self.ca_validity_hours,
+                    "party certificates would outlive the CA that signs them",
+                    f"set it to at least validityHours ({self.validity_hours})",
+                )
             )
-        return self
+        return problems
 
 
-class ExchangeConfig(StrictModel):
+class ExchangeConfig(CrossChecked):
     """The ``exchange`` object of the exchange stack; docs/config-exchange.md lists every key."""
 
     model_config = CONFIG
@@ -227,10 +188,11 @@ class ExchangeConfig(StrictModel):
     def _namespace(cls, v: str) -> str:
         return checked("exchange.namespace", v, primitives.dns_label)
 
-    @model_validator(mode="after")
-    def _membership(self, info: ValidationInfo) -> ExchangeConfig:
-        """Every cross-field problem at once: membership, self-reference, exposure and node ports."""
-        own_stack = ((info.context or {}).get("stack") or "").rsplit("/", 1)[-1]
+    block_prefix = "exchange"
+
+    def cross_problems(self, context: dict[str, Any]) -> list[Problem]:
+        """Every cross-field problem at once: membership, self-reference, exposure, node ports, resources."""
+        own_stack = (context.get("stack") or "").rsplit("/", 1)[-1]
         problems: list[Problem] = []
         seen_ids: dict[int, int] = {}
         seen_stacks: dict[str, int] = {}
@@ -274,9 +236,8 @@ class ExchangeConfig(StrictModel):
             seen_ids.setdefault(party.party_id, i)
             seen_stacks.setdefault(party.stack, i)
         problems += self._exposure_problems()
-        if problems:
-            raise FieldProblem(problems)
-        return self
+        problems += requests_above_limits("exchange.trafficServer.resources", self.traffic_server.resources)
+        return problems
 
     def _exposure_problems(self) -> list[Problem]:
         ats, nginx = self.traffic_server, self.nginx

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
 
 from models import fate_defaults as d
+from models.cross_field import CrossChecked
 from models.errors import FieldProblem, Problem, from_validation_error
 from models.fate_modules import (
     Block,
@@ -51,7 +52,7 @@ def _prefix(info: ValidationInfo | None) -> str:
     return str(ctx.get("prefix", "fate"))
 
 
-class FateSpec(Block):
+class FateSpec(Block, CrossChecked):
     """One party's FATE cluster, in the shape of ``kubefate cluster install -f`` files (chart fate v2.0.0)."""
 
     name: DnsLabel | None = None  # always a str after validation: default fate-<partyId>
@@ -157,13 +158,17 @@ class FateSpec(Block):
             value += "/"
         return value
 
-    @model_validator(mode="after")
-    def _check_rules(self, info: ValidationInfo) -> FateSpec:
+    @classmethod
+    def prefix_of(cls, context: dict[str, Any]) -> str:
+        return str(context.get("prefix", "fate"))
+
+    def cross_problems(self, context: dict[str, Any]) -> list[Problem]:
         from models.fate_rules import all_problems
 
-        problems = all_problems(self, _prefix(info))
-        if problems:
-            raise FieldProblem(problems)
+        return all_problems(self, self.prefix_of(context))
+
+    @model_validator(mode="after")
+    def _derive_names(self) -> FateSpec:
         # Upstream requires both; deriving them from the party id keeps the seeds' convention fate-<partyId>.
         self.name = self.name or f"fate-{self.party_id}"
         self.namespace = self.namespace or f"fate-{self.party_id}"

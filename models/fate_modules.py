@@ -14,17 +14,21 @@ from pydantic import Field
 from pydantic.alias_generators import to_camel
 
 from models.primitives import (
+    Annotations,
     ConfigInt,
     DnsSubdomain,
     Host,
     ImageRepository,
     ImageTag,
+    Labels,
     NodePort,
     Port,
+    QualifiedName,
     Quantity,
     Size,
     StrictModel,
     SubPath,
+    Toleration,
     strict_config,
 )
 
@@ -39,13 +43,13 @@ class Block(StrictModel):
 
 
 class Resources(Block):
-    requests: dict[str, Quantity] | None = None
-    limits: dict[str, Quantity] | None = None
+    requests: dict[QualifiedName, Quantity] | None = None
+    limits: dict[QualifiedName, Quantity] | None = None
 
 
 class Placement(Block):
-    node_selector: dict[str, str] | None = None
-    tolerations: list[dict[str, Any]] | None = None
+    node_selector: Labels | None = None
+    tolerations: list[Toleration] | None = None
     affinity: dict[str, Any] | None = None
 
 
@@ -265,7 +269,7 @@ class IngressTls(Block):
 
 
 class IngressUi(Block):
-    annotations: dict[str, str] | None = None
+    annotations: Annotations | None = None
     hosts: list[IngressHost] | None = None
     tls: list[IngressTls] | None = None
 

@@ -11,10 +11,20 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
+from models.cross_field import CrossChecked
 from models.errors import FieldProblem, Problem, problem
-from models.primitives import STRICT, DnsSubdomain, Quantity, Size, StrictModel
+from models.primitives import (
+    STRICT,
+    Annotations,
+    DnsName,
+    DnsSubdomain,
+    PinnedImage,
+    ResourceMap,
+    Size,
+    requests_above_limits,
+)
 from models.quantities import GIB, parse_quantity
 
 PREFIX = "kubefate"
@@ -25,51 +35,24 @@ DEFAULT_MARIADB_IMAGE = "mariadb:10.11"
 DEFAULT_REPO_URL = "https://federatedai.github.io/KubeFATE"
 MIN_DB_GIB = 5
 
-_HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
-_DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-# [registry[:port]/]repository:tag or @sha256 digest; the tag part is mandatory (see _image).
-_IMAGE = re.compile(
-    r"^(?P<repo>[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(?P<digest>sha256:[a-f0-9]{64}))$"
-)
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
 
 CONFIG = STRICT
 
 
-def _image(field: str, value: str) -> str:
-    match = _IMAGE.fullmatch(value)
-    if not match:
-        raise FieldProblem(
-            field,
-            value,
-            "not an image reference with a tag or digest",
-            "use repository:tag, e.g. 'federatedai/kubefate:v1.4.5' or "
-            "'registry.example.org:5000/federatedai/kubefate:v1.4.5'",
-        )
-    if match["tag"] == "latest":
-        raise FieldProblem(
-            field,
-            value,
-            "'latest' moves, so two `pulumi up` runs may deploy different code",
-            "pin a release tag or a sha256 digest",
-        )
-    return value
-
-
-class KubeFateServiceConfig(StrictModel):
+class KubeFateServiceConfig(CrossChecked):
     """Every key is optional except ``host`` (when enabled); docs in README.md, "kubefate"."""
 
     model_config = CONFIG
 
     enabled: bool = True
-    host: str | None = None
-    ingress_class_name: str | None = Field(None, alias="ingressClassName")
-    tls_secret_name: str | None = Field(None, alias="tlsSecretName")
-    ingress_annotations: dict[str, str] = Field(default_factory=dict, alias="ingressAnnotations")
+    host: DnsName | None = None
+    ingress_class_name: DnsSubdomain | None = Field(None, alias="ingressClassName")
+    tls_secret_name: DnsSubdomain | None = Field(None, alias="tlsSecretName")
+    ingress_annotations: Annotations = Field(default_factory=dict, alias="ingressAnnotations")
     await_ingress: bool = Field(True, alias="awaitIngress")
-    image: str = DEFAULT_IMAGE
-    mariadb_image: str = Field(DEFAULT_MARIADB_IMAGE, alias="mariadbImage")
+    image: PinnedImage = DEFAULT_IMAGE
+    mariadb_image: PinnedImage = Field(DEFAULT_MARIADB_IMAGE, alias="mariadbImage")
     image_pull_secrets: list[DnsSubdomain] = Field(default_factory=list, alias="imagePullSecrets")
     storage_class: DnsSubdomain | None = Field(None, alias="storageClass")
     database_size: Size = Field("5Gi", alias="databaseSize")
@@ -78,7 +61,7 @@ class KubeFateServiceConfig(StrictModel):
     repo_url: str = Field(DEFAULT_REPO_URL, alias="repoUrl")
     log_level: Literal["debug", "info", "warn", "error"] = Field("info", alias="logLevel")
     istio: bool = False
-    resources: dict[str, dict[str, Quantity]] | None = None
+    resources: ResourceMap | None = None
 
     @field_validator("host")
     @classmethod
@@ -93,41 +76,6 @@ class KubeFateServiceConfig(StrictModel):
             raise FieldProblem(
                 f"{PREFIX}.host", v, why, "use a host of your own per party, e.g. 'kubefate.party-30000.fate.internal'"
             )
-        if len(v) > 253 or not _HOST.fullmatch(v):
-            raise FieldProblem(
-                f"{PREFIX}.host",
-                v,
-                "not a lower-case DNS name with at least two labels (no scheme, port or path)",
-                "use e.g. 'kubefate.party-30000.fate.internal'",
-            )
-        return v
-
-    @field_validator("ingress_class_name", "tls_secret_name")
-    @classmethod
-    def _k8s_name(cls, v: str | None, info: Any) -> str | None:
-        aliases = {"ingress_class_name": "ingressClassName", "tls_secret_name": "tlsSecretName"}
-        alias = aliases[info.field_name]
-        if v is not None and (len(v) > 253 or not _DNS_NAME.fullmatch(v)):
-            raise FieldProblem(
-                f"{PREFIX}.{alias}", v, "not a Kubernetes object name", "use lower-case letters, digits, '-' and '.'"
-            )
-        return v
-
-    @field_validator("image", "mariadb_image")
-    @classmethod
-    def _images(cls, v: str, info: Any) -> str:
-        alias = {"image": "image", "mariadb_image": "mariadbImage"}[info.field_name]
-        return _image(f"{PREFIX}.{alias}", v)
-
-    @field_validator("database_size")
-    @classmethod
-    def _size(cls, v: str) -> str:
-        try:
-            parse_quantity(v)
-        except ValueError:
-            raise FieldProblem(
-                f"{PREFIX}.databaseSize", v, "not a Kubernetes quantity", f"use e.g. '{MIN_DB_GIB}Gi'"
-            ) from None
         return v
 
     @field_validator("admin_username")
@@ -151,41 +99,20 @@ class KubeFateServiceConfig(StrictModel):
             )
         return v
 
-    @field_validator("resources")
-    @classmethod
-    def _resources(cls, v: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
-        if v is None:
-            return v
-        for section, values in v.items():
-            if section not in ("requests", "limits"):
-                raise FieldProblem(
-                    f"{PREFIX}.resources.{section}",
-                    values,
-                    "only requests and limits exist",
-                    "use resources: {requests: {...}, limits: {...}}",
-                )
-            for key, quantity in values.items():
-                try:
-                    parse_quantity(quantity)
-                except ValueError:
-                    raise FieldProblem(
-                        f"{PREFIX}.resources.{section}.{key}",
-                        quantity,
-                        "not a Kubernetes quantity",
-                        "use e.g. 500m, 2, 512Mi, 4Gi",
-                    ) from None
-        return v
+    block_prefix = PREFIX
 
-    @model_validator(mode="after")
-    def _enabled_needs_host(self) -> KubeFateServiceConfig:
+    def cross_problems(self, context: dict[str, Any]) -> list[Problem]:
+        problems = requests_above_limits(f"{PREFIX}.resources", self.resources)
         if self.enabled and self.host is None:
-            raise FieldProblem(
-                f"{PREFIX}.host",
-                None,
-                "the KubeFATE service is reached through an Ingress and needs its own host name",
-                "set it, e.g. 'kubefate.party-30000.fate.internal', or set kubefate.enabled: false",
+            problems.append(
+                problem(
+                    f"{PREFIX}.host",
+                    None,
+                    "the KubeFATE service is reached through an Ingress and needs its own host name",
+                    "set it, e.g. 'kubefate.party-30000.fate.internal', or set kubefate.enabled: false",
+                )
             )
-        return self
+        return problems
 
     # -- derived --------------------------------------------------------------------------------------------
 

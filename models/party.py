@@ -8,21 +8,20 @@ messages; this model then checks that everything agrees with the party id.
 
 from __future__ import annotations
 
-import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from models.cluster import ClusterConfig
+from models.cross_field import CrossChecked
 from models.errors import FieldProblem, Problem, problem
 from models.fate import FateSpec
 from models.kubefate_service import NAMESPACE as KUBEFATE_NAMESPACE
 from models.kubefate_service import KubeFateServiceConfig
-from models.primitives import STRICT, ConfigInt, StrictModel
+from models.primitives import STRICT, ConfigInt, StackName, StrictModel
 
 CONFIG = STRICT
 MAX_PARTY_ID = 2**31 - 1  # FATE keeps party ids in Java ints
-_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
 
 
 class ExchangeLink(StrictModel):
@@ -30,22 +29,10 @@ class ExchangeLink(StrictModel):
 
     model_config = CONFIG
 
-    stack: str
-
-    @field_validator("stack")
-    @classmethod
-    def _stack(cls, v: str) -> str:
-        if not _STACK_NAME.fullmatch(v):
-            raise FieldProblem(
-                "exchange.stack",
-                v,
-                "not a Pulumi stack name",
-                "use the exchange's stack name ('exchange') or organization/project/stack",
-            )
-        return v
+    stack: StackName
 
 
-class PartyConfig(StrictModel):
+class PartyConfig(CrossChecked):
     """Everything a party stack deploys; README.md lists every key."""
 
     model_config = CONFIG
@@ -71,9 +58,8 @@ class PartyConfig(StrictModel):
             )
         return v
 
-    @model_validator(mode="after")
-    def _agree(self, info: ValidationInfo) -> PartyConfig:
-        ctx = info.context or {}
+    def cross_problems(self, context: dict[str, Any]) -> list[Problem]:
+        ctx = context
         fate_prefix = ctx.get("fate_prefix", "fate")
         problems: list[Problem] = []
         own_stack = str(ctx.get("stack") or "").rsplit("/", 1)[-1]
@@ -109,9 +95,7 @@ class PartyConfig(StrictModel):
             self.kubefate = self.kubefate.model_copy(update={"storage_class": self.fate.storage_class})
         if self.fate is not None:  # otherwise the fallback is unknown and the FATE problem says enough
             problems += self.kubefate.missing_storage_class()
-        if problems:
-            raise FieldProblem(problems)
-        return self
+        return problems
 
     # -- derived --------------------------------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ import ipaddress
 import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from typing_extensions import TypedDict
 
 from models.errors import FieldProblem, PrimitiveError, Problem
 from models.quantities import parse_quantity
@@ -44,6 +45,9 @@ _DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
 _DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?")
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+([-.+][A-Za-z0-9.]+)?")
+_NAME_PART = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+_STACK_PART = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def _text(value: Any, example: str) -> str:
@@ -57,6 +61,10 @@ def _text(value: Any, example: str) -> str:
 def _label_suggestion(value: str, max_len: int = MAX_LABEL) -> str:
     cleaned = re.sub(r"[^a-z0-9-]+", "-", value.strip().lower()).strip("-")[:max_len].strip("-")
     return cleaned or "fate-30000"
+
+
+def _subdomain_suggestion(value: str) -> str:
+    return ".".join(_label_suggestion(p) for p in value.split(".") if p.strip()) or "example.org"
 
 
 def dns_label(value: Any) -> str:
@@ -76,7 +84,7 @@ def dns_subdomain(value: Any) -> str:
     text = _text(value, "vsan-default-storage-policy")
     labels = text.split(".")
     if len(text) > MAX_SUBDOMAIN or not all(len(p) <= MAX_LABEL and _LABEL.fullmatch(p) for p in labels):
-        suggestion = ".".join(_label_suggestion(p) for p in labels if p.strip()) or "fate-30000"
+        suggestion = _subdomain_suggestion(text)
         raise PrimitiveError(
             "not a DNS subdomain (dot-separated labels of lowercase letters, digits and '-', each at most "
             f"{MAX_LABEL} characters, {MAX_SUBDOMAIN} in all)",
@@ -108,6 +116,90 @@ def host(value: Any) -> str:
             f"use e.g. {'.'.join(_label_suggestion(p) for p in labels if p.strip()) or 'exchange.example.org'!r}",
         )
     return text
+
+
+def dns_name(value: Any) -> str:
+    """A DNS name an Ingress or a certificate serves: a subdomain with at least two labels, not an address."""
+    text = _text(value, "kubefate.party-30000.fate.internal")
+    host(text)
+    try:
+        ipaddress.ip_address(text)
+        is_ip = True
+    except ValueError:
+        is_ip = False
+    if is_ip or len(text.split(".")) < 2:
+        raise PrimitiveError(
+            "not a DNS name with at least two labels (an Ingress host is a name, not an address)",
+            "use e.g. 'kubefate.party-30000.fate.internal'",
+        )
+    return text
+
+
+def ip_address(value: Any) -> str:
+    text = _text(value, "10.0.0.9")
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        raise PrimitiveError(
+            "not an IP address", "give the IPv4/IPv6 address the load balancer should assign, or remove the key"
+        ) from None
+    return text
+
+
+def stack_name(value: Any) -> str:
+    """A Pulumi stack: ``stack`` or ``organization/project/stack``."""
+    text = _text(value, "party-30000")
+    parts = text.split("/")
+    if len(parts) > 3 or not all(_STACK_PART.fullmatch(p) for p in parts):
+        cleaned = "/".join(re.sub(r"[^A-Za-z0-9_.-]+", "-", p).strip("-") for p in parts[-3:] if p.strip())
+        raise PrimitiveError(
+            "not a Pulumi stack name (letters, digits, '_', '.', '-'; optionally organization/project/stack)",
+            f"use e.g. {cleaned or 'party-30000'!r}",
+        )
+    return text
+
+
+def qualified_name(value: Any) -> str:
+    """A Kubernetes qualified name: label, annotation and node-selector keys, extended resource names
+    (``[dns-subdomain/]name``, the name at most 63 characters, alphanumeric at both ends)."""
+    text = _text(value, "example.org/role")
+    prefix, slash, name = text.rpartition("/")
+    ok = len(name) <= MAX_LABEL and _NAME_PART.fullmatch(name) is not None
+    if slash:
+        try:
+            dns_subdomain(prefix)
+        except PrimitiveError:
+            ok = False
+    if not ok:
+        cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-_.")[:MAX_LABEL] or "role"
+        raise PrimitiveError(
+            "not a Kubernetes key ([prefix/]name: the name letters, digits, '-', '_', '.', alphanumeric at both "
+            f"ends, at most {MAX_LABEL} characters; the prefix a lowercase DNS subdomain)",
+            f"use e.g. {(_subdomain_suggestion(prefix) + '/' if slash else '') + cleaned!r}",
+        )
+    return text
+
+
+def label_value(value: Any) -> str:
+    """A label or node-selector value: empty, or at most 63 of letters, digits, '-', '_', '.'."""
+    if not isinstance(value, str):
+        raise PrimitiveError(f"not text ({type(value).__name__}); label values are text", f"quote it: {str(value)!r}")
+    if len(value) > MAX_LABEL or not _LABEL_VALUE.fullmatch(value):
+        cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", value).strip("-_.")[:MAX_LABEL]
+        raise PrimitiveError(
+            "not a label value (at most 63 of letters, digits, '-', '_', '.', alphanumeric at both ends)",
+            f"use e.g. {cleaned or 'worker'!r}",
+        )
+    return value
+
+
+def annotation_value(value: Any) -> str:
+    """Annotation values are free text, but text: a number or boolean would be refused by the API server."""
+    if not isinstance(value, str):
+        raise PrimitiveError(
+            f"not text ({type(value).__name__}); annotation values are text", f"quote it: {str(value)!r}"
+        )
+    return value
 
 
 def _whole(value: Any, example: int) -> int:
@@ -171,6 +263,8 @@ def size(value: Any) -> str:
         quantity(value)
     except PrimitiveError as exc:
         raise PrimitiveError(exc.why.replace("quantity", "size"), "write e.g. '10Gi' or '500Mi'") from None
+    if parse_quantity(value) == 0:
+        raise PrimitiveError("a zero size holds no data", "write e.g. '10Gi' or '500Mi'")
     return value
 
 
@@ -218,6 +312,31 @@ def image_tag(value: Any) -> str:
         raise PrimitiveError(
             "not an image tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')",
             "write e.g. '2.0.0-release'",
+        )
+    return text
+
+
+def pinned_tag(value: Any) -> str:
+    """A tag or ``sha256:`` digest that does not move: ``latest`` would make two runs deploy different code."""
+    text = _text(value, "2.0.0-release")
+    if not (_TAG.fullmatch(text) or _DIGEST.fullmatch(text)) or text == "latest":
+        raise PrimitiveError(
+            "an explicit, fixed image tag is required (a moving tag makes rollouts unrepeatable)",
+            "set a release tag such as 2.0.0-release, or a digest sha256:<hex>",
+        )
+    return text
+
+
+def pinned_image(value: Any) -> str:
+    """An image reference that carries its own fixed tag or digest (no separate imageTag key)."""
+    text = image_ref(value)
+    rest, _, digest = text.partition("@")
+    tag = rest.rsplit("/", 1)[-1].rpartition(":")[2] if ":" in rest.rsplit("/", 1)[-1] else ""
+    if not (tag or digest):
+        raise PrimitiveError("no tag or digest, so the runtime pulls 'latest'", f"pin a release: {text + ':<tag>'!r}")
+    if tag == "latest" and not digest:
+        raise PrimitiveError(
+            "'latest' moves, so two `pulumi up` runs may deploy different code", "pin a release tag or a sha256 digest"
         )
     return text
 
@@ -283,10 +402,53 @@ Size = Annotated[str, BeforeValidator(size)]
 ImageRef = Annotated[str, BeforeValidator(image_ref)]
 ImageRepository = Annotated[str, BeforeValidator(image_repository)]
 ImageTag = Annotated[str, BeforeValidator(image_tag)]
+PinnedTag = Annotated[str, BeforeValidator(pinned_tag)]
+PinnedImage = Annotated[str, BeforeValidator(pinned_image)]
 Version = Annotated[str, BeforeValidator(version)]
 Duration = Annotated[str, BeforeValidator(duration)]
 SubPath = Annotated[str, BeforeValidator(sub_path)]
+DnsName = Annotated[str, BeforeValidator(dns_name)]
+IpAddress = Annotated[str, BeforeValidator(ip_address)]
+StackName = Annotated[str, BeforeValidator(stack_name)]
+QualifiedName = Annotated[str, BeforeValidator(qualified_name)]
+LabelValue = Annotated[str, BeforeValidator(label_value)]
+AnnotationValue = Annotated[str, BeforeValidator(annotation_value)]
+Labels = dict[QualifiedName, LabelValue]
+
+
+class Toleration(TypedDict, total=False):
+    """A pod toleration as Kubernetes takes it; a TypedDict so it reaches the pod spec as the mapping written."""
+
+    __pydantic_config__ = STRICT  # type: ignore[misc]
+
+    key: QualifiedName
+    operator: Literal["Exists", "Equal"]
+    value: LabelValue
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+    tolerationSeconds: int
+
+
+ResourceMap = dict[Literal["requests", "limits"], dict[QualifiedName, Quantity]]
+Annotations = dict[QualifiedName, AnnotationValue]
 PlainText = Annotated[str, AfterValidator(lambda v: _text(v, "a value"))]
+
+
+def requests_above_limits(prefix: str, resources: ResourceMap | None) -> list[Problem]:
+    """``requests.<r>`` above ``limits.<r>``: the API server refuses such a pod, long after ``pulumi up``
+    started."""
+    requests, limits = (resources or {}).get("requests") or {}, (resources or {}).get("limits") or {}
+    out = []
+    for key, wanted in requests.items():
+        if key in limits and parse_quantity(wanted) > parse_quantity(limits[key]):
+            out.append(
+                Problem(
+                    f"{prefix}.requests.{key}",
+                    wanted,
+                    f"request above its limit {limits[key]!r}",
+                    "lower the request or raise the limit",
+                )
+            )
+    return out
 
 
 def refusal(field: str, value: Any, check: Callable[[Any], Any]) -> Problem | None:
@@ -310,8 +472,8 @@ def checked(field: str, value: Any, check: Callable[[Any], T]) -> T:
 class StrictModel(BaseModel):
     """Base of every configuration model: ``STRICT``, and no text field (or list of texts) with surrounding
     whitespace or a control character, which would otherwise reach a rendered file or object as written.
-    Mappings (annotations, node selectors) are free-form and left to their own rules; ``free_text`` names
-    fields whose whitespace is meaningful."""
+    Mappings that reach objects are typed by what Kubernetes takes (``Labels``, ``Annotations``,
+    ``Toleration``, ``ResourceMap``); ``free_text`` names fields whose whitespace is meaningful."""
 
     model_config = STRICT
     free_text: ClassVar[frozenset[str]] = frozenset()

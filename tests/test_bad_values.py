@@ -295,3 +295,276 @@ def test_cluster_yaml_inside_the_project_is_read(harness, project, monkeypatch):
     monkeypatch.setattr(loader, "PROJECT_DIR", project)
     values = {k: v for k, v in PARTY.items() if k != "fate"} | {"kubefateClusterYaml": "clusters/p.yaml"}
     assert_named(refused(harness, values), "kubefateClusterYaml[clusters/p.yaml].name", "Not_A_Label")
+
+
+# Hostile values of other kinds: look-alike characters, lengths past every limit, zero and negative sizes,
+# empty values where one is required, values typed wrongly by YAML (anchors and merges resolve to mappings
+# or lists), and free-form mappings whose keys or values Kubernetes would refuse.
+CYRILLIC_A = "\u0430"
+ZERO_WIDTH = "\u200b"
+HOSTILE_PARTY_CASES: list[tuple[str, str, Any, str, Any]] = [
+    ("lookalike-hyphen-name", "fate.name", "fate\u20101", "fate.name", None),
+    ("lookalike-cyrillic-host", "kubefate.host", f"kubefate.p{CYRILLIC_A}rty.example.org", "kubefate.host", None),
+    ("zero-width-host", "kubefate.host", f"kubefate{ZERO_WIDTH}.party.example.org", "kubefate.host", None),
+    (
+        "fullwidth-digit-node-port",
+        "fate.nginx.httpNodePort",
+        "\uff13\uff10\uff10\uff18\uff10",
+        "fate.nginx.httpNodePort",
+        None,
+    ),
+    ("host-300-chars", "kubefate.host", "a." * 149 + "org", "kubefate.host", None),
+    ("tag-200-chars", "fate.python.imageTag", "t" * 200, "fate.python.imageTag", None),
+    ("size-zero", "fate.mysql.size", "0Gi", "fate.mysql.size", None),
+    ("size-negative", "fate.mysql.size", "-5Gi", "fate.mysql.size", None),
+    ("cpu-negative", "fate.python.resources.requests.cpu", -1, "fate.python.resources.requests.cpu", None),
+    ("replicas-zero", "fate.python.replicas", 0, "fate.python.replicas", None),
+    ("replicas-negative", "fate.python.replicas", -3, "fate.python.replicas", None),
+    ("kubefate-db-size-zero", "kubefate.databaseSize", "0", "kubefate.databaseSize", None),
+    ("empty-name", "fate.name", "", "fate.name", None),
+    ("empty-host", "kubefate.host", "", "kubefate.host", None),
+    ("empty-exchange-stack", "exchange.stack", "", "exchange.stack", None),
+    ("empty-modules", "fate.modules", [], "fate.modules", None),
+    ("party-id-zero", "partyId", "0", "partyId", 0),
+    ("party-id-negative", "partyId", "-30000", "partyId", -30000),
+    ("party-id-float-text", "partyId", "30000.0", "partyId", None),
+    (
+        "anchor-merged-node-selector-value",
+        "fate.python.nodeSelector",
+        {"role": {"zone": "a"}},
+        "fate.python.nodeSelector.role",
+        {"zone": "a"},
+    ),
+    (
+        "anchor-list-annotation",
+        "kubefate.ingressAnnotations",
+        {"a.example.org/x": ["1", "2"]},
+        "kubefate.ingressAnnotations.a.example.org/x",
+        ["1", "2"],
+    ),
+    (
+        "annotation-number",
+        "fate.ingress.fateboard.annotations",
+        {"nginx.ingress.kubernetes.io/proxy-body-size": 0},
+        "fate.ingress.fateboard.annotations.nginx.ingress.kubernetes.io/proxy-body-size",
+        0,
+    ),
+    (
+        "node-selector-key-space",
+        "fate.python.nodeSelector",
+        {"node role": "gpu"},
+        "fate.python.nodeSelector.node role",
+        "node role",
+    ),
+    (
+        "node-selector-key-upper-prefix",
+        "fate.python.nodeSelector",
+        {"Example.ORG/role": "gpu"},
+        "fate.python.nodeSelector.Example.ORG/role",
+        "Example.ORG/role",
+    ),
+    (
+        "node-selector-value-long",
+        "fate.python.nodeSelector",
+        {"role": "g" * 64},
+        "fate.python.nodeSelector.role",
+        "g" * 64,
+    ),
+    ("node-selector-value-bool", "fate.python.nodeSelector", {"gpu": True}, "fate.python.nodeSelector.gpu", True),
+    (
+        "annotation-key-newline",
+        "kubefate.ingressAnnotations",
+        {"a/b\n": "x"},
+        "kubefate.ingressAnnotations.a/b\n",
+        "a/b\n",
+    ),
+    (
+        "toleration-effect",
+        "fate.python.tolerations",
+        [{"key": "gpu", "operator": "Exists", "effect": "Never"}],
+        "fate.python.tolerations.0.effect",
+        "Never",
+    ),
+    (
+        "toleration-unknown-key",
+        "fate.python.tolerations",
+        [{"key": "gpu", "operatr": "Exists"}],
+        "fate.python.tolerations.0.operatr",
+        "Exists",
+    ),
+    (
+        "toleration-seconds-text",
+        "fate.python.tolerations",
+        [{"key": "gpu", "effect": "NoExecute", "tolerationSeconds": "60"}],
+        "fate.python.tolerations.0.tolerationSeconds",
+        "60",
+    ),
+    (
+        "resource-name-space",
+        "fate.python.resources.limits",
+        {"nvidia com/gpu": 1},
+        "fate.python.resources.limits.nvidia com/gpu",
+        "nvidia com/gpu",
+    ),
+    (
+        "kubefate-resource-section",
+        "kubefate.resources",
+        {"request": {"cpu": "1"}},
+        "kubefate.resources.request",
+        "request",
+    ),
+    ("kubefate-image-untagged", "kubefate.image", "federatedai/kubefate", "kubefate.image", None),
+    ("kubefate-ingress-class-space", "kubefate.ingressClassName", "nginx public", "kubefate.ingressClassName", None),
+    (
+        "route-port-string",
+        "fate.nginx.route_table",
+        {"40000": {"proxy": [{"host": "10.0.0.4", "http_port": "9300", "grpc_port": 9310}]}},
+        "fate.nginx.route_table.40000.proxy.0.http_port",
+        "9300",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "leaf"), [c[1:] for c in HOSTILE_PARTY_CASES], ids=[c[0] for c in HOSTILE_PARTY_CASES]
+)
+def test_hostile_party_value_is_refused_at_its_field(harness, path, value, field, leaf):
+    problems = refused(harness, at(PARTY, path, value))
+    match = next((p.field for p in problems if _same_field(p.field, field)), None)
+    assert match is not None, f"no problem at {field}: {problems}"
+    assert_named(problems, match, value if leaf is None else leaf)
+
+
+HOSTILE_EXCHANGE_CASES: list[tuple[str, str, Any, str, Any]] = [
+    ("duplicate-party-id", "exchange.parties[1].partyId", 30000, "exchange.parties[1].partyId", None),
+    ("duplicate-party-stack", "exchange.parties[1].stack", "party-30000", "exchange.parties[1].stack", None),
+    ("party-id-zero", "exchange.parties[0].partyId", 0, "exchange.parties[0].partyId", None),
+    ("party-stack-empty", "exchange.parties[0].stack", "", "exchange.parties[0].stack", None),
+    ("party-stack-four-parts", "exchange.parties[0].stack", "a/b/c/d", "exchange.parties[0].stack", None),
+    (
+        "party-stack-lookalike-slash",
+        "exchange.parties[0].stack",
+        "org\u2215party-30000",
+        "exchange.parties[0].stack",
+        None,
+    ),
+    ("party-entry-not-mapping", "exchange.parties", ["party-30000"], "exchange.parties[0]", "party-30000"),
+    ("http-port-string", "exchange.nginx.httpPort", "9300", "exchange.nginx.httpPort", None),
+    ("grpc-port-zero", "exchange.nginx.grpcPort", 0, "exchange.nginx.grpcPort", None),
+    ("ats-port-bool", "exchange.trafficServer.port", True, "exchange.trafficServer.port", None),
+    ("lb-ip-host-name", "exchange.nginx.loadBalancerIP", "lb.example.org", "exchange.nginx.loadBalancerIP", None),
+    (
+        "image-tag-in-image",
+        "exchange.trafficServer.image",
+        "federatedai/trafficserver:latest",
+        "exchange.trafficServer.image",
+        None,
+    ),
+    ("image-tag-empty", "exchange.nginx.imageTag", "", "exchange.nginx.imageTag", None),
+    ("domain-empty", "exchange.domain", "", "exchange.domain", None),
+    ("domain-lookalike", "exchange.domain", f"f{CYRILLIC_A}te.org", "exchange.domain", None),
+    ("namespace-empty", "exchange.namespace", "", "exchange.namespace", None),
+    (
+        "resources-requests-above-limits",
+        "exchange.nginx.resources",
+        {"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi"}},
+        "exchange.nginx.resources.requests.memory",
+        "2Gi",
+    ),
+    (
+        "resources-bad-name",
+        "exchange.trafficServer.resources",
+        {"limits": {"cpu ": "1"}},
+        "exchange.trafficServer.resources.limits.cpu ",
+        "cpu ",
+    ),
+    (
+        "renewal-negative",
+        "exchange.certificates.earlyRenewalHours",
+        -1,
+        "exchange.certificates.earlyRenewalHours",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "leaf"),
+    [c[1:] for c in HOSTILE_EXCHANGE_CASES],
+    ids=[c[0] for c in HOSTILE_EXCHANGE_CASES],
+)
+def test_hostile_exchange_value_is_refused_at_its_field(harness, path, value, field, leaf):
+    problems = refused(harness, at(EXCHANGE, path, value), stack="exchange")
+    assert_named(problems, field, value if leaf is None else leaf)
+
+
+# Cross-field rules and bad values in the same block are reported in one run.
+def test_exchange_field_error_and_node_port_clash_reported_together(harness):
+    values = exchange_with(
+        namespace="Bad_Namespace",
+        advertisedHost="10.0.0.9",
+        trafficServer={"imageTag": "9.2.5", "type": "NodePort", "nodePort": 30443},
+        nginx={"type": "NodePort", "httpNodePort": 30443, "grpcNodePort": 30444},
+    )
+    problems = refused(harness, values, stack="exchange")
+    assert_named(problems, "exchange.namespace", "Bad_Namespace")
+    assert_named(problems, "exchange.nginx.httpNodePort", 30443)
+
+
+def test_exchange_bad_value_and_duplicate_party_reported_together(harness):
+    values = exchange_with(
+        domain="Not A Domain",
+        parties=[{"partyId": 30000, "stack": "party-30000"}, {"partyId": 30000, "stack": "party-40000"}],
+    )
+    problems = refused(harness, values, stack="exchange")
+    assert_named(problems, "exchange.domain", "Not A Domain")
+    assert_named(problems, "exchange.parties[1].partyId", 30000)
+
+
+def test_certificate_rules_reported_with_a_bad_key_size(harness):
+    values = exchange_with(certificates={"rsaBits": 1024, "validityHours": 48, "earlyRenewalHours": 100})
+    problems = refused(harness, values, stack="exchange")
+    assert_named(problems, "exchange.certificates.rsaBits", 1024)
+    assert_named(problems, "exchange.certificates.earlyRenewalHours", 100)
+
+
+def test_nginx_rules_reported_with_a_bad_image(harness):
+    values = exchange_with(nginx={"image": "Bad Image", "httpPort": 9300, "grpcPort": 9300})
+    problems = refused(harness, values, stack="exchange")
+    assert_named(problems, "exchange.nginx.image", "Bad Image")
+    assert_named(problems, "exchange.nginx.grpcPort", 9300)
+
+
+def test_party_field_error_and_module_node_port_clash_reported_together(harness):
+    values = at(at(PARTY, "fate.nginx", {"type": "NodePort", "httpNodePort": 30090}), "fate.pulsar.type", "NodePort")
+    values = at(at(values, "fate.pulsar.httpNodePort", 30090), "fate.name", "Bad Name")
+    problems = refused(harness, values)
+    assert_named(problems, "fate.name", "Bad Name")
+    assert_named(problems, "fate.pulsar.httpNodePort", 30090)
+
+
+def test_party_requests_above_limits_reported_with_a_bad_size(harness):
+    values = at(PARTY, "fate.python.resources", {"requests": {"cpu": 8}, "limits": {"cpu": 4}})
+    problems = refused(harness, at(values, "fate.mysql.size", "lots"))
+    assert_named(problems, "fate.mysql.size", "lots")
+    assert_named(problems, "fate.python.resources.requests.cpu", 8)
+
+
+def test_kubefate_requests_above_limits_reported_with_a_bad_image(harness):
+    values = at(PARTY, "kubefate.resources", {"requests": {"memory": "1Gi"}, "limits": {"memory": "512Mi"}})
+    problems = refused(harness, at(values, "kubefate.image", "federatedai/kubefate:latest"))
+    assert_named(problems, "kubefate.image", "federatedai/kubefate:latest")
+    assert_named(problems, "kubefate.resources.requests.memory", "1Gi")
+
+
+def test_party_self_reference_reported_with_a_bad_party_field(harness):
+    values = at(at(PARTY, "exchange.stack", "party-30000"), "sizing", "huge")
+    problems = refused(harness, values)
+    assert_named(problems, "sizing", "huge")
+    assert_named(problems, "exchange.stack", "party-30000")
+
+
+def test_rule_about_a_bad_key_is_not_reported_twice_or_spuriously(harness):
+    values = at(PARTY, "fate.backend", "spark-rabbitmq")
+    problems = refused(harness, values)
+    assert [p.field for p in problems] == ["fate.backend"], problems
