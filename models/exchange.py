@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from models.cluster import ClusterConfig
 from models.errors import FieldProblem
+from models.exposure import SourceRanges
 
 CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -91,6 +92,7 @@ class TrafficServerConfig(BaseModel):
 
     type: ServiceType = "LoadBalancer"
     load_balancer_ip: str | None = Field(None, alias="loadBalancerIP")
+    load_balancer_source_ranges: SourceRanges | None = Field(None, alias="loadBalancerSourceRanges")
     node_port: int | None = Field(None, alias="nodePort", ge=30000, le=32767)
     port: int = Field(443, ge=1, le=65535)
     replicas: int = Field(1, ge=1)
@@ -118,6 +120,7 @@ class NginxConfig(BaseModel):
 
     type: ServiceType = "LoadBalancer"
     load_balancer_ip: str | None = Field(None, alias="loadBalancerIP")
+    load_balancer_source_ranges: SourceRanges | None = Field(None, alias="loadBalancerSourceRanges")
     http_port: int = Field(9300, alias="httpPort", ge=1, le=65535)
     grpc_port: int = Field(9310, alias="grpcPort", ge=1, le=65535)
     http_node_port: int | None = Field(None, alias="httpNodePort", ge=30000, le=32767)

@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from models.exposure import SourceRanges
+
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 AccessMode = Literal["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany", "ReadWriteOncePod"]
 Quantity = str | int | float
@@ -53,6 +55,7 @@ class Volume(Block):
 class Exposed(Block):
     type: ServiceType | None = None
     load_balancer_ip: str | None = Field(default=None, alias="loadBalancerIP")
+    load_balancer_source_ranges: SourceRanges | None = Field(default=None, alias="loadBalancerSourceRanges")
 
 
 class Workload(ImageKeys, Placement):

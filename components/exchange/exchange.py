@@ -16,6 +16,7 @@ from components.exchange.proxy import ExchangeNginx, ExchangeNginxArgs
 from components.exchange.tls import FederationPki, FederationPkiArgs
 from components.exchange.traffic_server import TrafficServer, TrafficServerArgs
 from components.labels import MANAGED_BY
+from components.tanzu.pod_security import psa_labels
 from models.exchange import ExchangeConfig
 
 
@@ -42,8 +43,10 @@ class Exchange(pulumi.ComponentResource):
             f"{name}-namespace",
             metadata={
                 "name": cfg.namespace,
+                # baseline whatever the cluster's default: ATS and nginx need no more (components/hardening.py).
                 "labels": {
                     **args.namespace_labels,
+                    **psa_labels("baseline"),
                     "name": RELEASE_NAME,
                     "cluster": CLUSTER_KIND,
                     "app.kubernetes.io/managed-by": MANAGED_BY,

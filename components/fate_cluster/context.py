@@ -17,6 +17,7 @@ from components.fate_cluster.checksum import ANNOTATION, config_checksum
 from models.fate import FateSpec
 
 CREDENTIALS_SECRET = "fate-credentials"
+NOTEBOOK_HASH_KEY = "notebook-hashed-password"
 
 
 @dataclass
