@@ -20,13 +20,14 @@ PYTEST_ARGS ?= tests
 FALLBACK_REQUIREMENTS := pulumi==3.272.0 pulumi-kubernetes==4.34.2 pulumi-random==4.21.4 pulumi-tls==5.6.2 \
 	pulumi-vsphere==4.18.2 pydantic pyyaml pytest ruff
 
-.PHONY: help tools venv workload fate-runtime cluster-up cluster-down cluster-status test demo lint
+.PHONY: help tools venv workload fate-runtime netpol-analyzer cluster-up cluster-down cluster-status test demo lint
 
 help:
 	@echo "make tools         Pulumi CLI + plugins + control-plane binaries (official installs or built from the Go module proxy)"
 	@echo "make venv          .venv with requirements.txt"
 	@echo "make workload      the real programs of the workload layer (Debian: trafficserver, nginx-extras)"
 	@echo "make fate-runtime  FATE-Flow 2.0.0 venv, MySQL and Pulsar for the workload layer (cached, docs/workload-fate.md)"
+	@echo "make netpol-analyzer  np-guard's NetworkPolicy evaluator for the policy tests (cached, docs/toolchain.md)"
 	@echo "make cluster-up    local loopback Kubernetes control plane (kubeconfig: .local/cluster/kubeconfig)"
 	@echo "make cluster-down  stop it, leaving no process behind"
 	@echo "make test          tools + venv + cluster (if not running), pytest, then stop the cluster it started"
@@ -35,6 +36,10 @@ help:
 
 tools:
 	tools/toolchain.sh
+
+# The NetworkPolicy evaluator the policy tests call (cached by version, built from the Go module proxy).
+netpol-analyzer:
+	@tools/netpol_analyzer.sh >/dev/null
 
 venv: $(VENV)/.requirements-installed
 
@@ -65,7 +70,7 @@ cluster-status:
 
 # The cluster is started only if it is not running, and then stopped again even when pytest fails;
 # pytest's exit status is the target's.
-test: tools venv workload fate-runtime
+test: tools venv workload fate-runtime netpol-analyzer
 	@started=; \
 	if ! tools/cluster.sh status >/dev/null 2>&1; then \
 		trap 'tools/cluster.sh down' EXIT; started=1; \

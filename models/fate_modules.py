@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from models.exposure import SourceRanges
+from models.fateflow_auth import FateflowAuthentication
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 AccessMode = Literal["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany", "ReadWriteOncePod"]
@@ -139,6 +140,7 @@ class PythonSpec(Workload, Exposed, Volume):
     hdfs: PythonHdfsSpec | None = None
     pulsar: PythonPulsarSpec | None = None
     nginx: PythonNginxSpec | None = None
+    authentication: FateflowAuthentication | None = None
     # rejected by name (see models/fate_rules.py)
     failed_task_auto_retry_times: Any = None
     failed_task_auto_retry_delay: Any = None

@@ -24,6 +24,7 @@ from components.fate_cluster.modules_core import build_client, build_fateboard, 
 from components.fate_cluster.modules_eggroll import build_clustermanager, build_nodemanager, build_osx
 from components.fate_cluster.modules_federation import PULSAR_PUBLIC, build_nginx, build_pulsar
 from components.fate_cluster.modules_spark import build_hdfs, build_spark
+from components.fate_cluster.network_policies import build_network_policies
 from components.fate_cluster.notebook_auth import generated_login
 from components.fate_cluster.outputs import lb_endpoint, nginx_endpoint_of, pulsar_endpoint_of
 from components.fate_cluster.render_fateflow import mysql_settings
@@ -108,6 +109,7 @@ class FateCluster(pulumi.ComponentResource):
             build_clustermanager(ctx)
             build_nodemanager(ctx)
         build_ingresses(ctx)
+        build_network_policies(ctx)
 
         self.namespace = ns.metadata.apply(lambda m: m.name)
         self.nginx_endpoint = lb_endpoint(spec, ctx.services.get("nginx"), "nginx", nginx_endpoint_of)
