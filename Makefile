@@ -39,7 +39,7 @@ tools:
 
 # The NetworkPolicy evaluator the policy tests call (cached by version, built from the Go module proxy).
 netpol-analyzer:
-	@tools/netpol_analyzer.sh >/dev/null
+	@tools/go_tool.sh netpol-analyzer >/dev/null
 
 venv: $(VENV)/.requirements-installed
 

@@ -1,4 +1,4 @@
-"""Evaluating NetworkPolicies with np-guard's netpol-analyzer (tools/netpol_analyzer.sh builds it).
+"""Evaluating NetworkPolicies with np-guard's netpol-analyzer (tools/go_tool.sh builds it).
 
 The analyzer reads manifests from a directory and lists every connection the policies allow between the
 workloads (and from/to outside addresses); this module runs it and parses its JSON into
@@ -44,12 +44,12 @@ def parse_conn(text: str) -> Conn:
     return Conn(tcp=frozenset(ports))
 
 
-def analyzer() -> str:
+def go_tool(name: str) -> str:
     """The binary, built by the project's script when missing (a failed build fails the test)."""
     out = subprocess.run(
-        [str(ROOT / "tools" / "netpol_analyzer.sh")], capture_output=True, text=True, check=False, timeout=3600
+        [str(ROOT / "tools" / "go_tool.sh"), name], capture_output=True, text=True, check=False, timeout=3600
     )
-    assert out.returncode == 0, f"tools/netpol_analyzer.sh failed:\n{out.stderr[-3000:]}"
+    assert out.returncode == 0, f"tools/go_tool.sh {name} failed:\n{out.stderr[-3000:]}"
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -58,7 +58,7 @@ def allowed(manifests: list[dict[str, Any]], workdir: Path) -> dict[tuple[str, s
     kept = [m for m in manifests if m["kind"] in ANALYSED_KINDS]
     (workdir / "manifests.yaml").write_text(yaml.safe_dump_all(kept, sort_keys=False))
     out = subprocess.run(
-        [analyzer(), "list", "--dirpath", str(workdir), "-o", "json", "-q"],
+        [go_tool("netpol-analyzer"), "list", "--dirpath", str(workdir), "-o", "json", "-q"],
         capture_output=True,
         text=True,
         check=False,

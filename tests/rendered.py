@@ -10,6 +10,7 @@ from typing import Any
 
 from tests.harness import Harness, new_event_loop
 from tests.stack_runner import file_config, reset_config, run_program
+from tests.test_tanzu_support import is_secret_input
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 
@@ -20,11 +21,20 @@ def manifest_of(typ: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return None
     group_version, kind = typ.split(":")[1:3]
     group, version = group_version.split("/")
-    api_version = version if group == "core" else f"{group}.k8s.io/{version}" if "." not in group else group_version
-    if group in ("apps", "batch", "policy", "autoscaling"):
-        api_version = group_version
-    body = {k: v for k, v in inputs.items() if k not in ("apiVersion", "kind")}
+    api_version = version if group == "core" else group_version
+    body = {k: _plain(v) for k, v in inputs.items() if k not in ("apiVersion", "kind")}
     return {"apiVersion": api_version, "kind": kind, **body}
+
+
+def _plain(value: Any) -> Any:
+    """Secret values arrive wrapped in the SDK's secret envelope; a manifest holds the value itself."""
+    if is_secret_input(value):
+        return _plain(value.get("value"))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def render_stack(stack: str, values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -45,8 +55,6 @@ def pod_specs(manifests: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]
         if m["kind"] in WORKLOAD_KINDS:
             meta = m.get("metadata") or {}
             template = m["spec"]["template"]
-            if m["kind"] == "Job":
-                template = m["spec"]["template"]
             out.append((f"{m['kind']}/{meta.get('namespace')}/{meta.get('name')}", template["spec"]))
     return out
 
