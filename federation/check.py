@@ -226,7 +226,7 @@ def party_view(stack: str, outputs: Outputs | None, error: str | None = None) ->
             party_id,
             problem=f"{stack} exports no usable {contracts.PULSAR_ENDPOINT} "
             f"(got {outputs.get(contracts.PULSAR_ENDPOINT)!r})",
-            fix=f"check Service pulsar in namespace {namespace} has an external address, then {UP}",
+            fix=f"check Service pulsar-public-tls in namespace {namespace} has an external address, then {UP}",
         )
     return PartyView(stack, party_id, pulsar)
 

@@ -14,6 +14,7 @@ from models import primitives
 from models.cluster import ClusterConfig
 from models.cross_field import CrossChecked
 from models.errors import FieldProblem, PrimitiveError, Problem
+from models.exposure import SourceRanges
 from models.primitives import (
     STRICT,
     DnsSubdomain,
@@ -66,6 +67,7 @@ class TrafficServerConfig(StrictModel):
 
     type: ServiceType = "LoadBalancer"
     load_balancer_ip: IpAddress | None = Field(None, alias="loadBalancerIP")
+    load_balancer_source_ranges: SourceRanges | None = Field(None, alias="loadBalancerSourceRanges")
     node_port: NodePort | None = Field(None, alias="nodePort")
     port: Port = 443
     replicas: int = Field(1, ge=1)
@@ -83,6 +85,7 @@ class NginxConfig(CrossChecked):
 
     type: ServiceType = "LoadBalancer"
     load_balancer_ip: IpAddress | None = Field(None, alias="loadBalancerIP")
+    load_balancer_source_ranges: SourceRanges | None = Field(None, alias="loadBalancerSourceRanges")
     http_port: Port = Field(9300, alias="httpPort")
     grpc_port: Port = Field(9310, alias="grpcPort")
     http_node_port: NodePort | None = Field(None, alias="httpNodePort")

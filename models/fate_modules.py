@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic.alias_generators import to_camel
 
+from models.exposure import SourceRanges
+from models.fateflow_auth import FateflowAuthentication
 from models.primitives import (
     Annotations,
     ConfigInt,
@@ -71,6 +73,7 @@ class Volume(Block):
 class Exposed(Block):
     type: ServiceType | None = None
     load_balancer_ip: Host | None = Field(default=None, alias="loadBalancerIP")
+    load_balancer_source_ranges: SourceRanges | None = Field(default=None, alias="loadBalancerSourceRanges")
 
 
 class Workload(ImageKeys, Placement):
@@ -154,6 +157,7 @@ class PythonSpec(Workload, Exposed, Volume):
     hdfs: PythonHdfsSpec | None = None
     pulsar: PythonPulsarSpec | None = None
     nginx: PythonNginxSpec | None = None
+    authentication: FateflowAuthentication | None = None
     # rejected by name (see models/fate_rules.py)
     failed_task_auto_retry_times: Any = None
     failed_task_auto_retry_delay: Any = None

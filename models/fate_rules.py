@@ -29,7 +29,8 @@ MODULES = (
     "nginx",
     "pulsar",
 )
-COMMON_MODULES = ("mysql", "python", "fateboard", "client")
+# The notebook (client) may be left out: a site whose data scientists use FATE's CLI needs no Jupyter.
+COMMON_MODULES = ("mysql", "python", "fateboard")
 EGGROLL_MODULES = ("osx", "clustermanager", "nodemanager")
 NODE_PORT_RANGE = (30000, 32767)
 
@@ -60,7 +61,6 @@ NODE_PORT_KEYS = (
     ("python.grpcNodePort", "python"),
     ("nginx.httpNodePort", "nginx"),
     ("nginx.grpcNodePort", "nginx"),
-    ("pulsar.httpNodePort", "pulsar"),
     ("pulsar.httpsNodePort", "pulsar"),
     ("osx.nodePort", "osx"),
     ("spark.master.nodePort", "spark.master"),
@@ -245,6 +245,15 @@ def refused_keys(spec: FateSpec, px: str) -> list[Problem]:
                     "remove it and set the party stack's exchange.stack",
                 )
             )
+    if _get(spec, "pulsar.httpNodePort") is not None:
+        found.append(
+            (
+                "pulsar.httpNodePort",
+                _get(spec, "pulsar.httpNodePort"),
+                "the plain Pulsar port (6650) stays inside the cluster: federation only uses the TLS port",
+                "remove it; pulsar.httpsNodePort opens the TLS port",
+            )
+        )
     if _get(spec, "osx.enableTLS"):
         found.append(
             (
@@ -304,7 +313,7 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
                     f"{px}.modules",
                     modules,
                     f"common module {m!r} is missing",
-                    f"add {m}: mysql, python, fateboard and client are part of every backend",
+                    f"add {m}: mysql, python and fateboard are part of every backend",
                 )
             )
     c, f, s = spec.computing, spec.federation, spec.storage

@@ -307,7 +307,14 @@ def image_repository(value: Any) -> str:
 
 
 def image_tag(value: Any) -> str:
+    """A tag that does not move: ``latest`` would make two runs deploy different code and a review cannot tell
+    which."""
     text = _text(value, "2.0.0-release")
+    if text == "latest":
+        raise PrimitiveError(
+            "'latest' moves, so two `pulumi up` runs may deploy different code and a review cannot tell which",
+            "pin a release tag, e.g. '2.0.0-release'",
+        )
     if not _TAG.fullmatch(text):
         raise PrimitiveError(
             "not an image tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')",

@@ -21,6 +21,8 @@ from stacks.federation_links import read_exchange_for_party
 KUBEFATE_URL = "kubefateUrl"
 KUBEFATE_CREDENTIALS = "kubefateCredentials"
 FATE_NAMESPACE = "fateNamespace"
+# Secret: the generated notebook login (`pulumi stack output --show-secrets notebookPassword`).
+NOTEBOOK_PASSWORD = "notebookPassword"
 
 
 def federation_status(exchange_stack: str | None, connected: bool) -> dict[str, Any]:
@@ -50,6 +52,7 @@ def run_party(cfg: PartyConfig, secrets: StackSecrets) -> None:
     pulumi.export(contracts.PULSAR_ENDPOINT, fate.pulsar_endpoint)
     pulumi.export(contracts.FATEBOARD_URL, fate.fateboard_url)
     pulumi.export(contracts.NOTEBOOK_URL, fate.notebook_url)
+    pulumi.export(NOTEBOOK_PASSWORD, fate.notebook_password)
     pulumi.export(
         contracts.FEDERATION_STATUS, fate.exchange_connected.apply(lambda c: federation_status(exchange_stack, bool(c)))
     )

@@ -232,10 +232,17 @@ def test_advertised_host_and_node_ports(harness):
     assert harness.mocks.one(SERVICE, "traffic-server").inputs["spec"]["ports"][0]["nodePort"] == 30443
 
 
-def test_namespace_labels_from_the_stack_are_applied(harness):
-    build(harness, config(), {}, namespace_labels={"pod-security.kubernetes.io/enforce": "privileged"})
+def test_namespace_labels_from_the_stack_are_applied_but_pod_security_is_baseline(harness):
+    build(
+        harness,
+        config(),
+        {},
+        namespace_labels={"pod-security.kubernetes.io/enforce": "privileged", "example.org/team": "fed"},
+    )
     labels = harness.mocks.one("kubernetes:core/v1:Namespace").inputs["metadata"]["labels"]
-    assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert labels["example.org/team"] == "fed"
+    for mode in ("enforce", "audit", "warn"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "baseline"
 
 
 def test_nginx_renders_its_own_nginx_conf_mounted_over_the_images(harness):

@@ -7,11 +7,13 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pytest
 import yaml
 
 from components.fate_cluster import FateCluster, FateClusterArgs
 from components.fate_cluster.checksum import ANNOTATION
-from models.fate import FateSpec
+from models.errors import ConfigError
+from models.fate import FateSpec, parse_fate_spec
 
 TYPE = "kubefate:index:FateCluster"
 KNOWN_PASSWORD = "S3cr3tKnownPassw0rd"
@@ -114,6 +116,7 @@ def test_spark_pulsar_objects(harness):
         "datanode",
         "nginx",
         "pulsar",
+        "pulsar-public-tls",
     }
     assert names(harness, CM) == {
         "python-config",
@@ -289,8 +292,40 @@ def test_service_types_and_load_balancer_ip(harness):
     nginx = harness.mocks.one(SVC, "nginx").inputs["spec"]
     assert (nginx["type"], nginx["loadBalancerIP"]) == ("LoadBalancer", "10.20.0.5")
     assert {p["port"] for p in nginx["ports"]} == {9300, 9310}
-    assert harness.mocks.one(SVC, "pulsar").inputs["spec"]["type"] == "LoadBalancer"
+    # Pulsar: every listener in the cluster, only TLS on the load balancer.
+    pulsar = harness.mocks.one(SVC, "pulsar").inputs["spec"]
+    assert pulsar["type"] == "ClusterIP" and {p["port"] for p in pulsar["ports"]} == {6650, 6651, 8080, 8081}
+    public = harness.mocks.one(SVC, "pulsar-public-tls").inputs["spec"]
+    assert public["type"] == "LoadBalancer" and [p["port"] for p in public["ports"]] == [6651]
     assert harness.mocks.one(SVC, "fateflow").inputs["spec"]["clusterIP"] == "None"
+
+
+def test_load_balancer_source_ranges_per_exposed_service(harness):
+    ranges = ["203.0.113.0/24", "198.51.100.7/32"]
+    deploy(
+        harness,
+        {
+            **SEEDS,
+            "nginx": {"type": "LoadBalancer", "loadBalancerSourceRanges": ranges},
+            "pulsar": {"type": "LoadBalancer", "loadBalancerSourceRanges": ranges[:1]},
+        },
+    )
+    assert harness.mocks.one(SVC, "nginx").inputs["spec"]["loadBalancerSourceRanges"] == ranges
+    assert harness.mocks.one(SVC, "pulsar-public-tls").inputs["spec"]["loadBalancerSourceRanges"] == ranges[:1]
+    assert "loadBalancerSourceRanges" not in harness.mocks.one(SVC, "pulsar").inputs["spec"]
+
+
+def test_source_ranges_must_be_cidr_blocks():
+    with pytest.raises(ConfigError) as exc:
+        parse_fate_spec({**SEEDS, "nginx": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["10.1.2.3/8"]}})
+    (problem,) = exc.value.problems
+    assert problem.startswith("fate.nginx.loadBalancerSourceRanges = ['10.1.2.3/8']: '10.1.2.3/8' is not a CIDR")
+
+
+def test_the_plain_pulsar_node_port_is_refused():
+    with pytest.raises(ConfigError) as exc:
+        parse_fate_spec({**SEEDS, "pulsar": {"type": "NodePort", "httpNodePort": 30094}})
+    assert any(p.startswith("fate.pulsar.httpNodePort = 30094: the plain Pulsar port") for p in exc.value.problems)
 
 
 def test_node_ports_are_rendered_for_node_port_services(harness):
@@ -299,11 +334,13 @@ def test_node_ports_are_rendered_for_node_port_services(harness):
         {
             "partyId": 9999,
             "backend": "spark-pulsar",
-            "pulsar": {"type": "NodePort", "httpNodePort": 30094, "httpsNodePort": 30099},
+            "pulsar": {"type": "NodePort", "httpsNodePort": 30099},
         },
     )
-    ports = {p["port"]: p.get("nodePort") for p in harness.mocks.one(SVC, "pulsar").inputs["spec"]["ports"]}
-    assert (ports[6650], ports[6651]) == (30094, 30099)
+    public = harness.mocks.one(SVC, "pulsar-public-tls").inputs["spec"]
+    assert public["type"] == "NodePort"
+    assert [(p["port"], p["nodePort"]) for p in public["ports"]] == [(6651, 30099)]
+    assert harness.mocks.one(SVC, "pulsar").inputs["spec"]["type"] == "ClusterIP"
 
 
 def test_ingress_hosts_default_to_unique_party_hosts(harness):
@@ -566,7 +603,11 @@ def test_direct_party_routes_reach_both_route_tables(harness):
 
 def test_resource_requests_reach_the_containers(harness):
     deploy(harness)
-    assert main_container(harness, DEPLOY, "spark-worker")["resources"] == {"requests": {"cpu": "8", "memory": "16Gi"}}
+    # The memory request doubles as the limit when the user sets none.
+    assert main_container(harness, DEPLOY, "spark-worker")["resources"] == {
+        "requests": {"cpu": "8", "memory": "16Gi"},
+        "limits": {"memory": "16Gi"},
+    }
     pulsar = main_container(harness, STS, "pulsar")
     assert pulsar["resources"]["requests"] == {"cpu": "4", "memory": "8Gi"}
     assert {"name": "PULSAR_MEM", "value": "-Xms4096m -Xmx4096m -XX:MaxDirectMemorySize=2048m"} in pulsar["env"]

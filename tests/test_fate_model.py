@@ -187,9 +187,14 @@ SPARK_MODULES = ["mysql", "python", "fateboard", "client", "spark", "hdfs", "ngi
 def test_common_modules_are_required():
     modules = [m for m in SPARK_MODULES if m != "fateboard"]
     assert one_problem({**SPARK, "modules": modules}) == (
-        f"fate.modules = {modules!r}: common module 'fateboard' is missing. Fix: add fateboard: mysql, python, "
-        "fateboard and client are part of every backend"
+        f"fate.modules = {modules!r}: common module 'fateboard' is missing. Fix: add fateboard: mysql, python "
+        "and fateboard are part of every backend"
     )
+
+
+def test_the_notebook_may_be_left_out():
+    spec = FateSpec.model_validate({**SPARK, "modules": [m for m in SPARK_MODULES if m != "client"]})
+    assert not spec.has("client")
 
 
 def test_rollsite_module_is_named_as_replaced_by_osx():
@@ -475,9 +480,9 @@ def test_node_port_range():
 
 def test_node_port_clash_across_modules():
     assert one_problem(
-        with_(nginx={"type": "NodePort", "httpNodePort": 30093}, pulsar={"type": "NodePort", "httpNodePort": 30093})
+        with_(nginx={"type": "NodePort", "httpNodePort": 30093}, pulsar={"type": "NodePort", "httpsNodePort": 30093})
     ) == (
-        "fate.pulsar.httpNodePort = 30093: node port already used by nginx.httpNodePort. Fix: give every node "
+        "fate.pulsar.httpsNodePort = 30093: node port already used by nginx.httpNodePort. Fix: give every node "
         "port its own number"
     )
 

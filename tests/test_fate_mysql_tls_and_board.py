@@ -81,7 +81,11 @@ def test_mysqld_serves_the_certificate_readable_by_group_mysql(harness):
     ]
     volume = next(v for v in body["volumes"] if v["name"] == "mysql-tls")
     assert volume["secret"] == {"secretName": "mysql-tls", "defaultMode": 0o440}
-    assert body["securityContext"] == {"fsGroup": 999, "fsGroupChangePolicy": "OnRootMismatch"}
+    assert body["securityContext"] == {
+        "fsGroup": 999,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
     mount = next(m for m in main["volumeMounts"] if m["name"] == "mysql-tls")
     assert mount == {"name": "mysql-tls", "mountPath": "/etc/mysql/tls", "readOnly": True}
 

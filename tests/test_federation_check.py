@@ -412,7 +412,7 @@ def test_a_party_without_endpoints_fails_at_outputs_and_the_rest_is_probed(repo,
     assert code == 1
     outputs = hop(doc, "party 40000", "outputs")
     assert outputs["status"] == "fail" and "exports no usable pulsarEndpoint" in outputs["detail"]
-    assert "Service pulsar in namespace fate-40000" in outputs["fix"]
+    assert "Service pulsar-public-tls in namespace fate-40000" in outputs["fix"]
     assert statuses(doc)["party 30000"] == ["ok"] * 7
 
 

@@ -49,11 +49,14 @@ def env_of(harness, deployment: str) -> dict[str, dict]:
     return {e["name"]: e for e in spec["template"]["spec"]["containers"][0]["env"]}
 
 
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+
+
 def test_registers_the_kubefate_objects_as_children_on_the_given_provider(harness):
     build(harness)
     kinds = [r.typ for r in harness.mocks.registered if r.typ.startswith("kubernetes:")]
     assert sorted(kinds) == sorted(
-        [NS, SA, ROLE, BINDING, SECRET, PVC, DEPLOYMENT, SERVICE, DEPLOYMENT, SERVICE, INGRESS]
+        [NS, SA, ROLE, BINDING, SECRET, PVC, DEPLOYMENT, SERVICE, DEPLOYMENT, SERVICE, INGRESS, *[NETPOL] * 3]
     )
     assert len(harness.mocks.of_type(PASSWORD)) == 3
     for r in harness.mocks.registered:

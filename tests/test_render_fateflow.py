@@ -114,3 +114,26 @@ def test_spark_defaults_local_mode_and_ports():
     assert lines["spark.blockManager.port"] == "41000"
     assert lines["spark.driver.bindAddress"] == "0.0.0.0"
     assert lines["spark.pyspark.python"] == "python3"
+
+
+def test_authentication_switches_are_off_unless_the_stack_turns_them_on():
+    conf = yaml.safe_load(render_service_conf(spec()))
+    assert conf["authentication"] == {"client": False, "site": False, "permission": False}
+    assert conf["hook_module"]["site_authentication"] == "fate_flow.hook.flow.site_authentication"
+    on = spec(python={"authentication": {"client": True, "site": True, "permission": True}})
+    assert yaml.safe_load(render_service_conf(on))["authentication"] == {
+        "client": True,
+        "site": True,
+        "permission": True,
+    }
+
+
+def test_an_unknown_authentication_switch_is_an_error():
+    import pytest
+
+    from models.errors import ConfigError
+    from models.fate import parse_fate_spec
+
+    with pytest.raises(ConfigError) as exc:
+        parse_fate_spec({"partyId": 1, "backend": "spark-pulsar", "python": {"authentication": {"sites": True}}})
+    assert any(p.startswith("fate.python.authentication.sites = True") for p in exc.value.problems), exc.value

@@ -8,7 +8,7 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from components import contracts
-from stacks.party import KUBEFATE_CREDENTIALS, KUBEFATE_URL, federation_status
+from stacks.party import KUBEFATE_CREDENTIALS, KUBEFATE_URL, NOTEBOOK_PASSWORD, federation_status
 from tests.stack_runner import FAKE_SECRETS, PARTY, capture_exports, reset_config, run_program
 from tests.test_tanzu_support import capture_register_requests, unwrap
 
@@ -80,8 +80,10 @@ def test_no_generated_password_outside_secrets(harness, exports):
             continue
         assert KNOWN_PASSWORD not in json.dumps(r.inputs, default=str), f"{r.typ} {r.name}"
     for name, value in exports.items():
-        if name != KUBEFATE_CREDENTIALS:
+        if name not in (KUBEFATE_CREDENTIALS, NOTEBOOK_PASSWORD):
             assert KNOWN_PASSWORD not in json.dumps(harness.value(value), default=str), name
+    assert harness.is_secret(exports[NOTEBOOK_PASSWORD])
+    assert harness.value(exports[NOTEBOOK_PASSWORD]) == KNOWN_PASSWORD
     assert harness.is_secret(exports[KUBEFATE_CREDENTIALS])
     assert harness.value(exports[KUBEFATE_CREDENTIALS]) == {"username": "admin", "password": KNOWN_PASSWORD}
 

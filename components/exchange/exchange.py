@@ -12,10 +12,13 @@ from components.contracts import ExchangeEndpoint, PulsarTls
 from components.exchange.advertise import advertised
 from components.exchange.endpoints import PartyEndpoints, membership
 from components.exchange.naming import CLUSTER_KIND, RELEASE_NAME
+from components.exchange.network_policies import exchange_policies
 from components.exchange.proxy import ExchangeNginx, ExchangeNginxArgs
 from components.exchange.tls import FederationPki, FederationPkiArgs
 from components.exchange.traffic_server import TrafficServer, TrafficServerArgs
 from components.labels import MANAGED_BY
+from components.network_policy import register
+from components.tanzu.pod_security import psa_labels
 from models.exchange import ExchangeConfig
 
 
@@ -42,8 +45,10 @@ class Exchange(pulumi.ComponentResource):
             f"{name}-namespace",
             metadata={
                 "name": cfg.namespace,
+                # baseline whatever the cluster's default: ATS and nginx need no more (components/hardening.py).
                 "labels": {
                     **args.namespace_labels,
+                    **psa_labels("baseline"),
                     "name": RELEASE_NAME,
                     "cluster": CLUSTER_KIND,
                     "app.kubernetes.io/managed-by": MANAGED_BY,
@@ -52,6 +57,11 @@ class Exchange(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name
+        register(
+            name,
+            exchange_policies(cfg.namespace, cfg.party_id),
+            pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[ns]),
+        )
         live = pulumi.Output.all(*[pulumi.Output.from_input(args.parties.get(p)) for p in ids]).apply(
             lambda values: {str(p): v for p, v in zip(ids, values, strict=True)}
         )

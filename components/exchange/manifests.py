@@ -11,6 +11,7 @@ from typing import Any
 
 from components.exchange import ats_config as ats
 from components.exchange.naming import ATS_CERT_SECRET, image_ref
+from components.hardening import harden_container, harden_pod, with_memory_limit
 from components.provider_input import ProviderInput
 from models.exchange import NginxConfig, TrafficServerConfig
 
@@ -26,6 +27,14 @@ NGINX_START = (
     'sed -i "s#conf/route_table.yaml#conf/modifiable/route_table.yaml#g" nginx/lua/route_table.lua'
     " && exec openresty -g 'daemon off;'"
 )
+
+
+# Without configured resources the proxies still get a memory ceiling: both hold only connection state.
+DEFAULT_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}}
+
+
+def bounded(resources: dict[str, Any] | None) -> dict[str, Any]:
+    return with_memory_limit(resources or DEFAULT_RESOURCES, DEFAULT_RESOURCES["limits"]["memory"])
 
 
 def _with_pull_secrets(spec: dict[str, Any], names: list[str]) -> dict[str, Any]:
@@ -62,19 +71,21 @@ def ats_pod_spec(cfg: TrafficServerConfig, config_map: Any, sni_map: Any, pull_s
             {"name": "cert", "mountPath": ats.CERT_DIR, "readOnly": True},
         ],
     }
-    if cfg.resources:
-        container["resources"] = cfg.resources
+    container["resources"] = bounded(cfg.resources)
     return _with_pull_secrets(
-        {
-            # The kubelet gives the Secret's files to this group: traffic_server reads them after dropping root.
-            "securityContext": {"fsGroup": ats.SERVER_GID},
-            "containers": [container],
-            "volumes": [
-                {"name": "config", "configMap": {"name": config_map}},
-                {"name": "sni", "configMap": {"name": sni_map}},
-                {"name": "cert", "secret": {"secretName": ATS_CERT_SECRET, "defaultMode": 0o440}},
-            ],
-        },
+        harden_pod(
+            {
+                # The kubelet gives the Secret's files to this group: traffic_server reads them after dropping
+                # root.
+                "securityContext": {"fsGroup": ats.SERVER_GID},
+                "containers": [harden_container(container, "traffic-server")],
+                "volumes": [
+                    {"name": "config", "configMap": {"name": config_map}},
+                    {"name": "sni", "configMap": {"name": sni_map}},
+                    {"name": "cert", "secret": {"secretName": ATS_CERT_SECRET, "defaultMode": 0o440}},
+                ],
+            }
+        ),
         pull_secrets,
     )
 
@@ -99,22 +110,27 @@ def nginx_pod_spec(cfg: NginxConfig, route_map: Any, conf_map: Any, pull_secrets
             {"name": "routes", "mountPath": NGINX_ROUTE_DIR},
         ],
     }
-    if cfg.resources:
-        container["resources"] = cfg.resources
+    container["resources"] = bounded(cfg.resources)
     return _with_pull_secrets(
-        {
-            "containers": [container],
-            "volumes": [
-                {"name": "conf", "configMap": {"name": conf_map}},
-                {"name": "routes", "configMap": {"name": route_map}},
-            ],
-        },
+        harden_pod(
+            {
+                "containers": [harden_container(container, "openresty")],
+                "volumes": [
+                    {"name": "conf", "configMap": {"name": conf_map}},
+                    {"name": "routes", "configMap": {"name": route_map}},
+                ],
+            }
+        ),
         pull_secrets,
     )
 
 
 def service_spec(
-    service_type: str, selector: dict[str, str], ports: list[dict[str, Any]], load_balancer_ip: str | None
+    service_type: str,
+    selector: dict[str, str],
+    ports: list[dict[str, Any]],
+    load_balancer_ip: str | None,
+    source_ranges: list[str] | None = None,
 ) -> ProviderInput:
     """Node ports only where the type has them (upstream always set one, breaking ClusterIP, facts §12.10)."""
     rendered = []
@@ -126,6 +142,8 @@ def service_spec(
     spec: dict[str, Any] = {"type": service_type, "selector": selector, "ports": rendered}
     if load_balancer_ip and service_type == "LoadBalancer":
         spec["loadBalancerIP"] = load_balancer_ip
+    if source_ranges and service_type == "LoadBalancer":
+        spec["loadBalancerSourceRanges"] = list(source_ranges)
     return spec
 
 

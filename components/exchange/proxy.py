@@ -79,7 +79,9 @@ class ExchangeNginx(pulumi.ComponentResource):
         self.service = k8s.core.v1.Service(
             f"{name}-service",
             metadata={"name": "nginx", "namespace": args.namespace, "labels": lbl},
-            spec=manifests.service_spec(cfg.type, sel, manifests.nginx_ports(cfg), cfg.load_balancer_ip),
+            spec=manifests.service_spec(
+                cfg.type, sel, manifests.nginx_ports(cfg), cfg.load_balancer_ip, cfg.load_balancer_source_ranges
+            ),
             opts=child,
         )
         self.register_outputs(

@@ -90,7 +90,11 @@ class TrafficServer(pulumi.ComponentResource):
             f"{name}-service",
             metadata={"name": "traffic-server", "namespace": args.namespace, "labels": lbl},
             spec=manifests.service_spec(
-                args.config.type, sel, manifests.ats_ports(args.config), args.config.load_balancer_ip
+                args.config.type,
+                sel,
+                manifests.ats_ports(args.config),
+                args.config.load_balancer_ip,
+                args.config.load_balancer_source_ranges,
             ),
             opts=child,
         )

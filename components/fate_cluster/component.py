@@ -18,16 +18,19 @@ import pulumi_random as random
 from components.contracts import ExchangeEndpoint, PulsarTls
 from components.fate_cluster import mysql_tls
 from components.fate_cluster import objects as o
-from components.fate_cluster.context import CREDENTIALS_SECRET, BuildContext
+from components.fate_cluster.context import CREDENTIALS_SECRET, NOTEBOOK_HASH_KEY, BuildContext
 from components.fate_cluster.ingress import build_ingresses, ingress_url
 from components.fate_cluster.modules_core import build_client, build_fateboard, build_mysql, build_python
 from components.fate_cluster.modules_eggroll import build_clustermanager, build_nodemanager, build_osx
-from components.fate_cluster.modules_federation import build_nginx, build_pulsar
+from components.fate_cluster.modules_federation import PULSAR_PUBLIC, build_nginx, build_pulsar
 from components.fate_cluster.modules_spark import build_hdfs, build_spark
+from components.fate_cluster.network_policies import build_network_policies
+from components.fate_cluster.notebook_auth import generated_login
 from components.fate_cluster.outputs import lb_endpoint, nginx_endpoint_of, pulsar_endpoint_of
 from components.fate_cluster.render_fateflow import mysql_settings
 from components.fate_cluster.render_routes import render_pulsar_route_table
 from components.labels import kubefate_labels
+from components.tanzu.pod_security import psa_labels
 from models.fate import FateSpec
 
 TYPE = "kubefate:index:FateCluster"
@@ -49,11 +52,10 @@ class FateClusterArgs:
 def namespace_labels(spec: FateSpec) -> dict[str, str]:
     """Pod Security Admission ``baseline``: FATE's images run as root, nothing needs more (the SYS_NICE and
     SYS_PTRACE capabilities upstream added only silence warnings / enable debuggers)."""
-    labels = kubefate_labels(spec.cluster_name, spec.party_id, "namespace", version=spec.fate_version)
-    for mode in ("enforce", "audit", "warn"):
-        labels[f"pod-security.kubernetes.io/{mode}"] = "baseline"
-        labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
-    return labels
+    return {
+        **kubefate_labels(spec.cluster_name, spec.party_id, "namespace", version=spec.fate_version),
+        **psa_labels("baseline"),
+    }
 
 
 def _string_keys(value: Any) -> Any:
@@ -68,10 +70,13 @@ class FateCluster(pulumi.ComponentResource):
     fateboard_url: pulumi.Output[str]
     notebook_url: pulumi.Output[str]
     exchange_connected: pulumi.Output[bool]
+    notebook_password: pulumi.Output[str | None]
+    """Secret; None when the notebook is left out or its hashed password was given in the config."""
 
     def __init__(self, name: str, args: FateClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
         spec = args.spec
+        self.notebook_password = pulumi.Output.secret(None)
         keep = spec.persistence and spec.keep_volumes_on_destroy
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -91,7 +96,8 @@ class FateCluster(pulumi.ComponentResource):
         build_mysql(ctx, tls)
         build_python(ctx, pulsar_routes, tls)
         build_fateboard(ctx)
-        build_client(ctx, bool(spec.client and spec.client.notebook_hashed_password))
+        if spec.has("client"):
+            build_client(ctx)
         if spec.has("spark"):
             build_spark(ctx)
         if spec.has("hdfs"):
@@ -105,12 +111,13 @@ class FateCluster(pulumi.ComponentResource):
             build_clustermanager(ctx)
             build_nodemanager(ctx)
         build_ingresses(ctx)
+        build_network_policies(ctx)
 
         self.namespace = ns.metadata.apply(lambda m: str(m.name))
         self.nginx_endpoint = lb_endpoint(spec, ctx.services.get("nginx"), "nginx", nginx_endpoint_of)
-        self.pulsar_endpoint = lb_endpoint(spec, ctx.services.get("pulsar"), "pulsar", pulsar_endpoint_of)
+        self.pulsar_endpoint = lb_endpoint(spec, ctx.services.get(PULSAR_PUBLIC), "pulsar", pulsar_endpoint_of)
         self.fateboard_url = pulumi.Output.from_input(ingress_url(spec, "fateboard"))
-        self.notebook_url = pulumi.Output.from_input(ingress_url(spec, "client"))
+        self.notebook_url = pulumi.Output.from_input(ingress_url(spec, "client") if spec.has("client") else None)
         self.exchange_connected = exchange.apply(lambda e: e is not None)
         self.register_outputs(
             {
@@ -120,6 +127,7 @@ class FateCluster(pulumi.ComponentResource):
                 "fateboard_url": self.fateboard_url,
                 "notebook_url": self.notebook_url,
                 "exchange_connected": self.exchange_connected,
+                "notebook_password": self.notebook_password,
             }
         )
 
@@ -158,8 +166,13 @@ class FateCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]),
             )
             data[key] = pw.result
-        if spec.client and spec.client.notebook_hashed_password:
-            data["notebook-hashed-password"] = spec.client.notebook_hashed_password
+        if spec.has("client"):
+            given = spec.client.notebook_hashed_password if spec.client else None
+            if given:
+                data[NOTEBOOK_HASH_KEY] = given
+            else:
+                password, data[NOTEBOOK_HASH_KEY] = generated_login(ctx.name, self)
+                self.notebook_password = password
         k8s.core.v1.Secret(
             ctx.rname("secret", CREDENTIALS_SECRET),
             metadata=o.metadata(spec, CREDENTIALS_SECRET, "credentials"),

@@ -18,6 +18,7 @@ from components.provider_input import ProviderInput
 from models.fate import FateSpec
 
 CREDENTIALS_SECRET = "fate-credentials"
+NOTEBOOK_HASH_KEY = "notebook-hashed-password"
 
 
 @dataclass
@@ -28,6 +29,8 @@ class BuildContext:
     provider: k8s.Provider
     namespace: k8s.core.v1.Namespace
     services: dict[str, k8s.core.v1.Service] = field(default_factory=dict)
+    modules: list[str] = field(default_factory=list)
+    """Module label of every workload rendered, in order: the NetworkPolicies are generated for exactly these."""
 
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         depends_on = [self.namespace, *kwargs.pop("depends_on", [])]
@@ -68,6 +71,7 @@ class BuildContext:
     ) -> pulumi.CustomResource:
         """A Deployment or StatefulSet whose pod template carries the checksum of the files it reads."""
         spec = self.spec
+        self.modules.append(module)
 
         def template(args: list[Any]) -> dict[str, Any]:
             pod_body, rendered = args

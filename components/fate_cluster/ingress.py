@@ -65,7 +65,7 @@ def ingress_body(spec: FateSpec, ui: str) -> ProviderInput:
 
 
 def wanted_uis(spec: FateSpec) -> list[str]:
-    uis = ["fateboard", "client"]
+    uis = ["fateboard", "client"] if spec.has("client") else ["fateboard"]
     for ui in ("spark", "pulsar"):
         if spec.has(ui) and spec.ingress is not None and getattr(spec.ingress, ui) is not None:
             uis.append(ui)

@@ -9,7 +9,7 @@ import pulumi
 from components.fate_cluster import mysql_tls
 from components.fate_cluster import objects as o
 from components.fate_cluster import render_fateboard as fb_render
-from components.fate_cluster.context import CREDENTIALS_SECRET, BuildContext
+from components.fate_cluster.context import CREDENTIALS_SECRET, NOTEBOOK_HASH_KEY, BuildContext
 from components.fate_cluster.render_eggroll import DASHBOARD_PASSWORD_PLACEHOLDER, render_eggroll_properties
 from components.fate_cluster.render_fateboard import render_application_properties
 from components.fate_cluster.render_fateflow import (
@@ -69,6 +69,7 @@ def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
         image_ref(spec, "mysql"),
         "mysql",
         {"tcp-mysql": 3306},
+        profile="mysql",
         env=env,
         args=mysql_tls.server_args(),
         volumeMounts=mounts,
@@ -76,7 +77,7 @@ def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
     )
     pod = o.pod_spec(spec, "mysql", [main], volumes, init)
     # OnRootMismatch: the data volume is walked once, not on every start.
-    pod["securityContext"] = {"fsGroup": mysql_tls.MYSQL_GID, "fsGroupChangePolicy": "OnRootMismatch"}
+    pod["securityContext"].update(fsGroup=mysql_tls.MYSQL_GID, fsGroupChangePolicy="OnRootMismatch")
     files = {
         f"{mysql_tls.MYSQL_TLS_SECRET}/{mysql_tls.CA_KEY}": tls.ca_pem,
         f"{mysql_tls.MYSQL_TLS_SECRET}/{mysql_tls.CERT_KEY}": tls.cert_pem,
@@ -84,15 +85,7 @@ def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
     ctx.workload(
         "StatefulSet", "mysql", "mysql", pod, pulumi.Output.all(**files), service_name="mysql", claim_templates=claims
     )
-    m = spec.mysql
-    body = o.service(
-        spec,
-        "mysql",
-        "mysql",
-        [("tcp-mysql", 3306, None)],
-        m.type if m else None,
-        load_balancer_ip=m.load_balancer_ip if m else None,
-    )
+    body = o.exposed_service(spec, "mysql", "mysql", "mysql", [("tcp-mysql", 3306, None)])
     body["ports"][0]["port"] = db["port"]  # clients use mysql.port; the server always listens on 3306
     ctx.service("mysql", "mysql", body)
 
@@ -220,6 +213,7 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None, tls
         image_ref(spec, "mysql"),
         None,
         {},
+        profile="none",
         command=[
             "sh",
             "-c",
@@ -259,16 +253,15 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None, tls
     ctx.service(
         "fateflow-client",
         "python",
-        o.service(
+        o.exposed_service(
             spec,
             "fateflow-client",
+            "python",
             "python",
             [
                 ("tcp-grpc", 9360, py.grpc_node_port if py else None),
                 ("tcp-http", 9380, py.http_node_port if py else None),
             ],
-            py.type if py else None,
-            load_balancer_ip=py.load_balancer_ip if py else None,
         ),
     )
 
@@ -316,24 +309,14 @@ def build_fateboard(ctx: BuildContext) -> None:
     ]
     pod = o.pod_spec(spec, "fateboard", [main], volumes, [conf_init])
     ctx.workload("Deployment", "fateboard", "fateboard", pod, {"fateboard-config/application.properties": props})
-    fb = spec.fateboard
-    ctx.service(
-        "fateboard",
-        "fateboard",
-        o.service(
-            spec,
-            "fateboard",
-            "fateboard",
-            [("tcp-fateboard", 8080, None)],
-            fb.type if fb else None,
-            load_balancer_ip=fb.load_balancer_ip if fb else None,
-        ),
-    )
+    fb_service = o.exposed_service(spec, "fateboard", "fateboard", "fateboard", [("tcp-fateboard", 8080, None)])
+    ctx.service("fateboard", "fateboard", fb_service)
 
 
-def build_client(ctx: BuildContext, has_notebook_password: bool) -> None:
-    """Jupyter without ``--debug``; the hashed notebook password (if any) comes from the credentials
-    Secret."""
+def build_client(ctx: BuildContext) -> None:
+    """Jupyter without ``--debug``, always behind a password: its hash comes from the credentials Secret
+    (generated unless the config gives one, components/fate_cluster/notebook_auth.py). The empty token only
+    turns off Jupyter's second, URL-borne login, so the password is the one way in."""
     spec = ctx.spec
     volumes, claims = o.data_volume(spec, "client", "persistence", "client")
     mounts = [{"name": "persistence", "mountPath": f"{o.FATE_HOME}/persistence/", **o.sub_path(spec, "client")}]
@@ -344,11 +327,7 @@ def build_client(ctx: BuildContext, has_notebook_password: bool) -> None:
         {"name": "FATE_FLOW_PORT", "value": "9380"},
         {"name": "FATE_SERVING_HOST", "value": serving},
     ]
-    env.append(
-        o.secret_env("NOTEBOOK_HASHED_PASSWORD", CREDENTIALS_SECRET, "notebook-hashed-password")
-        if has_notebook_password
-        else {"name": "NOTEBOOK_HASHED_PASSWORD", "value": ""}
-    )
+    env.append(o.secret_env("NOTEBOOK_HASHED_PASSWORD", CREDENTIALS_SECRET, NOTEBOOK_HASH_KEY))
     command = [
         "bash",
         "-c",

@@ -64,14 +64,7 @@ def build_osx(ctx: BuildContext) -> None:
     ctx.service(
         "osx",
         "osx",
-        o.service(
-            spec,
-            "osx",
-            "osx",
-            [("tcp-osx", 9370, osx.node_port if osx else None)],
-            osx.type if osx else None,
-            load_balancer_ip=osx.load_balancer_ip if osx else None,
-        ),
+        o.exposed_service(spec, "osx", "osx", "osx", [("tcp-osx", 9370, osx.node_port if osx else None)]),
     )
 
 

@@ -20,6 +20,9 @@ from components.fate_cluster.render_routes import render_nginx_route_table
 from components.images import image_ref
 
 PULSAR_CERT_SECRET = "pulsar-cert"
+# The only Service of the party's Pulsar reachable from outside its cluster.
+PULSAR_PUBLIC = "pulsar-public-tls"
+PULSAR_PORTS = {"tcp-pulsar": 6650, "tcp-pulsar-tls": 6651, "http-admin": 8080, "https-admin": 8081}
 NGINX_CONF_DIR = "/data/projects/fate/proxy/nginx/conf"
 
 
@@ -46,6 +49,7 @@ def build_nginx(ctx: BuildContext, exchange: pulumi.Output[Any], extra_routes: p
         image_ref(spec, "nginx"),
         "nginx",
         {"http-port": 9300, "grpc-port": 9310},
+        profile="openresty",
         command=command,
         volumeMounts=mounts,
         **o.probes("http", 9302, "/test"),
@@ -54,21 +58,8 @@ def build_nginx(ctx: BuildContext, exchange: pulumi.Output[Any], extra_routes: p
     files = routes.apply(lambda r: {"nginx-config/route_table.yaml": r, "nginx-config/nginx.conf": conf})
     ctx.workload("Deployment", "nginx", "nginx", pod, files)
     ng = spec.nginx
-    ctx.service(
-        "nginx",
-        "nginx",
-        o.service(
-            spec,
-            "nginx",
-            "nginx",
-            [
-                ("http", 9300, ng.http_node_port if ng else None),
-                ("grpc", 9310, ng.grpc_node_port if ng else None),
-            ],
-            ng.type if ng else None,
-            load_balancer_ip=ng.load_balancer_ip if ng else None,
-        ),
-    )
+    ports = [("http", 9300, ng.http_node_port if ng else None), ("grpc", 9310, ng.grpc_node_port if ng else None)]
+    ctx.service("nginx", "nginx", o.exposed_service(spec, "nginx", "nginx", "nginx", ports))
 
 
 def _pulsar_env(spec: Any) -> list[dict[str, Any]]:
@@ -86,7 +77,7 @@ def pulsar_pod(spec: Any, tls: bool) -> dict[str, Any]:
         {"name": "pulsar-confs", "mountPath": "/pulsar/conf/standalone.conf", "subPath": "standalone.conf"},
         {"name": "pulsar-data", "mountPath": "/pulsar/data", **o.sub_path(spec, "pulsar")},
     ]
-    ports = {"tcp-pulsar": 6650, "tcp-pulsar-tls": 6651, "http-admin": 8080, "https-admin": 8081}
+    ports = PULSAR_PORTS
     checks = o.probes("tcp", 8080, liveness_delay=30)
     if tls:
         volumes.append({"name": "pulsar-cert", "secret": {"secretName": PULSAR_CERT_SECRET}})
@@ -139,30 +130,25 @@ def build_pulsar(ctx: BuildContext, tls: pulumi.Output[Any] | None) -> None:
         claim_templates=claims,
     )
     ps = spec.pulsar
-    ports = [
-        ("tcp-pulsar", 6650, ps.http_node_port if ps else None),
-        ("tcp-pulsar-tls", 6651, ps.https_node_port if ps else None),
-        ("http-admin", 8080, None),
-        ("https-admin", 8081, None),
-    ]
-    ctx.service(
-        "pulsar",
-        "pulsar",
-        o.service(
-            spec,
-            "pulsar",
-            "pulsar",
-            ports,
-            ps.type if ps else None,
-            load_balancer_ip=ps.load_balancer_ip if ps else None,
-        ),
-    )
-    if ps is not None and ps.public_lb is not None and ps.public_lb.enabled:
-        ctx.service(
-            "pulsar-public-tls",
-            "pulsar",
-            o.service(spec, "pulsar-public-tls", "pulsar", [("tcp-pulsar-tls", 6651, None)], "LoadBalancer"),
+    # In the cluster every listener; outside only the TLS port the exchange tunnels to: the plain port and
+    # the admin API (8080/8081, no authentication in FATE's standalone broker) never leave the cluster.
+    internal = [(n, p, None) for n, p in PULSAR_PORTS.items()]
+    ctx.service("pulsar", "pulsar", o.service(spec, "pulsar", "pulsar", internal))
+    if exposes_pulsar(spec):
+        public = o.exposed_service(
+            spec, PULSAR_PUBLIC, "pulsar", "pulsar", [("tcp-pulsar-tls", 6651, ps.https_node_port if ps else None)]
         )
+        if ps is not None and ps.type not in ("LoadBalancer", "NodePort"):  # publicLB on a ClusterIP broker
+            public["type"] = "LoadBalancer"
+        ctx.service(PULSAR_PUBLIC, "pulsar", public)
+
+
+def exposes_pulsar(spec: Any) -> bool:
+    """``type: LoadBalancer``/``NodePort`` or the older ``publicLB.enabled`` both mean the one public Service."""
+    ps = spec.pulsar
+    if ps is None:
+        return False
+    return ps.type in ("LoadBalancer", "NodePort") or (ps.public_lb is not None and bool(ps.public_lb.enabled))
 
 
 def _cert_secret(ctx: BuildContext, tls: pulumi.Output[Any]) -> k8s.core.v1.Secret:

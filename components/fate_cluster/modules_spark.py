@@ -44,17 +44,16 @@ def build_spark(ctx: BuildContext) -> None:
     ctx.service(
         "spark-client",
         "spark-master",
-        o.service(
+        o.exposed_service(
             spec,
             "spark-client",
             "spark-master",
+            "spark.master",
             [
                 ("web-ui", 8080, master.node_port if master else None),
                 ("master", 7077, None),
                 ("master-rest", 6066, None),
             ],
-            master.type if master else None,
-            load_balancer_ip=master.load_balancer_ip if master else None,
         ),
     )
     w_main = o.container(
@@ -104,6 +103,7 @@ def build_hdfs(ctx: BuildContext) -> None:
                 helper_image(spec, BUSYBOX),
                 None,
                 {},
+                profile="none",
                 command=["sh", "-c", "rm -rf /hadoop/dfs/name/lost+found"],
                 volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/name"}],
             )
@@ -134,13 +134,12 @@ def build_hdfs(ctx: BuildContext) -> None:
     ctx.service(
         "namenode",
         "namenode",
-        o.service(
+        o.exposed_service(
             spec,
             "namenode",
             "namenode",
+            "hdfs.namenode",
             [("tcp-rpc", 9000, nn.node_port if nn else None), ("http-web", 9870, None)],
-            nn.type if nn else None,
-            load_balancer_ip=nn.load_balancer_ip if nn else None,
         ),
     )
 
@@ -169,12 +168,7 @@ def build_hdfs(ctx: BuildContext) -> None:
     ctx.service(
         "datanode",
         "datanode",
-        o.service(
-            spec,
-            "datanode",
-            "datanode",
-            [("tcp-rpc", 9000, None), ("http-web", 9864, None)],
-            dn.type if dn else None,
-            load_balancer_ip=dn.load_balancer_ip if dn else None,
+        o.exposed_service(
+            spec, "datanode", "datanode", "hdfs.datanode", [("tcp-rpc", 9000, None), ("http-web", 9864, None)]
         ),
     )

@@ -9,12 +9,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from components.hardening import harden_container, harden_pod, with_memory_limit
 from components.labels import kubefate_labels, selector_labels
 from components.provider_input import ProviderInput
 from models.fate import FateSpec
 from models.quantities import GIB, parse_quantity
 
 FATE_HOME = "/data/projects/fate"
+# Init containers only copy files or wait for a port; bounded so a runaway one cannot starve the node.
+INIT_RESOURCES = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
 
 
 def labels(spec: FateSpec, module: str) -> dict[str, str]:
@@ -48,18 +51,29 @@ def probes(kind: str, port: int, path: str = "/", liveness_delay: int = 1) -> di
     }
 
 
+def bounded_resources(spec: FateSpec, path: str | None) -> dict[str, Any]:
+    """The module's requests/limits, a memory limit always included (components/hardening.py)."""
+    return with_memory_limit(INIT_RESOURCES if path is None else spec.effective_resources(path))
+
+
 def container(
-    spec: FateSpec, name: str, image: str, resources_path: str | None, ports: dict[str, int], **extra: Any
+    spec: FateSpec,
+    name: str,
+    image: str,
+    resources_path: str | None,
+    ports: dict[str, int],
+    profile: str = "fate-root",
+    **extra: Any,
 ) -> dict[str, Any]:
+    """``profile`` names the image's capability exceptions (components/hardening.py)."""
     body: dict[str, Any] = {"name": name, "image": image}
     if spec.pull_policy:
         body["imagePullPolicy"] = spec.pull_policy
-    if resources_path:
-        body["resources"] = spec.effective_resources(resources_path)
+    body["resources"] = bounded_resources(spec, resources_path)
     if ports:
         body["ports"] = [{"name": n, "containerPort": p} for n, p in ports.items()]
     body.update({k: v for k, v in extra.items() if v is not None})
-    return body
+    return harden_container(body, profile)
 
 
 def secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
@@ -93,7 +107,8 @@ def pod_spec(
         body["imagePullSecrets"] = [{"name": s.name} for s in spec.image_pull_secrets]
     if service_account:
         body["serviceAccountName"] = service_account
-    return body
+    # A token only for a service account the operator named for the module (e.g. Spark on Kubernetes).
+    return harden_pod(body, calls_api=bool(service_account))
 
 
 def data_volume(spec: FateSpec, path: str, volume_name: str, module: str) -> tuple[list[dict], list[dict]]:
@@ -130,9 +145,10 @@ def service(
     headless: bool = False,
     load_balancer_ip: str | None = None,
     selector_module: str | None = None,
+    source_ranges: list[str] | None = None,
 ) -> dict[str, Any]:
     """Service body; ``ports`` are (name, port, nodePort or None). Node ports only where the type opens
-    them."""
+    them; ``source_ranges`` (loadBalancerSourceRanges) only on a LoadBalancer."""
     svc_type = svc_type or "ClusterIP"
     opens_node_ports = svc_type in ("NodePort", "LoadBalancer")
     body: dict[str, Any] = {
@@ -149,7 +165,25 @@ def service(
         body["clusterIP"] = "None"
     if load_balancer_ip and svc_type == "LoadBalancer":
         body["loadBalancerIP"] = load_balancer_ip
+    if source_ranges and svc_type == "LoadBalancer":
+        body["loadBalancerSourceRanges"] = list(source_ranges)
     return body
+
+
+def exposed_service(
+    spec: FateSpec, name: str, module: str, path: str, ports: list[tuple[str, int, int | None]]
+) -> dict[str, Any]:
+    """A Service of the type, address and source ranges the module block at ``path`` asks for."""
+    block = spec.block(path)
+    return service(
+        spec,
+        name,
+        module,
+        ports,
+        getattr(block, "type", None),
+        load_balancer_ip=getattr(block, "load_balancer_ip", None),
+        source_ranges=getattr(block, "load_balancer_source_ranges", None),
+    )
 
 
 def jvm_memory_flags(spec: FateSpec, path: str) -> str:

@@ -21,6 +21,7 @@ import yaml
 
 from components.fate_cluster.mysql_tls import CLIENT_CA_PATH
 from models.fate import FateSpec
+from models.fateflow_auth import FateflowAuthentication
 
 MYSQL_PASSWORD_PLACEHOLDER = "__FATE_MYSQL_PASSWORD__"
 SPARK_HOME = "/data/projects/spark-3.1.3-bin-hadoop3.2"
@@ -75,6 +76,7 @@ def render_service_conf(spec: FateSpec) -> str:
     pulsar = py.pulsar if py and py.pulsar else None
     nginx = py.nginx if py and py.nginx else None
     hdfs = py.hdfs if py and py.hdfs else None
+    auth = py.authentication if py else None  # models/fateflow_auth.py says what each switch does
     db = mysql_settings(spec)
     cores = computing_cores(spec)
     computing = "spark" if spec.computing in ("Spark", "Spark_local") else "eggroll"
@@ -158,7 +160,7 @@ def render_service_conf(spec: FateSpec) -> str:
             "site_authentication": "fate_flow.hook.flow.site_authentication",
             "permission": "fate_flow.hook.flow.permission",
         },
-        "authentication": {"client": False, "site": False, "permission": False},
+        "authentication": (auth or FateflowAuthentication()).model_dump(),
         "model_store": {"engine": "file", "decrypt_key": None, "file": {"path": None}},
         "servings": {
             "hosts": [f"{spec.serving_ip}:{spec.serving_port}"] if spec.serving_ip and spec.serving_port else []

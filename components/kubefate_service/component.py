@@ -9,7 +9,9 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.kubefate_service import manifests as m
+from components.kubefate_service.network_policies import kubefate_policies
 from components.kubefate_service.rbac import cluster_role_rules
+from components.network_policy import register
 from components.provider_input import rendered
 from models.kubefate_service import NAMESPACE, KubeFateServiceConfig
 
@@ -50,6 +52,7 @@ class KubeFateService(pulumi.ComponentResource):
         )
         self.namespace = ns.metadata.apply(lambda md: md["name"] if isinstance(md, dict) else md.name)
         meta = {"namespace": self.namespace}
+        register(name, kubefate_policies(), self._opts(depends_on=[ns]))
         self._rbac(name, meta)
         secret, admin_password = self._credentials(name, meta)
         db = self._database(name, meta, secret, keep)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.hardening import with_memory_limit
 from components.labels import MANAGED_BY
 from components.provider_input import ProviderInput
 from models.kubefate_service import NAMESPACE, KubeFateServiceConfig
@@ -117,7 +118,7 @@ def kubefate_container(cfg: KubeFateServiceConfig, secret_name: Any) -> dict[str
         "image": cfg.image,
         "ports": [{"name": "http", "containerPort": PORT}],
         "env": kubefate_env(cfg, secret_name),
-        "resources": cfg.resources or DEFAULT_RESOURCES,
+        "resources": with_memory_limit(cfg.resources or DEFAULT_RESOURCES),
         # Startup waits for the database and the first chart-repo sync; liveness only once started.
         "startupProbe": {"tcpSocket": {"port": PORT}, "periodSeconds": 10, "failureThreshold": 30},
         "livenessProbe": {"tcpSocket": {"port": PORT}, "periodSeconds": 10, "failureThreshold": 3},
@@ -145,7 +146,13 @@ def mariadb_container(cfg: KubeFateServiceConfig, secret_name: Any) -> dict[str,
 
 
 def pod_spec(containers: list[dict[str, Any]], cfg: KubeFateServiceConfig, **extra: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = {"containers": containers, **extra}
+    """Only KubeFATE itself gets a service-account token: it creates FATE clusters through the API server."""
+    spec: dict[str, Any] = {
+        "containers": containers,
+        "automountServiceAccountToken": "serviceAccountName" in extra,
+        **extra,
+    }
+    spec["securityContext"] = {"seccompProfile": {"type": "RuntimeDefault"}, **(spec.get("securityContext") or {})}
     if cfg.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": n} for n in cfg.image_pull_secrets]
     return spec

@@ -56,6 +56,9 @@ def remount_daemonset(name: str, image: str) -> dict[str, Any]:
             "template": {
                 "metadata": {"labels": labels},
                 "spec": {
+                    # The one privileged pod (nsenter into the node's mount namespace, see the module doc):
+                    # privileged excludes allowPrivilegeEscalation: false and the runtime's seccomp filter.
+                    "automountServiceAccountToken": False,
                     "hostPID": True,
                     "priorityClassName": "system-node-critical",
                     "tolerations": [{"operator": "Exists"}],

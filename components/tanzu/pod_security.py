@@ -21,11 +21,12 @@ def uses_psp(tkr_version: str | None) -> bool:
     return tkr is not None and (tkr.major, tkr.minor) <= (1, 24)
 
 
-def psa_labels() -> dict[str, str]:
-    """Privileged on enforce, and on warn/audit too, so TKG's restricted warn default doesn't flood logs."""
+def psa_labels(level: str = "privileged") -> dict[str, str]:
+    """``level`` on enforce, and on warn/audit too, so TKG's restricted warn default doesn't flood logs.
+    The namespaces of FATE and the exchange ask for ``baseline`` themselves: their pods meet it."""
     labels = {}
     for mode in ("enforce", "audit", "warn"):
-        labels[f"{PSA_PREFIX}/{mode}"] = "privileged"
+        labels[f"{PSA_PREFIX}/{mode}"] = level
         labels[f"{PSA_PREFIX}/{mode}-version"] = "latest"
     return labels
 

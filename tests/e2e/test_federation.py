@@ -53,7 +53,7 @@ def assert_exchange_routes(api: KubeApi, stacks: list[str]) -> None:
     expected_sni = []
     for stack in stacks:
         ns, pid = namespace_of(stack), party_id(stack)
-        pulsar, nginx = lb_ip(service(api, ns, "pulsar")), lb_ip(service(api, ns, "nginx"))
+        pulsar, nginx = lb_ip(service(api, ns, "pulsar-public-tls")), lb_ip(service(api, ns, "nginx"))
         expected_sni.append({"fqdn": f"{pid}.{DOMAIN}", "tunnel_route": f"{pulsar}:6651"})
         hop = {"host": nginx, "http_port": 9300, "grpc_port": 9310}
         assert table[pid] == {"proxy": [hop], "fateflow": [hop]}, table
