@@ -112,15 +112,23 @@ class Interruption:
 
     @contextmanager
     def install(self) -> Iterator[Interruption]:
-        """Handlers for SIGINT and SIGTERM while the block runs (main thread only, as Python requires)."""
+        """Handlers for SIGINT and SIGTERM while the block runs (main thread only, as Python requires).
+
+        A command started with them blocked (an inherited signal mask: some CI runners and job wrappers)
+        would never run a handler, and the CI's cancel would find nothing stopping gracefully: they are
+        unblocked for the block and the mask is put back after it. An inherited "ignored" needs nothing
+        more: installing a handler replaces it."""
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
-        previous = {sig: signal.signal(sig, self.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        sigs = {signal.SIGINT, signal.SIGTERM}
+        previous = {sig: signal.signal(sig, self.handle) for sig in sigs}
+        mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, sigs)
         try:
             yield self
         finally:
             self.finish()
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 

@@ -170,3 +170,25 @@ def test_ctrl_c_during_up_forwards_once_reports_and_exits_non_zero(repo, sig):
     assert "interrupted  party-40000" in text and "not started  exchange" in text
     assert f"python -m federation up --config-dir {repo} --parallel 1" in text
     assert signal.getsignal(signal.SIGINT) is previous  # handlers restored
+
+
+def test_install_takes_sigint_and_sigterm_back_when_the_command_started_with_them_blocked_or_ignored():
+    """Some CI runners start jobs with SIGINT ignored or blocked; the cancel must still stop gracefully."""
+    procs, lines = FakeProcesses(), []
+    stop = Interruption(procs, lines.append, timeout=60)
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        with stop.install():
+            assert not sigs & signal.pthread_sigmask(signal.SIG_BLOCK, set())
+            os.kill(os.getpid(), signal.SIGINT)  # a failure leaves it pending, then ignored: not fatal here
+            deadline = time.monotonic() + 10
+            while not stop.is_set() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert stop.is_set() and procs.sent == [signal.SIGINT] and stop.exit_code == 128 + signal.SIGINT
+        assert sigs <= signal.pthread_sigmask(signal.SIG_BLOCK, set())  # the caller's mask is back
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        signal.signal(signal.SIGINT, previous)

@@ -1,21 +1,31 @@
 """The run's processes without Pulumi: /proc parsing, leftovers of dead runs, the tracked CLI command (own
 process group, marker, SIGINT), and the watchdog that kills what a ``kill -9`` of the whole run left behind.
 
-A shell script stands in for the Pulumi CLI: it answers ``version``, starts a "plugin" in a session of its own
-(as Pulumi does with Setpgid), and exits 8 on SIGINT after saying so, as Pulumi's graceful cancel does.
+A small Python program installed as ``pulumi`` stands in for the CLI: it answers ``version``, starts a "plugin"
+in a session of its own (as Pulumi does with Setpgid), and exits 8 on SIGINT after saying so, as Pulumi's
+graceful cancel does. Not a shell script: a suite's children can inherit SIGINT ignored (CI runners, ``nohup``),
+and bash cannot trap a signal that was ignored when it started, while Go (the real CLI) and Python both take it
+back when they install a handler (both keep a blocked signal blocked, which the product undoes). Its
+interpreter is named on the ``#!`` line, so the kernel still calls the process ``pulumi``. It also exits by
+itself when its parent is gone or after two minutes, and every test that starts one kills what carries the
+test run's marker when it ends: a failing test leaves nothing running that holds a pipe of the job.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pulumi.automation.errors import CommandError
 
 from federation import processes
 from federation.pulumi_command import ProcessTable, TrackedPulumiCommand, stack_of
@@ -23,15 +33,35 @@ from federation.pulumi_command import ProcessTable, TrackedPulumiCommand, stack_
 REPO = Path(__file__).resolve().parents[1]
 
 FAKE_PULUMI = """\
-#!/bin/bash
-if [ "$1" = "version" ]; then echo v3.274.0; exit 0; fi
-if [ -n "$FAKE_PLUGIN_PIDFILE" ]; then setsid sleep 300 & echo $! > "$FAKE_PLUGIN_PIDFILE"; fi
-if [ -n "$FAKE_READ_STDIN" ]; then read -r line; echo "stdin:$line"; exit 0; fi
-trap 'echo "^C received; cancelling"; exit 8' INT
-echo "running $*"
-# `wait` returns as soon as a trapped signal arrives; a foreground `sleep` would leave the trap to bash's
-# wait-and-cooperative-exit rules, which skip it when the child happened to exit normally (flaky under load).
-while true; do sleep 0.05 & wait $!; done
+#!{python}
+import os, signal, subprocess, sys, time
+
+args = sys.argv[1:]
+if args[:1] == ["version"]:
+    print("v3.274.0")
+    sys.exit(0)
+if os.environ.get("FAKE_PLUGIN_PIDFILE"):
+    plugin = subprocess.Popen(["sleep", "120"], start_new_session=True, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(os.environ["FAKE_PLUGIN_PIDFILE"], "w") as f:
+        f.write(str(plugin.pid))
+if os.environ.get("FAKE_READ_STDIN"):
+    print("stdin:" + sys.stdin.readline().rstrip())
+    sys.exit(0)
+
+
+def cancel(_signum, _frame):
+    print("^C received; cancelling", flush=True)
+    os._exit(8)
+
+
+# As the real CLI (Go's signal.Notify): an ignored SIGINT is taken back, an inherited mask is kept as it is.
+signal.signal(signal.SIGINT, cancel)
+print("running " + " ".join(args), flush=True)
+parent, deadline = os.getppid(), time.monotonic() + 120
+while os.getppid() == parent and time.monotonic() < deadline:
+    time.sleep(0.05)
+sys.exit(9)
 """
 
 
@@ -39,12 +69,20 @@ while true; do sleep 0.05 & wait $!; done
 def fake_root(tmp_path: Path) -> Path:
     (tmp_path / "bin").mkdir()
     script = tmp_path / "bin" / "pulumi"
-    script.write_text(FAKE_PULUMI)
+    script.write_text(FAKE_PULUMI.format(python=sys.executable))
     script.chmod(0o755)
     return tmp_path
 
 
-def wait_until(predicate, timeout: float = 10.0) -> bool:
+@pytest.fixture(autouse=True)
+def nothing_of_this_run_outlives_the_test() -> Iterator[None]:
+    """Fake CLIs and their plugins carry this pytest process's run marker: kill them whatever the outcome."""
+    yield
+    mine = processes.this_run()
+    processes.kill(processes.of_run(processes.scan(), mine))
+
+
+def wait_until(predicate, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -145,6 +183,79 @@ def test_stack_is_read_from_the_arguments():
     assert stack_of(["up", "--yes", "--stack", "party-30000"]) == "party-30000"
     assert stack_of(["stack", "export", "--stack=exchange"]) == "exchange"
     assert stack_of(["version"]) is None
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """This process ignores SIGINT while the block runs, so its children inherit it ignored (as in CI)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_in_thread(command: TrackedPulumiCommand, root: Path, lines: list[str], block: bool = False):
+    """``up`` of one stack in a worker thread, optionally with SIGINT/SIGTERM blocked in that thread."""
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        if block:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            command.run(["up", "--stack", "party-30000"], str(root), {}, on_output=lines.append)
+        except BaseException as exc:  # the CLI's exit code 8 after the cancel
+            errors.append(exc)
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done, errors
+
+
+def test_a_cli_started_from_a_thread_with_sigint_blocked_still_gets_the_cancel(fake_root):
+    """Seen in CI: the worker thread had SIGINT blocked, the CLI inherited the mask and never cancelled."""
+    table = ProcessTable(reaper=False)
+    command = TrackedPulumiCommand(table, root=str(fake_root), skip_version_check=True)
+    lines: list[str] = []
+    done, errors = run_in_thread(command, fake_root, lines, block=True)
+    try:
+        assert wait_until(lambda: table.running() and lines), lines
+        (running,) = table.running()
+        blocked = int(processes_status(running.pid).get("SigBlk", "0"), 16)
+        assert not blocked & (1 << (signal.SIGINT - 1)), "the CLI started with SIGINT blocked"
+        table.signal(signal.SIGINT)
+        assert done.wait(timeout=30), "the CLI never saw the SIGINT"
+    finally:
+        table.signal(signal.SIGKILL)
+    assert isinstance(errors[0], CommandError) and "cancelling" in str(errors[0])
+
+
+def processes_status(pid: int) -> dict[str, str]:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def test_a_tracked_cli_leads_its_group_carries_the_marker_and_stops_on_sigint(fake_root):
+    table = ProcessTable(reaper=False)
+    command = TrackedPulumiCommand(table, root=str(fake_root), skip_version_check=True)
+    lines: list[str] = []
+    with sigint_ignored():  # what the suite's children inherit on some CI runners
+        done, errors = run_in_thread(command, fake_root, lines)
+        try:
+            assert wait_until(lambda: table.running() and lines), lines
+            (running,) = table.running()
+            assert running.stack == "party-30000" and running.operation == "up"
+            info = processes.read_proc(running.pid)
+            assert info.comm == "pulumi" and info.pgid == running.pid and info.pgid != os.getpgid(0)
+            assert info.run == table.run
+            assert lines[0].startswith("running --non-interactive up --stack party-30000")
+            assert [r.pid for r in table.signal(signal.SIGINT)] == [running.pid]
+            assert done.wait(timeout=30), "the CLI never saw the SIGINT"
+            assert wait_until(lambda: table.running() == [])
+        finally:
+            table.signal(signal.SIGKILL)
+    assert isinstance(errors[0], CommandError) and "cancelling" in str(errors[0])
 
 
 def test_secrets_reach_the_cli_on_stdin(fake_root):
