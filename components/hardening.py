@@ -8,6 +8,7 @@ profile. Service-account tokens are mounted only where a pod calls the Kubernete
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +70,7 @@ def harden_pod(pod: dict[str, Any], calls_api: bool = False) -> dict[str, Any]:
     return pod
 
 
-def with_memory_limit(resources: dict[str, Any], fallback: str | None = None) -> dict[str, Any]:
+def with_memory_limit(resources: Mapping[Any, Any], fallback: str | None = None) -> dict[str, Any]:
     """A copy of ``resources`` whose limits always hold memory: the user's limit, else the memory request,
     else ``fallback``. A process that outgrows it is killed instead of starving the node's other pods."""
     out = {k: dict(v) for k, v in resources.items()}

@@ -179,6 +179,11 @@ class FateSpec(Block, CrossChecked):
         """``name`` as validation left it (typed ``str``: the field is optional only on input)."""
         return self.name or f"fate-{self.party_id}"
 
+    @property
+    def cluster_namespace(self) -> str:
+        """``namespace`` as validation left it (typed ``str``: the field is optional only on input)."""
+        return self.namespace or f"fate-{self.party_id}"
+
     # -- backend -----------------------------------------------------------------------------------------
 
     @property

@@ -7,6 +7,7 @@ window where a mounted ConfigMap is missing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from components.exchange import ats_config as ats
@@ -33,7 +34,7 @@ NGINX_START = (
 DEFAULT_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}}
 
 
-def bounded(resources: dict[str, Any] | None) -> dict[str, Any]:
+def bounded(resources: Mapping[Any, Any] | None) -> dict[str, Any]:
     return with_memory_limit(resources or DEFAULT_RESOURCES, DEFAULT_RESOURCES["limits"]["memory"])
 
 

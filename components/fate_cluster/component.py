@@ -68,7 +68,7 @@ class FateCluster(pulumi.ComponentResource):
     nginx_endpoint: pulumi.Output[Any]
     pulsar_endpoint: pulumi.Output[Any]
     fateboard_url: pulumi.Output[str]
-    notebook_url: pulumi.Output[str]
+    notebook_url: pulumi.Output[str | None]
     exchange_connected: pulumi.Output[bool]
     notebook_password: pulumi.Output[str | None]
     """Secret; None when the notebook is left out or its hashed password was given in the config."""

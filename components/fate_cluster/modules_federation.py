@@ -132,7 +132,7 @@ def build_pulsar(ctx: BuildContext, tls: pulumi.Output[Any] | None) -> None:
     ps = spec.pulsar
     # In the cluster every listener; outside only the TLS port the exchange tunnels to: the plain port and
     # the admin API (8080/8081, no authentication in FATE's standalone broker) never leave the cluster.
-    internal = [(n, p, None) for n, p in PULSAR_PORTS.items()]
+    internal: list[tuple[str, int, int | None]] = [(n, p, None) for n, p in PULSAR_PORTS.items()]
     ctx.service("pulsar", "pulsar", o.service(spec, "pulsar", "pulsar", internal))
     if exposes_pulsar(spec):
         public = o.exposed_service(

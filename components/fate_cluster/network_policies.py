@@ -16,7 +16,7 @@ def party_policies(spec: FateSpec, modules: list[str]) -> list[dict[str, Any]]:
     selectors = {m: o.selector(spec, m) for m in modules}
     # The toy job is a source only (no policy of its own): its selector lets fateflow admit it.
     flows = {**party_flows(spec), TOY: []}
-    return policies(spec.namespace, o.labels(spec, "network-policy"), flows, {**selectors, TOY: TOY_SELECTOR})
+    return policies(spec.cluster_namespace, o.labels(spec, "network-policy"), flows, {**selectors, TOY: TOY_SELECTOR})
 
 
 def build_network_policies(ctx: BuildContext) -> None:

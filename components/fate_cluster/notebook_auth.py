@@ -24,7 +24,7 @@ def jupyter_password_hash(password: str, salt: str) -> str:
     return f"sha1:{salt}:{digest}"
 
 
-def generated_login(name: str, parent: pulumi.Resource) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+def generated_login(name: str, parent: pulumi.Resource) -> tuple[pulumi.Output[str], pulumi.Output[str | None]]:
     """(password, hash), both secret. The salt is a resource too, so the hash is stable across runs."""
     secret = pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["result"])
     password = random.RandomPassword(f"{name}-notebook-password", length=32, special=False, opts=secret)
