@@ -70,7 +70,12 @@ def assert_party_points_at_exchange(api: KubeApi, stack: str) -> None:
     pulsar_table = yaml.safe_load(
         config_map_with(api, ns, "pulsar_route_table.yaml")["data"]["pulsar_route_table.yaml"]
     )
-    assert pulsar_table["default"] == {"proxy": f"{ats_ip}:443", "domain": DOMAIN}
+    assert pulsar_table["default"] == {
+        "proxy": f"{ats_ip}:443",
+        "domain": DOMAIN,
+        "brokerPort": 6650,
+        "brokerSslPort": 6651,
+    }
     assert pulsar_table[pid]["host"] == "pulsar"
 
 
