@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components.fate_cluster.modules_federation import PULSAR_PUBLIC
 from tests.workload.fate_pods import party_addresses, statefulset_runner
 from tests.workload.images_fate import MYSQL, PULSAR, profile_for_fate
 from tests.workload.links import Link
 from tests.workload.netns import NetNs
 from tests.workload.runner import PodRunner, read_workload
 from tests.workload.test_nginx_on_the_wire import service_addresses
-from tests.workload.wire import EXCHANGE_NS, Wire
+from tests.workload.wire import EXCHANGE_NS, Wire, lb_address
 
 START_TIMEOUT = 240  # a loaded 2-core machine: the JVM of a Pulsar standalone alone takes a minute there
 RENDERED_ENGINES = "default_engines:\n  computing: spark\n  federation: pulsar\n  storage: hdfs\n"
@@ -182,8 +183,9 @@ class Federation:
         )
 
     def pulsar_tls(self, party: int) -> tuple[str, int]:
-        """Where the exchange's sni.yaml sends ``<party>.<domain>``: the party's Pulsar Service, TLS port."""
-        return party_addresses(self.api, f"fate-{party}", self.parties[party].n)[0]["pulsar"], 6651
+        """Where the exchange's sni.yaml sends ``<party>.<domain>``: the party's public Pulsar Service (TLS port
+        only; the in-cluster ``pulsar`` Service is ClusterIP)."""
+        return lb_address(self.api, f"fate-{party}", PULSAR_PUBLIC), 6651
 
 
 @contextlib.contextmanager
