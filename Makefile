@@ -14,6 +14,11 @@ export PULUMI_CONFIG_PASSPHRASE
 # Tools from `make tools` first on PATH, then the virtualenv (the Python language host runs `python3`
 # from PATH when it is not told about the virtualenv).
 WITH_TOOLS := . $(ENV_FILE) && export PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" &&
+# A recipe prefix: the local cluster is started unless it is running, and then stopped again when the recipe's
+# shell exits, even on failure (the recipe's exit status is its last command's).
+WITH_CLUSTER = if ! tools/cluster.sh status >/dev/null 2>&1; then \
+	trap 'tools/cluster.sh down' EXIT; tools/cluster.sh up || exit 1; fi; \
+	export KFT_KUBECONFIG="$${KFT_CLUSTER_DIR:-$(CURDIR)/.local/cluster}/kubeconfig";
 # What `make test` runs (e.g. make test PYTEST_ARGS="tests/e2e/test_toolchain_smoke.py -x").
 PYTEST_ARGS ?= tests
 # Used when requirements.txt is missing (it is normally the source of truth).
@@ -79,26 +84,13 @@ cluster-status:
 # The cluster is started only if it is not running, and then stopped again even when pytest fails;
 # pytest's exit status is the target's.
 test: tools venv workload fate-runtime go-tools
-	@started=; \
-	if ! tools/cluster.sh status >/dev/null 2>&1; then \
-		trap 'tools/cluster.sh down' EXIT; started=1; \
-		tools/cluster.sh up || exit 1; \
-	fi; \
-	export KFT_KUBECONFIG="$${KFT_CLUSTER_DIR:-$(CURDIR)/.local/cluster}/kubeconfig"; \
-	$(WITH_TOOLS) $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS); rc=$$?; \
-	exit $$rc
+	@$(WITH_CLUSTER) $(WITH_TOOLS) $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 # Real-engine benchmarks (bench/bench_engine.py), cluster handled as for `make test`; BENCH_CASES picks some of
 # evaluation, converge, scale (default: all).
 BENCH_CASES ?=
 bench: tools venv
-	@started=; \
-	if ! tools/cluster.sh status >/dev/null 2>&1; then \
-		trap 'tools/cluster.sh down' EXIT; started=1; \
-		tools/cluster.sh up || exit 1; \
-	fi; \
-	export KFT_KUBECONFIG="$${KFT_CLUSTER_DIR:-$(CURDIR)/.local/cluster}/kubeconfig"; \
-	$(WITH_TOOLS) $(VENV)/bin/python -m bench.bench_engine $(BENCH_CASES)
+	@$(WITH_CLUSTER) $(WITH_TOOLS) $(VENV)/bin/python -m bench.bench_engine $(BENCH_CASES)
 
 # The local federation (Pulumi.local-*.yaml, docs/e2e.md): the kft-local volume provisioner beside the run, then the parties' endpoints, the exchange's
 # routes and who is federated. State: .pulumi-state/ (ignored); passphrase: PULUMI_CONFIG_PASSPHRASE above.
