@@ -226,9 +226,12 @@ def profile_cases(bench: Bench, fed: Federation, stack: str) -> None:
     for name, seconds in found.imports:
         bench.row("profile imports", f"import {name} (python -X importtime, cumulative)", seconds, found.seconds)
     bench.row("profile", f"{stack}: pulumi version alone (CLI start and exit)", found.cli_start, found.seconds)
+    bench.row("profile", f"{stack}: CPU of the Python program (user + system)", found.program_cpu, found.seconds)
     for label, args in (("preview --refresh", DRIFT_CHECK), *LEVERS):
         check = pulumi(fed, stack, *args, check=False)
         diff = kubectl_diff(bench, fed, stack)
+        if check.code:
+            print(f"{stack} {label} exited {check.code} with nothing changed:\n{check.stdout[-6000:]}", flush=True)
         case = f"{stack} {label} (exit {check.code}) vs kubectl diff --server-side (exit {diff.code})"
         bench.row("lever", case, check.seconds, diff.seconds)
     namespace = f"fate-{stack.rsplit('-', 1)[1]}"
