@@ -39,7 +39,7 @@ import yaml
 
 from bench.bench_federation import _exchange_program
 from bench.measure import measure
-from bench.profile_drift import DRIFT_CHECK, profile
+from bench.profile_drift import DRIFT_CHECK, descendants, profile
 from tests.e2e.federation_fixtures import EXCHANGE, PARTIES, Federation, copy_project, federation_env
 from tests.e2e.kubeapi import KubeApi
 from tests.e2e.local_provisioner import LocalProvisioner, delete_released
@@ -73,23 +73,6 @@ class Run:
     code: int = 0
 
 
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
-
-
 def _python_hwm(pids: list[int]) -> int:
     peak = 0
     for pid in pids:
@@ -112,7 +95,7 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path, check: bool = True, watc
 
     def sample() -> None:
         while not done.wait(0.2):
-            peak[0] = max(peak[0], _python_hwm(_descendants(proc.pid)[1:]))
+            peak[0] = max(peak[0], _python_hwm(descendants(proc.pid)[1:]))
 
     sampler = threading.Thread(target=sample, daemon=True)
     if watch:

@@ -153,36 +153,39 @@ class Profile:
     cli_start: float  # `pulumi version`, the CLI's start and exit with no engine
 
 
+def descendants(root: int) -> list[int]:
+    """``root`` and every process under it, from the parent ids in /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
 def _python_cpu(proc: subprocess.Popen[bytes]) -> float:
     """Waits for ``proc``; the CPU seconds its Python descendants used, sampled from /proc every 50 ms (the
     last sample before each exits), which says how much of the program's phase is the program computing."""
     ticks: dict[int, int] = {}
-    hz = os.sysconf("SC_CLK_TCK")
     while proc.poll() is None:
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
+        for pid in descendants(proc.pid)[1:]:
             try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
+                name, rest = Path(f"/proc/{pid}/stat").read_text().split("(", 1)[1].rsplit(")", 1)
+            except (OSError, ValueError):
                 continue
-            name, rest = stat.split("(", 1)[1].rsplit(")", 1)
-            fields = rest.split()
-            if name.startswith("python") and _descends(int(entry), proc.pid):
-                ticks[int(entry)] = int(fields[11]) + int(fields[12])
+            if name.startswith("python"):
+                fields = rest.split()
+                ticks[pid] = int(fields[11]) + int(fields[12])
         time.sleep(0.05)
-    return sum(ticks.values()) / hz
-
-
-def _descends(pid: int, ancestor: int) -> bool:
-    while pid > 1:
-        if pid == ancestor:
-            return True
-        try:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            return False
-    return False
+    return sum(ticks.values()) / os.sysconf("SC_CLK_TCK")
 
 
 def profile(root: Path, env: dict[str, str], stack: str, python: str = sys.executable) -> Profile:
