@@ -4,14 +4,16 @@ invocation (same machine, same load), because absolute seconds on a shared 2-cor
 Run: ``make bench`` (starts the local cluster when it is not running). Writes ``bench/results-engine.md``.
 Never asserted in tests. Cases:
 
-* ``federation up`` from empty vs the four ``pulumi up --skip-preview`` a user runs by hand in order;
+* (converge) ``federation up`` from empty vs the four ``pulumi up --skip-preview`` a user runs by hand in order;
 * a converged no-op ``federation up`` vs one ``pulumi preview`` per stack, run in parallel;
-* each stack's drift check (``pulumi preview --refresh --expect-no-changes``) vs ``kubectl diff
+* (drift) each stack's drift check (``pulumi preview --refresh --expect-no-changes``) vs ``kubectl diff
   --server-side`` of the same live objects (the stack's Kubernetes resources, Secrets left out: their data is
-  encrypted in the state);
-* the exchange's ``preview`` and ``up`` at 2, 20 and 100 parties vs 2, with the peak RSS of the Python
+  encrypted in the state), on the federation the converge case built (or one of its own); then one party's
+  check broken down by Pulumi's spans (bench/profile_drift.py), cheap levers on it, and a Deployment scaled
+  outside Pulumi, which the check must report;
+* (scale) the exchange's ``preview`` and ``up`` at 2, 20 and 100 parties vs 2, with the peak RSS of the Python
   program (the language host's child), the party stacks being outputs only (a one-resource state each);
-* the exchange program's evaluation under mocks at 200 parties (bench/bench_federation.py's program).
+* (evaluation) the exchange program's evaluation under mocks at 200 parties (bench/bench_federation.py's program).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import yaml
 
 from bench.bench_federation import _exchange_program
 from bench.measure import measure
+from bench.profile_drift import DRIFT_CHECK, descendants, profile
 from tests.e2e.federation_fixtures import EXCHANGE, PARTIES, Federation, copy_project, federation_env
 from tests.e2e.kubeapi import KubeApi
 from tests.e2e.local_provisioner import LocalProvisioner, delete_released
@@ -45,6 +48,21 @@ RESULTS = Path(__file__).resolve().parent / "results-engine.md"
 SCALE = (2, 20, 100)
 NAMESPACES = ("fate-exchange", "fate-30000", "fate-40000", "kube-fate")
 PROJECT = "kubefate-tanzu"
+# Cheap levers on the drift check, each measured against a kubectl diff run right after it. None weakens
+# what is checked except the refresh alone, which skips the program: the detection rows show what it finds.
+LEVERS = (
+    ("--parallel 64", (*DRIFT_CHECK, "--parallel", "64")),
+    ("--suppress-progress", (*DRIFT_CHECK, "--suppress-progress")),
+    ("refresh --preview-only (no program run)", ("refresh", "--preview-only", "--expect-no-changes")),
+)
+PROFILED_STACK = PARTIES[0]  # the largest stack: KubeFATE and a FATE cluster
+# A party's reference to the exchange's outputs: refreshed alone it reads as an update whenever the exchange
+# ran after the party (its route update always does), although no object of the party changed.
+EXCHANGE_REF = f"urn:pulumi:{PROFILED_STACK}::{PROJECT}::pulumi:pulumi:StackReference::exchange-ref"
+REFRESH_OBJECTS = (
+    "refresh --preview-only, exchange reference excluded",
+    ("refresh", "--preview-only", "--expect-no-changes", "--exclude", EXCHANGE_REF),
+)
 
 
 @dataclass
@@ -53,23 +71,6 @@ class Run:
     peak_rss: int = 0  # bytes, the largest Python process under the CLI
     stdout: str = ""
     code: int = 0
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
 
 
 def _python_hwm(pids: list[int]) -> int:
@@ -94,7 +95,7 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path, check: bool = True, watc
 
     def sample() -> None:
         while not done.wait(0.2):
-            peak[0] = max(peak[0], _python_hwm(_descendants(proc.pid)[1:]))
+            peak[0] = max(peak[0], _python_hwm(descendants(proc.pid)[1:]))
 
     sampler = threading.Thread(target=sample, daemon=True)
     if watch:
@@ -125,6 +126,7 @@ class Bench:
     kubeconfig: Path
     api: KubeApi
     rows: list[tuple[str, str, float, float, float]] = field(default_factory=list)  # section, case, s, base s
+    converged: Federation | None = None  # the federation `federation up` built, shared by converge and drift
 
     def project(self, label: str) -> Federation:
         root = copy_project(self.work / label, self.kubeconfig)
@@ -167,6 +169,7 @@ def converge_cases(bench: Bench) -> None:
 
     fed = bench.project("federation")
     up = federation(fed, "up")
+    bench.converged = fed
     bench.row("converge", "federation up from empty vs 4 x pulumi up by hand", up.seconds, by_hand)
     noop = federation(fed, "up")
     started = time.perf_counter()
@@ -174,14 +177,66 @@ def converge_cases(bench: Bench) -> None:
         list(pool.map(lambda s: pulumi(fed, s, "preview"), stacks))
     previews = time.perf_counter() - started
     bench.row("converge", "no-op federation up vs parallel pulumi previews", noop.seconds, previews)
-    for stack in stacks:
-        check = pulumi(fed, stack, "preview", "--refresh", "--expect-no-changes", check=False)
-        manifest = live_manifest(fed, stack)
-        cmd = ["kubectl", "--kubeconfig", str(bench.kubeconfig), "diff", "--server-side", "--force-conflicts"]
-        diff = run([*cmd, "-f", str(manifest)], fed.env, fed.root, check=False)
+
+
+def kubectl_diff(bench: Bench, fed: Federation, stack: str) -> Run:
+    """``kubectl diff --server-side`` of the stack's live objects; an exit above 1 is kubectl failing, not a
+    diff, and would make a baseline that measured nothing, so it stops the bench."""
+    manifest = live_manifest(fed, stack)
+    cmd = ["kubectl", "--kubeconfig", str(bench.kubeconfig), "diff", "--server-side", "--force-conflicts"]
+    diff = run([*cmd, "-f", str(manifest)], fed.env, fed.root, check=False)
+    if diff.code > 1:
+        raise RuntimeError(f"kubectl diff of {stack} failed (exit {diff.code}), no baseline:\n{diff.stdout[-4000:]}")
+    return diff
+
+
+def drift_cases(bench: Bench) -> None:
+    if bench.converged is None:
+        bench.converged = bench.project("drift")
+        federation(bench.converged, "up")
+    fed = bench.converged
+    for stack in [EXCHANGE, *PARTIES]:
+        check = pulumi(fed, stack, *DRIFT_CHECK, check=False)
+        diff = kubectl_diff(bench, fed, stack)
         case = f"{stack} preview --refresh (exit {check.code}) vs kubectl diff --server-side (exit {diff.code})"
         bench.row("drift", case, check.seconds, diff.seconds)
-    bench.destroy(fed, [*PARTIES, EXCHANGE])
+        if diff.code == 1:
+            print(f"kubectl diff of {stack} reported differences:\n{diff.stdout[-3000:]}", flush=True)
+    profile_cases(bench, fed, PROFILED_STACK)
+
+
+def profile_cases(bench: Bench, fed: Federation, stack: str) -> None:
+    """One stack's drift check broken down by Pulumi's spans (bench/profile_drift.py), the levers, and whether
+    the plain check and the refresh alone both report a Deployment scaled outside Pulumi (the e2e test's edit)."""
+    found = profile(fed.root, fed.env, stack)
+    for label, seconds in found.phases:
+        bench.row("profile", f"{stack}: {label}", seconds, found.seconds)
+    for label, count, seconds in found.totals:
+        bench.row("profile calls", f"{stack}: {label} x {count} (summed)", seconds, found.seconds)
+    for name, seconds in found.imports:
+        bench.row("profile imports", f"import {name} (python -X importtime, cumulative)", seconds, found.seconds)
+    bench.row("profile", f"{stack}: pulumi version alone (CLI start and exit)", found.cli_start, found.seconds)
+    bench.row("profile", f"{stack}: CPU of the Python program (user + system)", found.program_cpu, found.seconds)
+    for label, args in (("preview --refresh", DRIFT_CHECK), *LEVERS, REFRESH_OBJECTS):
+        check = pulumi(fed, stack, *args, check=False)
+        diff = kubectl_diff(bench, fed, stack)
+        if check.code:
+            print(f"{stack} {label} exited {check.code} with nothing changed:\n{check.stdout[-6000:]}", flush=True)
+        case = f"{stack} {label} (exit {check.code}) vs kubectl diff --server-side (exit {diff.code})"
+        bench.row("lever", case, check.seconds, diff.seconds)
+    namespace = f"fate-{stack.rsplit('-', 1)[1]}"
+    deployment = bench.api.items(f"/apis/apps/v1/namespaces/{namespace}/deployments")[0]
+    name, replicas = deployment["metadata"]["name"], deployment["spec"]["replicas"]
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
+    bench.api.merge_patch(path, {"spec": {"replicas": replicas + 2}})
+    try:
+        for label, args in (("preview --refresh", DRIFT_CHECK), REFRESH_OBJECTS):
+            check = pulumi(fed, stack, *args, check=False)
+            diff = kubectl_diff(bench, fed, stack)
+            case = f"{stack}, {name} scaled out of band: {label} (exit {check.code}) vs kubectl diff (exit {diff.code})"
+            bench.row("detect", case, check.seconds, diff.seconds)
+    finally:
+        bench.api.merge_patch(path, {"spec": {"replicas": replicas}})
 
 
 def live_manifest(fed: Federation, stack: str) -> Path:
@@ -277,11 +332,29 @@ def evaluation_case(bench: Bench) -> None:
     bench.row("evaluation", "exchange program under mocks, 200 parties vs 2 (seconds)", big.seconds, two.seconds)
 
 
+def _previous(sections: set[str]) -> tuple[list[str], list[str]]:
+    """From the current results file: the table rows of sections this run did not measure (with the date of
+    the run that measured them) and the hand-written part after the table (``## `` headings on), so that a
+    ``BENCH_CASES`` run replaces only its own rows."""
+    if not RESULTS.is_file():
+        return [], []
+    lines = RESULTS.read_text().splitlines()
+    dated = next((ln for ln in lines if ln[:4].isdigit()), "")[:16]
+    rows = [
+        ln if ln.count("|") > 6 else f"{ln} {dated} |"
+        for ln in lines
+        if ln.startswith("| ") and ln.split("|")[1].strip() not in {"section", *sections}
+    ]
+    tail = next((i for i, ln in enumerate(lines) if ln.startswith("## ")), len(lines))
+    return rows, lines[tail:]
+
+
 def write(bench: Bench, started: datetime, seconds: float) -> None:
     cpu = next(
         (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in ln),
         platform.processor(),
     )
+    kept, tail = _previous({row[0] for row in bench.rows})
     lines = [
         "# Real-engine benchmarks (generated by `make bench`, bench/bench_engine.py)",
         "",
@@ -289,12 +362,16 @@ def write(bench: Bench, started: datetime, seconds: float) -> None:
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, load average at the end "
         f"{os.getloadavg()[0]:.1f}; {seconds / 60:.1f} min in all. Memory rows: MiB, no ratio.",
         "",
-        "| section | case | seconds | baseline s | ratio |",
-        "|---|---|---:|---:|---:|",
+        "| section | case | seconds | baseline s | ratio | run (UTC) |",
+        "|---|---|---:|---:|---:|---|",
     ]
     for section, case, value, base, _ in bench.rows:
         ratio = f"{value / base:.2f}x" if section != "memory" else ""
-        lines.append(f"| {section} | {case} | {value:.2f} | {base if section != 'memory' else 0:.2f} | {ratio} |")
+        shown = base if section != "memory" else 0
+        lines.append(f"| {section} | {case} | {value:.2f} | {shown:.2f} | {ratio} | {started:%Y-%m-%d %H:%M} |")
+    lines += kept
+    if tail:
+        lines += ["", *tail]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(RESULTS.read_text())
 
@@ -304,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     cases: dict[str, Callable[[Bench], None]] = {
         "evaluation": evaluation_case,
         "converge": converge_cases,
+        "drift": drift_cases,
         "scale": scale_cases,
     }
     chosen = argv or list(cases)
@@ -321,9 +399,16 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="kft-bench-"))
     bench = Bench(work, kubeconfig, api)
     try:
-        for name in chosen:
+        # In the order above: drift reuses the federation converge built; every other case needs the
+        # namespaces free, so that federation goes before it.
+        for name in (c for c in cases if c in chosen):
+            if name != "drift" and bench.converged is not None:
+                bench.destroy(bench.converged, [*PARTIES, EXCHANGE])
+                bench.converged = None
             cases[name](bench)
     finally:
+        if bench.converged is not None:
+            bench.destroy(bench.converged, [*PARTIES, EXCHANGE])
         provisioner.stop()
         delete_released(api)
         write(bench, started, time.perf_counter() - clock)
