@@ -87,7 +87,7 @@ test: tools venv workload fate-runtime go-tools
 	@$(WITH_CLUSTER) $(WITH_TOOLS) $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 # Real-engine benchmarks (bench/bench_engine.py), cluster handled as for `make test`; BENCH_CASES picks some of
-# evaluation, converge, scale (default: all).
+# evaluation, converge, drift, scale (default: all).
 BENCH_CASES ?=
 bench: tools venv
 	@$(WITH_CLUSTER) $(WITH_TOOLS) $(VENV)/bin/python -m bench.bench_engine $(BENCH_CASES)
