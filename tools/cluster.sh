@@ -62,7 +62,9 @@ leftovers() {
 		pid=${d#/proc/}
 		[ "$pid" != $$ ] || continue
 		local cmd
-		cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+		# A process that exits during the scan takes its cmdline with it: the redirection's own error is
+		# the shell's, so the group is silenced, not just tr.
+		cmd=$({ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null) || continue
 		case "$cmd" in
 		*cluster.sh*) ;; # this script and its callers name the dir only as an argument
 		*"$S/"*) echo "$pid" ;;
