@@ -144,3 +144,25 @@ def test_image_profiles_are_found_whatever_the_registry_and_tag():
     assert profile_for("federatedai/trafficserver@sha256:" + "0" * 64) is TRAFFIC_SERVER
     with pytest.raises(LookupError, match="no image profile"):
         profile_for("busybox:1.36")
+
+
+def test_capabilities_are_the_runtime_default_minus_drop_plus_add():
+    assert plan({}).privileges == podspec.Privileges(podspec.RUNTIME_DEFAULT_CAPS, False)
+    hardened = plan(
+        {
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"], "add": ["CHOWN", "CAP_SETUID"]},
+            }
+        }
+    )
+    assert hardened.privileges == podspec.Privileges(("CHOWN", "SETUID"), True)
+    some = plan({"securityContext": {"capabilities": {"drop": ["NET_RAW", "mknod"], "add": ["SYS_NICE"]}}})
+    assert "NET_RAW" not in some.privileges.capabilities and "MKNOD" not in some.privileges.capabilities
+    assert {"SYS_NICE", "CHOWN", "NET_BIND_SERVICE"} <= set(some.privileges.capabilities)
+    assert some.privileges.no_new_privs is False  # Kubernetes' default for allowPrivilegeEscalation
+
+
+def test_a_privileged_container_is_not_pretended():
+    with pytest.raises(podspec.Unsupported, match="privileged"):
+        plan({"securityContext": {"privileged": True}})

@@ -12,6 +12,7 @@ pod's volumes, in order.
 
 from __future__ import annotations
 
+import ctypes
 import grp
 import json
 import os
@@ -96,6 +97,75 @@ def apply(op: dict) -> None:
         raise SystemExit(f"nsinit: unknown op {kind!r}")
 
 
+# linux/capability.h numbering; kernels newer than this list have more, dropped as unnamed.
+CAPS: tuple[str, ...] = (
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+)
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+
+
+def restrict(keep: list[str], no_new_privs: bool) -> None:
+    """What the runtime does before it starts the container's process: every capability outside ``keep`` leaves
+    the bounding set, so the program, root or not, can never hold it after exec; no_new_privs stops setuid
+    binaries and file capabilities from granting more. Done last, as root, after the mounts that need it."""
+    unknown = set(keep) - set(CAPS)
+    if unknown:
+        raise SystemExit(f"nsinit: unknown capabilities {sorted(unknown)}")
+    with open("/proc/self/status") as f:
+        status = f.read()
+    if any(line.startswith("CapInh:") and int(line.split()[1], 16) for line in status.splitlines()):
+        raise SystemExit("nsinit: started with inheritable capabilities; the bounding set alone would not hold")
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        last = int(f.read())
+    for number in range(last + 1):
+        named = CAPS[number] if number < len(CAPS) else None
+        if named not in keep and libc.prctl(PR_CAPBSET_DROP, number, 0, 0, 0) != 0:
+            raise SystemExit(f"nsinit: dropping capability {number}: {os.strerror(ctypes.get_errno())}")
+    if no_new_privs and libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise SystemExit(f"nsinit: no_new_privs: {os.strerror(ctypes.get_errno())}")
+
+
 def resolve_user(user: dict) -> tuple[int, int, list[int]]:
     """uid/gid by name are looked up in the pod's root (already chrooted), as the container runtime does."""
     uid, gid = user.get("uid"), user.get("gid")
@@ -126,6 +196,7 @@ def main() -> None:
     os.rmdir(VOLUMES)
     uid, gid, groups = resolve_user(plan["user"])
     os.chdir(plan["workdir"] or "/")
+    restrict(plan["capabilities"], plan["no_new_privs"])
     os.setgroups(groups)
     os.setgid(gid)
     os.setuid(uid)

@@ -72,6 +72,35 @@ class User:
     groups: tuple[int, ...] = ()  # supplementalGroups and fsGroup
 
 
+# The capabilities containerd (and every OCI runtime Kubernetes uses) gives a container that asks for nothing:
+# the OCI runtime spec's default set. ``capabilities.drop``/``add`` are applied to this set.
+RUNTIME_DEFAULT_CAPS = (
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "NET_RAW",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+)
+
+
+@dataclass(frozen=True)
+class Privileges:
+    """What the runtime lets the process keep: its capability bounding set and no_new_privs. The seccomp
+    profile is recorded in the pod but not applied by the runner (docs/workload.md says so)."""
+
+    capabilities: tuple[str, ...]
+    no_new_privs: bool
+
+
 @dataclass
 class ContainerPlan:
     """Everything the runner needs to start one container of a pod."""
@@ -87,6 +116,7 @@ class ContainerPlan:
     volumes: dict[str, Volume]
     mounts: list[Mount]
     ports: list[dict[str, Any]] = field(default_factory=list)
+    privileges: Privileges = field(default_factory=lambda: Privileges(RUNTIME_DEFAULT_CAPS, False))
 
 
 # --- env ----------------------------------------------------------------------------------------------------
@@ -233,6 +263,22 @@ def container_user(pod_spec: dict[str, Any], container: dict[str, Any], image: I
     return User(uid=uid, gid=gid if gid is not None else 0, groups=tuple(groups))
 
 
+def container_privileges(container: dict[str, Any]) -> Privileges:
+    """The runtime's default set, minus ``drop`` (``ALL`` empties it), plus ``add``; names as Kubernetes
+    writes them, with or without ``CAP_``. ``allowPrivilegeEscalation`` defaults to true, as in Kubernetes."""
+    sc = container.get("securityContext") or {}
+    if sc.get("privileged"):
+        raise Unsupported(f"container {container['name']}: privileged")
+    caps = sc.get("capabilities") or {}
+
+    def names(key: str) -> set[str]:
+        return {str(c).upper().removeprefix("CAP_") for c in caps.get(key) or []}
+
+    drop, add = names("drop"), names("add")
+    kept = set() if "ALL" in drop else set(RUNTIME_DEFAULT_CAPS) - drop
+    return Privileges(tuple(sorted(kept | add)), sc.get("allowPrivilegeEscalation") is False)
+
+
 # --- volumes ------------------------------------------------------------------------------------------------
 
 
@@ -360,4 +406,5 @@ def plan_container(
         volumes=volumes,
         mounts=container_mounts(container, volumes),
         ports=list(container.get("ports") or []),
+        privileges=container_privileges(container),
     )

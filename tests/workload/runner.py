@@ -184,6 +184,8 @@ class PodRunner:
             "workdir": self.plan.workdir,
             "argv": self.plan.argv,
             "env": self.plan.env,
+            "capabilities": list(self.plan.privileges.capabilities),
+            "no_new_privs": self.plan.privileges.no_new_privs,
         }
         plan_file = self.scratch / "plan.json"
         plan_file.write_text(json.dumps(plan, indent=1))
