@@ -103,9 +103,19 @@ def checkov_where(resource: str, cluster_scoped: set[tuple[str, str]]) -> str:
 
 def checkov_scan(rendered: Rendered) -> tuple[dict[str, Any], list[Finding]]:
     """One checkov run over the whole directory (its start-up costs seconds): its summary and failed checks."""
+    args = [
+        "--directory",
+        ".",
+        "--framework",
+        "kubernetes",
+        "--output",
+        "json",
+        "--quiet",
+        "--compact",
+        "--skip-download",
+    ]
     out = subprocess.run(
-        [checkov_binary(), "--directory", ".", "--framework", "kubernetes", "--output", "json", "--quiet"]
-        + ["--compact", "--skip-download"],
+        [checkov_binary(), *args],
         cwd=rendered.directory,
         env={**os.environ, **CHECKOV_ENV},
         capture_output=True,
