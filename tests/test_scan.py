@@ -29,6 +29,9 @@ TOOLS = ("kube-score", "checkov")
 FAILING_GRADE = 7
 # checkov runs offline: no update check against PyPI, no policy metadata from its vendor's platform.
 CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+# Failed checks only (the summary still counts the passed ones), without code blocks.
+CHECKOV_ARGS = ["--directory", ".", "--framework", "kubernetes", "--output", "json"]
+CHECKOV_ARGS += ["--quiet", "--compact", "--skip-download"]
 
 
 class Finding(NamedTuple):
@@ -103,19 +106,8 @@ def checkov_where(resource: str, cluster_scoped: set[tuple[str, str]]) -> str:
 
 def checkov_scan(rendered: Rendered) -> tuple[dict[str, Any], list[Finding]]:
     """One checkov run over the whole directory (its start-up costs seconds): its summary and failed checks."""
-    args = [
-        "--directory",
-        ".",
-        "--framework",
-        "kubernetes",
-        "--output",
-        "json",
-        "--quiet",
-        "--compact",
-        "--skip-download",
-    ]
     out = subprocess.run(
-        [checkov_binary(), *args],
+        [checkov_binary(), *CHECKOV_ARGS],
         cwd=rendered.directory,
         env={**os.environ, **CHECKOV_ENV},
         capture_output=True,
