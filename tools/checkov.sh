@@ -76,7 +76,7 @@ if [ -f "$DEST/.kft-ok" ] && [ -x "$BIN" ]; then # built by a concurrent run whi
 	exit 0
 fi
 [ -f "$LOCK" ] || die "missing $LOCK" "run tools/checkov.sh lock"
-grep -qxi "checkov==$CHECKOV_VERSION" "$LOCK" ||
+grep -qxiF "checkov==$CHECKOV_VERSION" "$LOCK" ||
 	die "$LOCK does not pin checkov==$CHECKOV_VERSION (tools/versions.env)" "run tools/checkov.sh lock after changing the version"
 
 t0=$(date +%s)
