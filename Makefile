@@ -25,7 +25,7 @@ PYTEST_ARGS ?= tests
 FALLBACK_REQUIREMENTS := pulumi==3.272.0 pulumi-kubernetes==4.34.2 pulumi-random==4.21.4 pulumi-tls==5.6.2 \
 	pulumi-vsphere==4.18.2 pydantic pyyaml pytest ruff
 
-.PHONY: help tools venv workload fate-runtime go-tools scan cluster-up cluster-down cluster-status test demo lint bench
+.PHONY: help tools venv workload fate-runtime go-tools checkov scan cluster-up cluster-down cluster-status test demo lint bench
 
 help:
 	@echo "make tools         Pulumi CLI + plugins + control-plane binaries (official installs or built from the Go module proxy)"
@@ -33,7 +33,8 @@ help:
 	@echo "make workload      the real programs of the workload layer (Debian: trafficserver, nginx-extras)"
 	@echo "make fate-runtime  FATE-Flow 2.0.0 venv, MySQL and Pulsar for the workload layer (cached, docs/workload-fate.md)"
 	@echo "make go-tools      np-guard's NetworkPolicy evaluator and kube-score for the tests (cached, docs/toolchain.md)"
-	@echo "make scan          kube-score over every shipped stack's manifests against scan/accepted-findings.yaml"
+	@echo "make checkov       checkov in its own venv for the scan (cached by version, tools/checkov.sh)"
+	@echo "make scan          kube-score + checkov over every shipped stack's manifests against scan/accepted-findings.yaml"
 	@echo "make cluster-up    local loopback Kubernetes control plane (kubeconfig: .local/cluster/kubeconfig)"
 	@echo "make cluster-down  stop it, leaving no process behind"
 	@echo "make test          tools + venv + cluster (if not running), pytest, then stop the cluster it started"
@@ -50,8 +51,13 @@ go-tools:
 	@tools/go_tool.sh netpol-analyzer >/dev/null
 	@tools/go_tool.sh kube-score >/dev/null
 
-# kube-score over every shipped stack's manifests against scan/accepted-findings.yaml (no cluster needed).
-scan: venv go-tools
+# checkov, the scan's second scanner: a PyPI application in a venv of its own, cached by version and lock file
+# (tools/checkov.sh, tools/checkov-constraints.txt), never in .venv.
+checkov:
+	@tools/checkov.sh >/dev/null
+
+# kube-score and checkov over every shipped stack's manifests against scan/accepted-findings.yaml (no cluster needed).
+scan: venv go-tools checkov
 	$(VENV)/bin/python -m pytest -q tests/test_scan.py
 
 venv: $(VENV)/.requirements-installed
@@ -83,7 +89,7 @@ cluster-status:
 
 # The cluster is started only if it is not running, and then stopped again even when pytest fails;
 # pytest's exit status is the target's.
-test: tools venv workload fate-runtime go-tools
+test: tools venv workload fate-runtime go-tools checkov
 	@$(WITH_CLUSTER) $(WITH_TOOLS) $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 # Real-engine benchmarks (bench/bench_engine.py), cluster handled as for `make test`; BENCH_CASES picks some of

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from tests.harness import Harness, new_event_loop
-from tests.stack_runner import file_config, reset_config, run_program
+from tests.stack_runner import PARTY, file_config, reset_config, run_program, shipped_stacks
 from tests.test_tanzu_support import is_secret_input
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
+# No shipped stack runs the eggroll backend, whose modules (clustermanager, nodemanager, osx) only this renders.
+EGGROLL_PARTY = {**PARTY, "fate": {"backend": "eggroll", "persistence": True, "storageClass": "standard"}}
 
 
 def manifest_of(typ: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
@@ -30,6 +32,9 @@ def _plain(value: Any) -> Any:
     """Secret values arrive wrapped in the SDK's secret envelope; a manifest holds the value itself."""
     if is_secret_input(value):
         return _plain(value.get("value"))
+    if isinstance(value, float) and value.is_integer():
+        # The SDK sends every number as a float; the provider sends the API server the schema's integer.
+        return int(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -46,6 +51,13 @@ def render_stack(stack: str, values: dict[str, Any] | None = None) -> list[dict[
     finally:
         reset_config()
     return [m for r in harness.mocks.registered if (m := manifest_of(r.typ, r.inputs)) is not None]
+
+
+def every_rendering() -> dict[str, list[dict[str, Any]]]:
+    """Every shipped stack's objects, plus an eggroll party's (``party-30000-eggroll``)."""
+    out = {stack: render_stack(stack) for stack in shipped_stacks()}
+    out["party-30000-eggroll"] = render_stack("party-30000", EGGROLL_PARTY)
+    return out
 
 
 def pod_specs(manifests: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:

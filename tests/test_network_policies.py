@@ -15,7 +15,7 @@ import pytest
 from components.network_policy import Allow, policies
 from federation.toy_job import GuestImage, ToyRun, render_job
 from tests.netpol_eval import EXTERNAL, Conn, allowed
-from tests.rendered import render_stack
+from tests.rendered import EGGROLL_PARTY, render_stack
 from tests.stack_runner import PARTY, shipped_stacks
 
 ALL = "all"
@@ -117,8 +117,7 @@ def test_shipped_stack_policies_allow_exactly_the_flow_matrix(stack, tmp_path):
 
 
 def test_eggroll_backend_policies_allow_exactly_the_flow_matrix(tmp_path):
-    values = {**PARTY, "fate": {"backend": "eggroll", "persistence": True, "storageClass": "standard"}}
-    evaluate(render_stack("party-30000", values), tmp_path)
+    evaluate(render_stack("party-30000", EGGROLL_PARTY), tmp_path)
 
 
 def test_the_spark_ui_behind_its_ingress_gets_its_port(tmp_path):
