@@ -145,7 +145,7 @@ def build_nodemanager(ctx: BuildContext) -> None:
         "nodemanager",
         o.pod_spec(spec, "nodemanager", [main], volumes),
         {"eggroll-config/eggroll.properties": props},
-        replicas=(nm.replicas if nm else None) or 2,
+        replicas=o.replicas(spec, "nodemanager"),
         service_name="nodemanager",
         claim_templates=claims,
     )

@@ -13,7 +13,6 @@ def build_spark(ctx: BuildContext) -> None:
     hosts)."""
     spec = ctx.spec
     master = spec.spark.master if spec.spark else None
-    worker = spec.spark.worker if spec.spark else None
     m_main = o.container(
         spec,
         "spark-master",
@@ -28,7 +27,7 @@ def build_spark(ctx: BuildContext) -> None:
         "spark-master",
         o.pod_spec(spec, "spark.master", [m_main], []),
         {},
-        replicas=(master.replicas if master else None) or 1,
+        replicas=o.replicas(spec, "spark.master"),
     )
     ctx.service(
         "spark-master",
@@ -72,7 +71,7 @@ def build_spark(ctx: BuildContext) -> None:
         "spark-worker",
         pod,
         {},
-        replicas=(worker.replicas if worker else None) or 2,
+        replicas=o.replicas(spec, "spark.worker"),
     )
     ctx.service(
         "spark-worker-1",
@@ -84,7 +83,6 @@ def build_spark(ctx: BuildContext) -> None:
 def build_hdfs(ctx: BuildContext) -> None:
     spec = ctx.spec
     nn = spec.hdfs.namenode if spec.hdfs else None
-    dn = spec.hdfs.datanode if spec.hdfs else None
     env_data = hdfs_env()
     core_site = render_core_site()
     ctx.config_map("namenode-config", "namenode", {"core-site.xml": core_site})
@@ -161,7 +159,7 @@ def build_hdfs(ctx: BuildContext) -> None:
         "datanode",
         o.pod_spec(spec, "hdfs.datanode", [main], volumes),
         {"datanode-env": env_text},
-        replicas=(dn.replicas if dn else None) or 3,
+        replicas=o.replicas(spec, "hdfs.datanode"),
         service_name="datanode",
         claim_templates=claims,
     )

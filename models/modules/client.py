@@ -1,0 +1,19 @@
+"""client: the Jupyter notebook with FATE's client; optional (a site may use FATE's CLI only)."""
+
+from models.fate_module import FateModule, Image, Part, Ui
+
+MODULE = FateModule(
+    name="client",
+    order=40,
+    builder="components.fate_cluster.modules_core:build_client",
+    parts=(
+        Part(
+            path="client",
+            label="client",
+            image=Image("federatedai/client"),
+            requests={"cpu": "1", "memory": "2Gi"},
+            volume="10Gi",
+            ui=Ui("client", "notebook", "notebook", 20000),
+        ),
+    ),
+)
