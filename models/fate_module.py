@@ -66,6 +66,9 @@ class Part:
     image: Image
     requests: dict[str, str]
     """Default resource requests (models/fate.py ``effective_resources`` puts the user's values over them)."""
+    flows: tuple[Allow, ...]
+    """Who may connect to it (components/fate_cluster/flows.py adds the ingress controller for its UI); no
+    default, so a new module says it, even when nothing may (``()``)."""
     volume: str | None = None
     """Default size of its data volume with persistence on; None: no data volume."""
     minimum: Minimum | None = None
@@ -76,8 +79,6 @@ class Part:
     """Node-port keys of its block, opened only when ``type`` is NodePort or LoadBalancer."""
     profile: str = "fate-root"
     """Capability exceptions of its main container's image (a key of components/hardening.py EXCEPTIONS)."""
-    flows: tuple[Allow, ...] = ()
-    """Who may connect to it (components/fate_cluster/flows.py adds the ingress controller for its UI)."""
     ui: Ui | None = None
 
 

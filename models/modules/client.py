@@ -13,6 +13,7 @@ MODULE = FateModule(
             image=Image("federatedai/client"),
             requests={"cpu": "1", "memory": "2Gi"},
             volume="10Gi",
+            flows=(),  # only through its Ingress (components/fate_cluster/flows.py adds the controller)
             ui=Ui("client", "notebook", "notebook", 20000),
         ),
     ),

@@ -15,6 +15,7 @@ MODULE = FateModule(
             image=Image("federatedai/fateboard"),
             requests={"cpu": "500m", "memory": "1Gi"},
             exposed=True,
+            flows=(),  # only through its Ingress (components/fate_cluster/flows.py adds the controller)
             ui=Ui("fateboard", "fateboard", "fateboard", 8080),
         ),
     ),
