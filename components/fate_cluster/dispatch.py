@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import cast
 
 from components.fate_cluster.context import BuildContext
 from models import modules
@@ -19,7 +20,7 @@ def builder_of(module: FateModule) -> Builder:
     found = getattr(importlib.import_module(path), function, None)
     if not callable(found):
         raise LookupError(f"module {module.name!r}: builder {module.builder!r} is not a function")
-    return found
+    return cast(Builder, found)
 
 
 def build_modules(ctx: BuildContext) -> None:
