@@ -66,6 +66,8 @@ class Part:
     image: Image
     requests: dict[str, str]
     """Default resource requests (models/fate.py ``effective_resources`` puts the user's values over them)."""
+    ports: dict[str, int]
+    """Container ports of its main container, by name (Services and flows refer to these numbers)."""
     flows: tuple[Allow, ...]
     """Who may connect to it (components/fate_cluster/flows.py adds the ingress controller for its UI); no
     default, so a new module says it, even when nothing may (``()``)."""

@@ -404,8 +404,8 @@ def test_disabled_osx_polling_is_accepted():
 def test_storage_class_required_when_persistence_is_on():
     assert one_problem(with_(persistence=True)) == (
         "fate.storageClass = None: persistence is on but no storage class is set for mysql, python, client, "
-        "hdfs.namenode, hdfs.datanode, pulsar. Fix: set storageClass (e.g. vsan-default-storage-policy) or the module's "
-        "storageClass"
+        "hdfs.namenode, hdfs.datanode, pulsar. Fix: set storageClass (e.g. vsan-default-storage-policy) or the "
+        "module's storageClass"
     )
 
 

@@ -37,6 +37,8 @@ BACKEND_MODULES = {
     "spark-local-pulsar": ["mysql", "python", "fateboard", "client", "nginx", "pulsar"],
     "eggroll": ["mysql", "python", "fateboard", "client", "osx", "clustermanager", "nodemanager"],
 }
+# HDFS's block-transfer and IPC ports, which the datanode image listens on without declaring them.
+UNDECLARED_PORTS = {"datanode": {9866, 9867}}
 # Node-port keys refused by name (models/fate_rules.py refused_keys), so no definition lists them.
 REFUSED_NODE_PORTS = {"pulsar.httpNodePort"}
 
@@ -124,6 +126,15 @@ def test_flow_sources_are_workloads_or_tokens_and_ui_ports_reach_their_workload(
         for allow in allows:
             assert set(allow.sources) <= labels | {ANYWHERE, INGRESS_CONTROLLER, TOY}
     assert {module for *_, module in UIS.values()} <= labels
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_flows_and_the_ui_name_ports_the_workload_listens_on(part):
+    listening = set(part.ports.values()) | UNDECLARED_PORTS.get(part.label, set())
+    for allow in part.flows:
+        assert set(allow.ports or ()) <= listening, f"{part.label} accepts on ports it does not listen on"
+    if part.ui is not None:
+        assert part.ui.port in listening
 
 
 @pytest.mark.parametrize("backend", [b.value for b in Backend])

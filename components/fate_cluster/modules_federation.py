@@ -22,7 +22,7 @@ from components.images import image_ref
 PULSAR_CERT_SECRET = "pulsar-cert"
 # The only Service of the party's Pulsar reachable from outside its cluster.
 PULSAR_PUBLIC = "pulsar-public-tls"
-PULSAR_PORTS = {"tcp-pulsar": 6650, "tcp-pulsar-tls": 6651, "http-admin": 8080, "https-admin": 8081}
+PULSAR_PORTS = o.ports("pulsar")
 NGINX_CONF_DIR = "/data/projects/fate/proxy/nginx/conf"
 
 
@@ -48,7 +48,7 @@ def build_nginx(ctx: BuildContext) -> None:
         "nginx",
         image_ref(spec, "nginx"),
         "nginx",
-        {"http-port": 9300, "grpc-port": 9310},
+        o.ports("nginx"),
         command=command,
         volumeMounts=mounts,
         **o.probes("http", 9302, "/test"),

@@ -18,7 +18,7 @@ def build_spark(ctx: BuildContext) -> None:
         "spark-master",
         image_ref(spec, "spark.master"),
         "spark.master",
-        {"web-ui": 8080, "master": 7077, "master-rest": 6066},
+        o.ports("spark.master"),
         **o.probes("http", 8080),
     )
     ctx.workload(
@@ -60,7 +60,7 @@ def build_spark(ctx: BuildContext) -> None:
         "spark-worker",
         image_ref(spec, "spark.worker"),
         "spark.worker",
-        {"web-ui": 8081},
+        o.ports("spark.worker"),
         volumeMounts=[{"name": "python-confs", "mountPath": f"{o.FATE_HOME}/conf/"}],
         **o.probes("http", 8081),
     )
@@ -111,7 +111,7 @@ def build_hdfs(ctx: BuildContext) -> None:
         "namenode",
         image_ref(spec, "hdfs.namenode"),
         "hdfs.namenode",
-        {"fs": 9000, "web": 9870},
+        o.ports("hdfs.namenode"),
         env=[{"name": "CLUSTER_NAME", "value": "fate"}],
         envFrom=[{"configMapRef": {"name": "namenode-env"}}],
         volumeMounts=[
@@ -147,7 +147,7 @@ def build_hdfs(ctx: BuildContext) -> None:
         "datanode",
         image_ref(spec, "hdfs.datanode"),
         "hdfs.datanode",
-        {"fs": 9000, "web": 9864},
+        o.ports("hdfs.datanode"),
         env=[{"name": "SERVICE_PRECONDITION", "value": "namenode:9000"}],
         envFrom=[{"configMapRef": {"name": "datanode-env"}}],
         volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/data", **o.sub_path(spec, "hdfs.datanode")}],

@@ -80,6 +80,11 @@ def container(
     return harden_container(body, profile)
 
 
+def ports(path: str) -> dict[str, int]:
+    """The container ports of a part's main container, from its definition (models/modules/)."""
+    return dict(modules.part(path).ports)
+
+
 def replicas(spec: FateSpec, path: str) -> int:
     """The block's ``replicas``, else the default of the part's definition."""
     return getattr(spec.block(path), "replicas", None) or modules.part(path).replicas

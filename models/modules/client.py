@@ -12,6 +12,7 @@ MODULE = FateModule(
             label="client",
             image=Image("federatedai/client"),
             requests={"cpu": "1", "memory": "2Gi"},
+            ports={"tcp-notebook": 20000},
             volume="10Gi",
             flows=(),  # only through its Ingress (components/fate_cluster/flows.py adds the controller)
             ui=Ui("client", "notebook", "notebook", 20000),

@@ -16,6 +16,7 @@ MODULE = FateModule(
             label="clustermanager",
             image=Image("federatedai/eggroll", suffix="algorithm"),
             requests={"cpu": "1", "memory": "2Gi"},
+            ports={"tcp-cm": 4670},
             flows=(Allow((4670,), ("python", "nodemanager", "osx")),),
         ),
     ),

@@ -14,6 +14,7 @@ MODULE = FateModule(
             label="fateboard",
             image=Image("federatedai/fateboard"),
             requests={"cpu": "500m", "memory": "1Gi"},
+            ports={"tcp-fateboard": 8080},
             exposed=True,
             flows=(),  # only through its Ingress (components/fate_cluster/flows.py adds the controller)
             ui=Ui("fateboard", "fateboard", "fateboard", 8080),

@@ -15,6 +15,7 @@ MODULE = FateModule(
             label="mysql",
             image=Image("mysql", tag="mysql"),
             requests={"cpu": "1", "memory": "2Gi"},
+            ports={"tcp-mysql": 3306},
             volume="10Gi",
             exposed=True,
             profile="mysql",

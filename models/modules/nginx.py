@@ -15,6 +15,7 @@ MODULE = FateModule(
             label="nginx",
             image=Image("federatedai/nginx"),
             requests={"cpu": "500m", "memory": "512Mi"},
+            ports={"http-port": 9300, "grpc-port": 9310},
             exposed=True,
             node_ports=("httpNodePort", "grpcNodePort"),
             profile="openresty",

@@ -15,6 +15,7 @@ MODULE = FateModule(
             label="nodemanager",
             image=Image("federatedai/eggroll"),
             requests={"cpu": "4", "memory": "8Gi"},
+            ports={"tcp-nm": 4671},
             volume="50Gi",
             minimum=FATE_POD,
             replicas=2,

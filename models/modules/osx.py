@@ -15,6 +15,7 @@ MODULE = FateModule(
             label="osx",
             image=Image("federatedai/osx"),
             requests={"cpu": "4", "memory": "8Gi"},
+            ports={"tcp-osx": 9370},
             minimum=FATE_POD,
             exposed=True,
             node_ports=("nodePort",),

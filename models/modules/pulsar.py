@@ -15,6 +15,7 @@ MODULE = FateModule(
             label="pulsar",
             image=Image("federatedai/pulsar", tag="pulsar"),
             requests={"cpu": "4", "memory": "8Gi"},
+            ports={"tcp-pulsar": 6650, "tcp-pulsar-tls": 6651, "http-admin": 8080, "https-admin": 8081},
             volume="20Gi",
             minimum=FATE_POD,
             exposed=True,

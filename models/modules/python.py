@@ -14,6 +14,7 @@ MODULE = FateModule(
             label="python",
             image=Image("federatedai/fateflow", suffix="fateflow"),
             requests={"cpu": "4", "memory": "8Gi"},
+            ports={"grpc-port": 9360, "http-port": 9380},
             volume="10Gi",
             minimum=FATE_POD,
             exposed=True,
