@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from models import fate_defaults as d
-from models import modules as fate_modules_registry
+from models import modules as module_registry
 from models.cross_field import CrossChecked
 from models.engines import BACKEND_ENGINES, Backend, backend_named, backend_of_computing
 from models.errors import FieldProblem, Problem, from_validation_error
@@ -136,7 +136,7 @@ class FateSpec(Block, CrossChecked):
                     )
                 )
         if data.get("modules") is None:
-            data["modules"] = list(fate_modules_registry.backend_modules(named))
+            data["modules"] = list(module_registry.backend_modules(named))
         if problems:
             raise FieldProblem(problems)
         return data
@@ -254,10 +254,10 @@ class FateSpec(Block, CrossChecked):
 
     def volume_paths(self) -> list[str]:
         """Volume paths of the deployed modules, in a stable order."""
-        return [p for p in d.VOLUME_DEFAULTS if self.has(fate_modules_registry.module_of(p))]
+        return [p for p in d.VOLUME_DEFAULTS if self.has(module_registry.module_of(p))]
 
     def resource_paths(self) -> list[str]:
-        return [p for p in d.RESOURCE_DEFAULTS if self.has(fate_modules_registry.module_of(p))]
+        return [p for p in d.RESOURCE_DEFAULTS if self.has(module_registry.module_of(p))]
 
     # -- sizing against the reference architecture -------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from models import modules as registry
+from models import modules as module_registry
 from models.engines import BACKEND_ENGINES, Backend, Computing, Federation, Storage, backend_of_computing
 from models.errors import Problem, problem
 from models.quantities import parse_quantity
@@ -17,9 +17,9 @@ from models.quantities import parse_quantity
 if TYPE_CHECKING:
     from models.fate import FateSpec
 
-MODULES = registry.NAMES
+MODULES = module_registry.NAMES
 # The notebook (client) may be left out: a site whose data scientists use FATE's CLI needs no Jupyter.
-COMMON_MODULES = registry.COMMON
+COMMON_MODULES = module_registry.COMMON
 NODE_PORT_RANGE = (30000, 32767)
 
 _REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*/$")
@@ -31,9 +31,9 @@ GENERATED_WHY = (
     "one in the stack configuration would be stored in plain text"
 )
 
-EXPOSED_PATHS = tuple(p.path for p in registry.PARTS if p.exposed)
+EXPOSED_PATHS = tuple(p.path for p in module_registry.PARTS if p.exposed)
 # node-port key path -> the path whose ``type`` decides whether it is opened
-NODE_PORT_KEYS = tuple((f"{p.path}.{key}", p.path) for p in registry.PARTS for key in p.node_ports)
+NODE_PORT_KEYS = tuple((f"{p.path}.{key}", p.path) for p in module_registry.PARTS for key in p.node_ports)
 
 
 def _one_of(values: list[str]) -> str:
@@ -356,7 +356,7 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
                 f"set storage: {wanted.storage}",
             )
         )
-    for m in registry.needed_by(str(c), f):
+    for m in module_registry.needed_by(str(c), f):
         if m not in modules:
             out.append(
                 problem(
@@ -366,7 +366,7 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
                     f"add {m} to modules",
                 )
             )
-    for module in registry.ENGINE_MODULES:
+    for module in module_registry.ENGINE_MODULES:
         if module.needs is None:
             continue
         m, key, allowed = module.name, module.needs.kind, module.needs.values
@@ -379,7 +379,7 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
                     f"remove {m} from modules",
                 )
             )
-    for m in (module.name for module in registry.ENGINE_MODULES):
+    for m in (module.name for module in module_registry.ENGINE_MODULES):
         if getattr(spec, m) is not None and m not in modules:
             out.append(
                 problem(
@@ -438,10 +438,10 @@ def persistence(spec: FateSpec, px: str) -> list[Problem]:
                             "set persistence: true or remove it",
                         )
                     )
-    for part in registry.PARTS:
+    for part in module_registry.PARTS:
         p, n = part.path, (_get(spec, f"{part.path}.replicas") or part.replicas)
         claim = _get(spec, f"{p}.existingClaim")
-        if spec.persistence and claim and n > 1 and spec.has(registry.module_of(p)):
+        if spec.persistence and claim and n > 1 and spec.has(module_registry.module_of(p)):
             out.append(
                 problem(
                     f"{px}.{p}.existingClaim",
@@ -465,7 +465,7 @@ def services(spec: FateSpec, px: str) -> list[Problem]:
     out: list[Problem] = []
     seen: dict[int, str] = {}
     for path, owner in NODE_PORT_KEYS:
-        if not spec.has(registry.module_of(path)):
+        if not spec.has(module_registry.module_of(path)):
             continue
         port = _get(spec, path)
         if port is None:
@@ -502,7 +502,7 @@ def services(spec: FateSpec, px: str) -> list[Problem]:
             )
     for path in EXPOSED_PATHS:
         lb_ip = _get(spec, f"{path}.loadBalancerIP")
-        if lb_ip and spec.has(registry.module_of(path)) and _get(spec, f"{path}.type") != "LoadBalancer":
+        if lb_ip and spec.has(module_registry.module_of(path)) and _get(spec, f"{path}.type") != "LoadBalancer":
             out.append(
                 problem(
                     f"{px}.{path}.loadBalancerIP",
@@ -603,8 +603,8 @@ def routes_and_ingress(spec: FateSpec, px: str) -> list[Problem]:
             )
         )
     hosts: dict[str, str] = {}
-    for part, ui_def in ((p, p.ui) for p in registry.PARTS if p.ui is not None):
-        ui, module = ui_def.key, registry.module_of(part.path)
+    for part, ui_def in ((p, p.ui) for p in module_registry.PARTS if p.ui is not None):
+        ui, module = ui_def.key, module_registry.module_of(part.path)
         cfg = getattr(spec.ingress, ui, None) if spec.ingress is not None else None
         if cfg is None:
             continue
