@@ -146,8 +146,13 @@ class FateSpec(Block, CrossChecked):
     def _backend_is_text(cls, value: Any, info: ValidationInfo) -> Any:
         """The lax enum would read ``!!binary`` YAML as a backend name."""
         if isinstance(value, bytes):
-            names = ", ".join(repr(str(b)) for b in Backend)
-            raise FieldProblem(f"{_prefix(info)}.backend", value, f"backend must be one of {names}", "write it as text")
+            names = [repr(str(b)) for b in Backend]
+            raise FieldProblem(
+                f"{_prefix(info)}.backend",
+                value,
+                f"a backend is text: {', '.join(names[:-1])} or {names[-1]}",
+                f"write it without a YAML tag, e.g. backend: {Backend.SPARK_PULSAR}",
+            )
         return value
 
     @field_validator("party_id", mode="before")

@@ -22,6 +22,7 @@ from components.hardening import EXCEPTIONS
 from components.images import image_ref
 from models import modules
 from models.engines import BACKEND_ENGINES, Backend, Computing, Federation, Storage
+from models.errors import ConfigError
 from models.fate import FateSpec, parse_fate_spec
 from models.fate_module import FateModule
 from models.fate_modules import Block, Exposed, Volume, Workload
@@ -71,6 +72,15 @@ def test_each_backend_implies_the_modules_and_engines_kubefate_documents():
             engines.storage,
         )
         assert spec.backend_name is backend
+
+
+@pytest.mark.parametrize("value", [["eggroll"], {"name": "eggroll"}, b"eggroll", "Eggroll", 1])
+def test_a_backend_that_is_not_one_of_the_names_is_a_problem_not_a_crash(value):
+    with pytest.raises(ConfigError) as exc:
+        parse_fate_spec({"partyId": 30000, "backend": value})
+    (problem,) = exc.value.problems
+    assert problem.field == "fate.backend" and repr(value) in problem
+    assert "'spark-pulsar', 'spark-local-pulsar' or 'eggroll'" in problem
 
 
 def test_every_backend_module_is_defined_and_every_definition_is_deployed_by_a_backend():
