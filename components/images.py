@@ -10,26 +10,11 @@ repository like upstream does, also to an overridden repository, so a mirror kee
 from __future__ import annotations
 
 from models import fate_defaults as d
+from models import modules
+from models.engines import SPARK_COMPUTING
 from models.fate import FateSpec
 
 BUSYBOX = "busybox:1.36"
-
-# path -> (default repository, suffix kind, tag kind)
-_IMAGES: dict[str, tuple[str, str, str]] = {
-    "python": ("federatedai/fateflow", "fateflow", "fate"),
-    "fateboard": ("federatedai/fateboard", "", "fate"),
-    "client": ("federatedai/client", "", "fate"),
-    "mysql": ("mysql", "", "mysql"),
-    "osx": ("federatedai/osx", "", "fate"),
-    "clustermanager": ("federatedai/eggroll", "algorithm", "fate"),
-    "nodemanager": ("federatedai/eggroll", "", "fate"),
-    "spark.master": ("federatedai/spark-master", "", "fate"),
-    "spark.worker": ("federatedai/spark-worker", "algorithm", "fate"),
-    "hdfs.namenode": ("federatedai/hadoop-namenode", "", "hadoop"),
-    "hdfs.datanode": ("federatedai/hadoop-datanode", "", "hadoop"),
-    "nginx": ("federatedai/nginx", "", "fate"),
-    "pulsar": ("federatedai/pulsar", "", "pulsar"),
-}
 
 
 def image_suffix(spec: FateSpec, kind: str) -> str:
@@ -37,7 +22,7 @@ def image_suffix(spec: FateSpec, kind: str) -> str:
     spark-worker images only carry the algorithm/device part (facts §4)."""
     if not kind:
         return ""
-    suffix = "-spark" if kind == "fateflow" and spec.computing in ("Spark", "Spark_local") else ""
+    suffix = "-spark" if kind == "fateflow" and spec.computing in SPARK_COMPUTING else ""
     suffix += {"NN": "-nn", "ALL": "-all"}.get(spec.algorithm or "Basic", "")
     suffix += {"IPCL": "-ipcl", "GPU": "-gpu"}.get(spec.device or "CPU", "")
     return suffix
@@ -53,12 +38,13 @@ def default_tag(spec: FateSpec, kind: str) -> str:
 
 
 def image_ref(spec: FateSpec, path: str) -> str:
-    """The full reference of a module's (or sub-module's, e.g. ``spark.worker``) main container image."""
-    repo, suffix_kind, tag_kind = _IMAGES[path]
+    """The full reference of a module's (or sub-module's, e.g. ``spark.worker``) main container image, by the
+    image rule of its definition (models/modules/)."""
+    image = modules.part(path).image
     block = spec.block(path)
-    repo = getattr(block, "image", None) or repo
-    tag = getattr(block, "image_tag", None) or default_tag(spec, tag_kind)
-    return f"{spec.registry or ''}{repo}{image_suffix(spec, suffix_kind)}:{tag}"
+    repo = getattr(block, "image", None) or image.repository
+    tag = getattr(block, "image_tag", None) or default_tag(spec, image.tag)
+    return f"{spec.registry or ''}{repo}{image_suffix(spec, image.suffix)}:{tag}"
 
 
 def helper_image(spec: FateSpec, image: str) -> str:

@@ -2,33 +2,21 @@
 
 Every namespace gets ``default-deny-ingress`` first, then one ``allow-<workload>`` policy per workload that
 accepts connections, listing exactly the peers and ports its flows name. Egress stays open: the parties'
-traffic leaves through the exchange and the federation's addresses are only known at apply time.
+traffic leaves through the exchange and the federation's addresses are only known at apply time. The flows
+themselves (``Allow`` and the peer tokens) are plain data in models/flows.py, so the FATE module definitions
+can hold theirs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-# Peer tokens of a flow besides workload names.
-ANYWHERE = "anywhere"
-"""Any address, inside or outside the cluster: the ports a LoadBalancer publishes to the federation (the
-load balancer's ``loadBalancerSourceRanges`` narrows who reaches it)."""
-INGRESS_CONTROLLER = "ingress-controller"
-"""Any pod of any namespace, where the cluster's ingress controller runs: the UI behind an Ingress is as
-reachable as the Ingress itself, so the policy does not pretend otherwise."""
+from models.flows import ANYWHERE, INGRESS_CONTROLLER, Allow
 
-
-@dataclass(frozen=True)
-class Allow:
-    """``sources`` may reach the workload on ``ports`` (None: any port, for pools that talk on ports they
-    pick at run time, like Spark executors and eggroll's egg pairs)."""
-
-    ports: tuple[int, ...] | None
-    sources: tuple[str, ...]
+__all__ = ["ANYWHERE", "INGRESS_CONTROLLER", "Allow", "policies", "register"]
 
 
 def peer(source: str, selectors: dict[str, dict[str, str]]) -> dict[str, Any] | None:

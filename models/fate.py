@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from models import fate_defaults as d
+from models import modules as module_registry
 from models.cross_field import CrossChecked
+from models.engines import BACKEND_ENGINES, Backend, backend_named, backend_of_computing
 from models.errors import FieldProblem, Problem, from_validation_error
 from models.fate_modules import (
     Block,
@@ -43,8 +45,6 @@ from models.fate_modules import (
 )
 from models.primitives import DnsLabel, DnsSubdomain, Host, Port, Version
 from models.quantities import parse_quantity
-
-Backend = Literal["spark-pulsar", "spark-local-pulsar", "eggroll"]
 
 
 def _prefix(info: ValidationInfo | None) -> str:
@@ -70,7 +70,8 @@ class FateSpec(Block, CrossChecked):
     pod_security_policy: Toggle | None = None
     ingress_class_name: DnsSubdomain | None = None
     modules: list[str] | None = None
-    backend: Backend | None = None
+    # Lax only to take the enum's value from a string; bytes are refused by ``_backend_is_text``.
+    backend: Backend | None = Field(default=None, strict=False)
     computing: str | None = None
     federation: str | None = None
     storage: str | None = None
@@ -113,9 +114,11 @@ class FateSpec(Block, CrossChecked):
         if not isinstance(data, dict) or not data.get("backend"):
             return data
         backend = data["backend"]
-        if backend not in d.BACKENDS:
-            return data  # the Literal type reports it
-        computing, federation, storage, modules = d.BACKENDS[backend]
+        named = backend_named(backend)
+        if named is None:
+            return data  # the field's type reports it
+        engines = BACKEND_ENGINES[named]
+        computing, federation, storage = str(engines.computing), str(engines.federation), str(engines.storage)
         prefix = _prefix(info)
         data = dict(data)
         problems = []
@@ -133,10 +136,24 @@ class FateSpec(Block, CrossChecked):
                     )
                 )
         if data.get("modules") is None:
-            data["modules"] = list(modules)
+            data["modules"] = list(module_registry.backend_modules(named))
         if problems:
             raise FieldProblem(problems)
         return data
+
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _backend_is_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """The lax enum would read ``!!binary`` YAML as a backend name."""
+        if isinstance(value, bytes):
+            names = [repr(str(b)) for b in Backend]
+            raise FieldProblem(
+                f"{_prefix(info)}.backend",
+                value,
+                f"a backend is text: {', '.join(names[:-1])} or {names[-1]}",
+                f"write it without a YAML tag, e.g. backend: {Backend.SPARK_PULSAR}",
+            )
+        return value
 
     @field_validator("party_id", mode="before")
     @classmethod
@@ -188,11 +205,8 @@ class FateSpec(Block, CrossChecked):
 
     @property
     def backend_name(self) -> Backend:
-        if self.computing == "Eggroll":
-            return "eggroll"
-        if self.computing == "Spark_local":
-            return "spark-local-pulsar"
-        return "spark-pulsar"
+        """The backend whose computing engine this party runs (validation guarantees there is one)."""
+        return backend_of_computing(self.computing) or Backend.SPARK_PULSAR
 
     @property
     def module_set(self) -> frozenset[str]:
@@ -245,10 +259,10 @@ class FateSpec(Block, CrossChecked):
 
     def volume_paths(self) -> list[str]:
         """Volume paths of the deployed modules, in a stable order."""
-        return [p for p in d.VOLUME_DEFAULTS if self.has(d.module_of(p))]
+        return [p for p in d.VOLUME_DEFAULTS if self.has(module_registry.module_of(p))]
 
     def resource_paths(self) -> list[str]:
-        return [p for p in d.RESOURCE_DEFAULTS if self.has(d.module_of(p))]
+        return [p for p in d.RESOURCE_DEFAULTS if self.has(module_registry.module_of(p))]
 
     # -- sizing against the reference architecture -------------------------------------------------------
 

@@ -9,29 +9,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from models import fate_defaults as d
+from models import modules as module_registry
+from models.engines import BACKEND_ENGINES, Backend, Computing, Federation, Storage, backend_of_computing
 from models.errors import Problem, problem
 from models.quantities import parse_quantity
 
 if TYPE_CHECKING:
     from models.fate import FateSpec
 
-MODULES = (
-    "osx",
-    "clustermanager",
-    "nodemanager",
-    "mysql",
-    "python",
-    "fateboard",
-    "client",
-    "spark",
-    "hdfs",
-    "nginx",
-    "pulsar",
-)
+MODULES = module_registry.NAMES
 # The notebook (client) may be left out: a site whose data scientists use FATE's CLI needs no Jupyter.
-COMMON_MODULES = ("mysql", "python", "fateboard")
-EGGROLL_MODULES = ("osx", "clustermanager", "nodemanager")
+COMMON_MODULES = module_registry.COMMON
 NODE_PORT_RANGE = (30000, 32767)
 
 _REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*/$")
@@ -43,29 +31,14 @@ GENERATED_WHY = (
     "one in the stack configuration would be stored in plain text"
 )
 
-EXPOSED_PATHS = (
-    "osx",
-    "python",
-    "fateboard",
-    "mysql",
-    "spark.master",
-    "spark.worker",
-    "hdfs.namenode",
-    "hdfs.datanode",
-    "nginx",
-    "pulsar",
-)
+EXPOSED_PATHS = tuple(p.path for p in module_registry.PARTS if p.exposed)
 # node-port key path -> the path whose ``type`` decides whether it is opened
-NODE_PORT_KEYS = (
-    ("python.httpNodePort", "python"),
-    ("python.grpcNodePort", "python"),
-    ("nginx.httpNodePort", "nginx"),
-    ("nginx.grpcNodePort", "nginx"),
-    ("pulsar.httpsNodePort", "pulsar"),
-    ("osx.nodePort", "osx"),
-    ("spark.master.nodePort", "spark.master"),
-    ("hdfs.namenode.nodePort", "hdfs.namenode"),
-)
+NODE_PORT_KEYS = tuple((f"{p.path}.{key}", p.path) for p in module_registry.PARTS for key in p.node_ports)
+
+
+def _one_of(values: list[str]) -> str:
+    """``a, b or c``."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
 
 
 def _field(node: Any, key: str) -> Any:
@@ -288,8 +261,8 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
                 f"{px}.modules",
                 None,
                 "no modules to deploy",
-                "set backend (spark-pulsar, "
-                "spark-local-pulsar or eggroll) or list modules with computing, federation and storage",
+                f"set backend ({_one_of([str(b) for b in Backend])}) "
+                "or list modules with computing, federation and storage",
             )
         ]
     refused_modules = {
@@ -318,13 +291,13 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
             )
     c, f, s = spec.computing, spec.federation, spec.storage
     values_ok = True
-    if c not in ("Eggroll", "Spark", "Spark_local"):
+    if c not in tuple(Computing):
         values_ok = False
         out.append(
             problem(
                 f"{px}.computing",
                 c,
-                "computing must be Eggroll, Spark or Spark_local",
+                f"computing must be {_one_of([str(v) for v in Computing])}",
                 "set it, or set backend to fill computing, federation, storage and modules",
             )
         )
@@ -341,46 +314,49 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
     elif f == "RabbitMQ":
         values_ok = False
         out.append(problem(f"{px}.federation", f, RABBITMQ_WHY, "set federation: Pulsar"))
-    elif f not in ("OSX", "Pulsar"):
+    elif f not in tuple(Federation):
         values_ok = False
         out.append(
             problem(
                 f"{px}.federation",
                 f,
-                "federation must be OSX (Eggroll) or Pulsar (Spark, Spark_local)",
+                f"federation must be {_federations()}",
                 "set it, or set backend",
             )
         )
-    if s not in ("Eggroll", "HDFS", "LocalFS"):
+    if s not in tuple(Storage):
         values_ok = False
-        out.append(problem(f"{px}.storage", s, "storage must be Eggroll, HDFS or LocalFS", "set it, or set backend"))
-    if not values_ok:
-        return out
-    wanted = {
-        "Eggroll": ("OSX", "Eggroll", EGGROLL_MODULES),
-        "Spark": ("Pulsar", "HDFS", ("spark", "hdfs", "nginx")),
-        "Spark_local": ("Pulsar", "LocalFS", ("nginx",)),
-    }[str(c)]
-    if f != wanted[0]:
-        out.append(
-            problem(
-                f"{px}.federation",
-                f,
-                f"computing {c!r} federates through {wanted[0]!r}",
-                f"set federation: {wanted[0]}",
-            )
-        )
-    if s != wanted[1]:
         out.append(
             problem(
                 f"{px}.storage",
                 s,
-                f"computing {c!r} stores data in {wanted[1]!r}",
-                f"set storage: {wanted[1]}",
+                f"storage must be {_one_of([str(v) for v in Storage])}",
+                "set it, or set backend",
             )
         )
-    needed = list(wanted[2]) + (["pulsar"] if f == "Pulsar" else [])
-    for m in needed:
+    backend = backend_of_computing(c)
+    if not values_ok or backend is None or f is None:
+        return out
+    wanted = BACKEND_ENGINES[backend]
+    if f != wanted.federation:
+        out.append(
+            problem(
+                f"{px}.federation",
+                f,
+                f"computing {c!r} federates through {str(wanted.federation)!r}",
+                f"set federation: {wanted.federation}",
+            )
+        )
+    if s != wanted.storage:
+        out.append(
+            problem(
+                f"{px}.storage",
+                s,
+                f"computing {c!r} stores data in {str(wanted.storage)!r}",
+                f"set storage: {wanted.storage}",
+            )
+        )
+    for m in module_registry.needed_by(str(c), f):
         if m not in modules:
             out.append(
                 problem(
@@ -390,16 +366,10 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
                     f"add {m} to modules",
                 )
             )
-    module_needs = {
-        "spark": ("computing", ("Spark",)),
-        "hdfs": ("storage", ("HDFS",)),
-        "nginx": ("computing", ("Spark", "Spark_local")),
-        "pulsar": ("federation", ("Pulsar",)),
-        "osx": ("computing", ("Eggroll",)),
-        "clustermanager": ("computing", ("Eggroll",)),
-        "nodemanager": ("computing", ("Eggroll",)),
-    }
-    for m, (key, allowed) in module_needs.items():
+    for module in module_registry.ENGINE_MODULES:
+        if module.needs is None:
+            continue
+        m, key, allowed = module.name, module.needs.kind, module.needs.values
         if m in modules and getattr(spec, key) not in allowed:
             out.append(
                 problem(
@@ -409,7 +379,7 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
                     f"remove {m} from modules",
                 )
             )
-    for m in ("osx", "clustermanager", "nodemanager", "spark", "hdfs", "nginx", "pulsar"):
+    for m in (module.name for module in module_registry.ENGINE_MODULES):
         if getattr(spec, m) is not None and m not in modules:
             out.append(
                 problem(
@@ -420,6 +390,16 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
                 )
             )
     return out
+
+
+def _federations() -> str:
+    """``OSX (Eggroll) or Pulsar (Spark, Spark_local)``: each federation with the computing engines using it."""
+    return _one_of(
+        [
+            f"{f} ({', '.join(str(e.computing) for e in BACKEND_ENGINES.values() if e.federation == f)})"
+            for f in Federation
+        ]
+    )
 
 
 def persistence(spec: FateSpec, px: str) -> list[Problem]:
@@ -458,14 +438,10 @@ def persistence(spec: FateSpec, px: str) -> list[Problem]:
                             "set persistence: true or remove it",
                         )
                     )
-    replicas = {
-        "python": (_get(spec, "python.replicas") or 1),
-        "nodemanager": (_get(spec, "nodemanager.replicas") or 2),
-        "hdfs.datanode": (_get(spec, "hdfs.datanode.replicas") or 3),
-    }
-    for p, n in replicas.items():
+    for part in module_registry.PARTS:
+        p, n = part.path, (_get(spec, f"{part.path}.replicas") or part.replicas)
         claim = _get(spec, f"{p}.existingClaim")
-        if spec.persistence and claim and n > 1 and spec.has(d.module_of(p)):
+        if spec.persistence and claim and n > 1 and spec.has(module_registry.module_of(p)):
             out.append(
                 problem(
                     f"{px}.{p}.existingClaim",
@@ -489,7 +465,7 @@ def services(spec: FateSpec, px: str) -> list[Problem]:
     out: list[Problem] = []
     seen: dict[int, str] = {}
     for path, owner in NODE_PORT_KEYS:
-        if not spec.has(d.module_of(path)):
+        if not spec.has(module_registry.module_of(path)):
             continue
         port = _get(spec, path)
         if port is None:
@@ -526,7 +502,7 @@ def services(spec: FateSpec, px: str) -> list[Problem]:
             )
     for path in EXPOSED_PATHS:
         lb_ip = _get(spec, f"{path}.loadBalancerIP")
-        if lb_ip and spec.has(d.module_of(path)) and _get(spec, f"{path}.type") != "LoadBalancer":
+        if lb_ip and spec.has(module_registry.module_of(path)) and _get(spec, f"{path}.type") != "LoadBalancer":
             out.append(
                 problem(
                     f"{px}.{path}.loadBalancerIP",
@@ -627,12 +603,15 @@ def routes_and_ingress(spec: FateSpec, px: str) -> list[Problem]:
             )
         )
     hosts: dict[str, str] = {}
-    for ui in ("fateboard", "client", "spark", "pulsar"):
+    for part, ui_def in ((p, p.ui) for p in module_registry.PARTS if p.ui is not None):
+        ui, module = ui_def.key, module_registry.module_of(part.path)
         cfg = getattr(spec.ingress, ui, None) if spec.ingress is not None else None
         if cfg is None:
             continue
-        if ui in ("spark", "pulsar") and not spec.has(ui):
-            out.append(problem(f"{px}.ingress.{ui}", "{...}", f"module {ui!r} is not deployed", f"remove ingress.{ui}"))
+        if ui_def.on_request and not spec.has(module):
+            out.append(
+                problem(f"{px}.ingress.{ui}", "{...}", f"module {module!r} is not deployed", f"remove ingress.{ui}")
+            )
         for i, host in enumerate(cfg.hosts or ()):
             field = f"{px}.ingress.{ui}.hosts[{i}].name"
             if host.path is not None and not host.path.startswith("/"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from models import fate_defaults as d
+from models import modules
 from models.errors import Problem, problem
 from models.quantities import GIB, parse_quantity
 
@@ -14,22 +15,13 @@ if TYPE_CHECKING:
     from models.fate import FateSpec
 
 
-def _minimums(path: str) -> tuple[float, int] | None:
-    if path == "spark.worker":
-        return d.SPARK_WORKER_MIN
-    if path in d.FATE_WORK_MODULES:
-        return d.FATE_POD_MIN
-    return None
-
-
 def sizing_findings(spec: FateSpec, prefix: str = "fate") -> list[Problem]:
     out: list[Problem] = []
     for path in spec.resource_paths():
-        mins = _minimums(path)
-        if mins is None:
+        minimum = modules.part(path).minimum
+        if minimum is None:
             continue
-        min_cpu, min_gib = mins
-        what = "a Spark worker" if path == "spark.worker" else "a FATE pod"
+        min_cpu, min_gib, what = minimum.cpu, minimum.memory_gib, minimum.what
         cpu = spec.effective_request(path, "cpu")
         if cpu is None or cpu < min_cpu:
             out.append(

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from models import fate_defaults as d
+from models import modules as module_registry
+from models.engines import backend_named
 from models.errors import ConfigError, PrimitiveError, Problem
 from models.fate_rules import NODE_PORT_KEYS
 from models.kubefate_yaml import load_cluster_yaml
@@ -65,11 +66,12 @@ def _fate_block(settings: dict[str, Any], project_dir: Path) -> tuple[dict[str, 
 
 def _party_ports(settings: dict[str, Any], project_dir: Path) -> Iterator[tuple[str, Any]]:
     fate, prefix = _fate_block(settings, project_dir)
-    backend = d.BACKENDS.get(str(fate.get("backend")))
-    modules = fate.get("modules") or (backend[3] if backend else ())
+    backend = backend_named(fate.get("backend"))
+    modules = fate.get("modules") or (module_registry.backend_modules(backend) if backend else ())
     for path, owner in NODE_PORT_KEYS:
         port = _at(fate, path)
-        if port is not None and d.module_of(path) in modules and _at(fate, f"{owner}.type") in _OPENS_NODE_PORTS:
+        opened = _at(fate, f"{owner}.type") in _OPENS_NODE_PORTS
+        if port is not None and module_registry.module_of(path) in modules and opened:
             yield f"{prefix}.{path}", port
 
 

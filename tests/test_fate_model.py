@@ -294,7 +294,7 @@ def test_pulsar_federation_with_eggroll_is_an_error():
 def test_unknown_and_duplicate_modules():
     found = problems(with_(modules=[*SPARK_MODULES, "pulsar", "zookeeper"]))
     assert "fate.modules = ['pulsar']: modules listed more than once. Fix: list each module once" in found
-    assert any(p.startswith("fate.modules = 'zookeeper': unknown module. Fix: use modules from osx,") for p in found)
+    assert any(p.startswith("fate.modules = 'zookeeper': unknown module. Fix: use modules from mysql,") for p in found)
 
 
 def test_block_of_a_module_that_is_not_deployed_is_an_error():
@@ -403,9 +403,9 @@ def test_disabled_osx_polling_is_accepted():
 
 def test_storage_class_required_when_persistence_is_on():
     assert one_problem(with_(persistence=True)) == (
-        "fate.storageClass = None: persistence is on but no storage class is set for python, mysql, client, pulsar, "
-        "hdfs.namenode, hdfs.datanode. Fix: set storageClass (e.g. vsan-default-storage-policy) or the module's "
-        "storageClass"
+        "fate.storageClass = None: persistence is on but no storage class is set for mysql, python, client, "
+        "hdfs.namenode, hdfs.datanode, pulsar. Fix: set storageClass (e.g. vsan-default-storage-policy) or the "
+        "module's storageClass"
     )
 
 

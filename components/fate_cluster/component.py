@@ -18,12 +18,10 @@ import pulumi_random as random
 from components.contracts import ExchangeEndpoint, PulsarTls
 from components.fate_cluster import mysql_tls
 from components.fate_cluster import objects as o
-from components.fate_cluster.context import CREDENTIALS_SECRET, NOTEBOOK_HASH_KEY, BuildContext
+from components.fate_cluster.context import CREDENTIALS_SECRET, NOTEBOOK_HASH_KEY, BuildContext, Wiring
+from components.fate_cluster.dispatch import build_modules
 from components.fate_cluster.ingress import build_ingresses, ingress_url
-from components.fate_cluster.modules_core import build_client, build_fateboard, build_mysql, build_python
-from components.fate_cluster.modules_eggroll import build_clustermanager, build_nodemanager, build_osx
-from components.fate_cluster.modules_federation import PULSAR_PUBLIC, build_nginx, build_pulsar
-from components.fate_cluster.modules_spark import build_hdfs, build_spark
+from components.fate_cluster.modules_federation import PULSAR_PUBLIC
 from components.fate_cluster.network_policies import build_network_policies
 from components.fate_cluster.notebook_auth import generated_login
 from components.fate_cluster.outputs import lb_endpoint, nginx_endpoint_of, pulsar_endpoint_of
@@ -31,6 +29,8 @@ from components.fate_cluster.render_fateflow import mysql_settings
 from components.fate_cluster.render_routes import render_pulsar_route_table
 from components.labels import kubefate_labels
 from components.tanzu.pod_security import psa_labels
+from models import modules
+from models.engines import Federation
 from models.fate import FateSpec
 
 TYPE = "kubefate:index:FateCluster"
@@ -83,33 +83,23 @@ class FateCluster(pulumi.ComponentResource):
             metadata={"name": spec.namespace, "labels": namespace_labels(spec)},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, retain_on_delete=keep),
         )
-        ctx = BuildContext(spec=spec, name=name, parent=self, provider=args.provider, namespace=ns)
-        self._credentials(ctx)
         exchange = pulumi.Output.from_input(args.exchange)
         routes = pulumi.Output.from_input(_string_keys(args.route_parties))
         pulsar_routes = None
-        if spec.federation == "Pulsar":
+        if spec.federation == Federation.PULSAR:
             pulsar_routes = pulumi.Output.all(exchange, routes).apply(
                 lambda a: render_pulsar_route_table(spec, a[0], a[1])
             )
-        tls = self._mysql_tls(ctx)
-        build_mysql(ctx, tls)
-        build_python(ctx, pulsar_routes, tls)
-        build_fateboard(ctx)
-        if spec.has("client"):
-            build_client(ctx)
-        if spec.has("spark"):
-            build_spark(ctx)
-        if spec.has("hdfs"):
-            build_hdfs(ctx)
-        if spec.has("nginx"):
-            build_nginx(ctx, exchange, routes)
-        if spec.has("pulsar"):
-            build_pulsar(ctx, None if args.pulsar_tls is None else pulumi.Output.from_input(args.pulsar_tls))
-        if spec.computing == "Eggroll":
-            build_osx(ctx)
-            build_clustermanager(ctx)
-            build_nodemanager(ctx)
+        wiring = Wiring(
+            exchange=exchange,
+            route_parties=routes,
+            pulsar_routes=pulsar_routes,
+            pulsar_tls=None if args.pulsar_tls is None else pulumi.Output.from_input(args.pulsar_tls),
+        )
+        ctx = BuildContext(spec=spec, name=name, parent=self, provider=args.provider, namespace=ns, wiring=wiring)
+        self._credentials(ctx)
+        wiring.mysql_tls = self._mysql_tls(ctx)
+        build_modules(ctx)
         build_ingresses(ctx)
         build_network_policies(ctx)
 
@@ -154,9 +144,7 @@ class FateCluster(pulumi.ComponentResource):
         """Alphanumeric passwords: they are substituted into config files with sed and embedded in JDBC URLs,
         where special characters would need escaping; 32 characters of [A-Za-z0-9] are ~190 bits."""
         spec = ctx.spec
-        keys = ["mysql-password", "mysql-root-password", "fateboard-password"]
-        if spec.computing == "Eggroll":
-            keys.append("eggroll-dashboard-password")
+        keys = [key for module in modules.MODULES if spec.has(module.name) for key in module.secrets]
         data: dict[str, Any] = {}
         for key in keys:
             pw = random.RandomPassword(

@@ -7,7 +7,7 @@ Builders are functions rather than sub-components so that every object sits dire
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -17,17 +17,44 @@ from components.fate_cluster.checksum import ANNOTATION, config_checksum
 from components.provider_input import ProviderInput
 from models.fate import FateSpec
 
+if TYPE_CHECKING:
+    from components.fate_cluster.mysql_tls import MysqlTls
+
 CREDENTIALS_SECRET = "fate-credentials"
 NOTEBOOK_HASH_KEY = "notebook-hashed-password"
 
 
 @dataclass
+class Wiring:
+    """What builders take from outside their module: the exchange and other parties, the route table the
+    component renders from them, and the TLS material of the party's MySQL and Pulsar."""
+
+    exchange: pulumi.Output[Any]
+    route_parties: pulumi.Output[Any]
+    pulsar_routes: pulumi.Output[str] | None = None
+    """None unless the party federates through Pulsar."""
+    pulsar_tls: pulumi.Output[Any] | None = None
+    """None: the party has no exchange, so no certificate bundle can ever arrive."""
+    mysql_tls: MysqlTls | None = None
+    """Issued by the FateCluster (its Secret needs the context) before any module is built."""
+
+    def mysql(self) -> MysqlTls:
+        if self.mysql_tls is None:
+            raise RuntimeError("the party's MySQL TLS material is issued before the modules are built")
+        return self.mysql_tls
+
+
+@dataclass
 class BuildContext:
+    """Every builder is ``build(ctx)``: the FateCluster calls the builder each deployed module's definition
+    names (models/modules/), in the registry's order."""
+
     spec: FateSpec
     name: str
     parent: pulumi.Resource
     provider: k8s.Provider
     namespace: k8s.core.v1.Namespace
+    wiring: Wiring
     services: dict[str, k8s.core.v1.Service] = field(default_factory=dict)
     modules: list[str] = field(default_factory=list)
     """Module label of every workload rendered, in order: the NetworkPolicies are generated for exactly these."""

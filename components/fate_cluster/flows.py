@@ -1,9 +1,10 @@
 """Who talks to whom in one party's FATE cluster: the one description its NetworkPolicies are generated from.
 
-Keyed by the module that accepts the connection (its ``fateMoudle`` label); sources are modules of the same
-namespace or the tokens of components/network_policy.py. A source module the backend does not deploy simply
-drops out, so one table serves spark-pulsar, spark-local-pulsar and eggroll. The FateCluster refuses to
-render a module that has no entry here, so a new module cannot forget its flows.
+Each module's definition (models/modules/) lists who may connect to each of its workloads, keyed here by the
+workload's ``fateMoudle`` label; sources are modules of the same namespace or the tokens of models/flows.py.
+A source module the backend does not deploy simply drops out, so one table serves every backend. The
+FateCluster refuses to render a workload that has no entry here (tests/test_module_registry.py checks every
+workload label has one).
 
 Ports are the ones the programs listen on (container ports). Spark executors and eggroll's egg pairs talk
 on ports they choose at run time, so those pools accept any port, but only from their own peers.
@@ -12,42 +13,16 @@ on ports they choose at run time, so those pools accept any port, but only from 
 from __future__ import annotations
 
 from components.fate_cluster.ingress import UIS, wanted_uis
-from components.network_policy import ANYWHERE, INGRESS_CONTROLLER, Allow
+from models import modules
 from models.fate import FateSpec
+from models.flows import INGRESS_CONTROLLER, TOY, Allow
 
-# The federation's control plane talks to fateflow and nginx; the toy check (federation/toy_job.py) runs a
-# pod with FATE's client in the namespace.
-TOY = "fate-toy"
+__all__ = ["MODULE_FLOWS", "TOY", "TOY_SELECTOR", "party_flows"]
+
 TOY_SELECTOR = {"app.kubernetes.io/name": "fate-toy"}
 
-FATEFLOW_CLIENTS = ("client", "fateboard", "nginx", "osx", TOY)
-HDFS_CLIENTS = ("python", "spark-worker", "datanode")
-
-MODULE_FLOWS: dict[str, tuple[Allow, ...]] = {
-    "mysql": (Allow((3306,), ("python", "clustermanager", "nodemanager")),),
-    "python": (
-        Allow((9360, 9380), FATEFLOW_CLIENTS),
-        # Spark executors call back the driver (inside the fateflow pod) on its run-time ports.
-        Allow(None, ("spark-worker",)),
-    ),
-    "fateboard": (),  # only through its Ingress (added from the ingress configuration)
-    "client": (),  # idem
-    "nginx": (Allow((9300, 9310), (ANYWHERE,)),),  # the exchange through the LoadBalancer; fateflow sends too
-    "pulsar": (
-        Allow((6651,), (ANYWHERE,)),  # the exchange's SNI tunnel through the LoadBalancer
-        Allow((6650, 8080), ("python", "spark-worker")),  # producers/consumers and the admin API (topics)
-    ),
-    "spark-master": (Allow((7077,), ("python", "spark-worker")),),
-    "spark-worker": (Allow(None, ("python", "spark-master", "spark-worker")),),
-    "namenode": (Allow((9000,), HDFS_CLIENTS),),
-    # 9866 block transfer, 9867 IPC, 9864 HTTP (Hadoop 3 defaults of the images FATE ships).
-    "datanode": (Allow((9864, 9866, 9867), HDFS_CLIENTS),),
-    "osx": (
-        Allow((9370,), (ANYWHERE,)),  # eggroll's federation endpoint, reached from the exchange
-    ),
-    "clustermanager": (Allow((4670,), ("python", "nodemanager", "osx")),),
-    "nodemanager": (Allow(None, ("python", "clustermanager", "nodemanager", "osx")),),
-}
+# Workload label -> who may connect, from each module's definition (models/modules/).
+MODULE_FLOWS: dict[str, tuple[Allow, ...]] = {p.label: p.flows for p in modules.PARTS}
 
 
 def party_flows(spec: FateSpec) -> dict[str, list[Allow]]:

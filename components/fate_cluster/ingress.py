@@ -15,14 +15,12 @@ import pulumi_kubernetes as k8s
 from components.fate_cluster import objects as o
 from components.fate_cluster.context import BuildContext
 from components.provider_input import ProviderInput
+from models import modules
 from models.fate import FateSpec
 
-# ui -> (default host label, service, port, module label)
+# ui -> (default host label, service, port, module label), from the module definitions (models/modules/).
 UIS: dict[str, tuple[str, str, int, str]] = {
-    "fateboard": ("fateboard", "fateboard", 8080, "fateboard"),
-    "client": ("notebook", "notebook", 20000, "client"),
-    "spark": ("spark", "spark-client", 8080, "spark-master"),
-    "pulsar": ("pulsar", "pulsar", 8080, "pulsar"),
+    p.ui.key: (p.ui.host_label, p.ui.service, p.ui.port, p.label) for p in modules.PARTS if p.ui is not None
 }
 
 
@@ -65,10 +63,14 @@ def ingress_body(spec: FateSpec, ui: str) -> ProviderInput:
 
 
 def wanted_uis(spec: FateSpec) -> list[str]:
-    uis = ["fateboard", "client"] if spec.has("client") else ["fateboard"]
-    for ui in ("spark", "pulsar"):
-        if spec.has(ui) and spec.ingress is not None and getattr(spec.ingress, ui) is not None:
-            uis.append(ui)
+    """The UIs of the deployed modules; those without authentication (``on_request``) only when asked for."""
+    uis = []
+    for part in modules.PARTS:
+        ui = part.ui
+        if ui is None or not spec.has(modules.module_of(part.path)):
+            continue
+        if not ui.on_request or (spec.ingress is not None and getattr(spec.ingress, ui.key) is not None):
+            uis.append(ui.key)
     return uis
 
 

@@ -20,16 +20,17 @@ from components.fate_cluster.render_fateflow import (
     render_spark_defaults,
 )
 from components.images import image_ref
+from models.engines import SPARK_COMPUTING, Computing, Federation
 
 FLOW = f"{o.FATE_HOME}/fate_flow"
 
 
-def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
+def build_mysql(ctx: BuildContext) -> None:
     """Root gets a generated password too (upstream left it empty, MYSQL_ALLOW_EMPTY_PASSWORD). For eggroll
     the metadata schema comes from the eggroll image itself, so it always matches the eggroll version.
     mysqld serves TLS with the party's certificate (Secret ``mysql-tls``, readable by group mysql through
     fsGroup); a new certificate rolls the pod (its checksum covers the certificates, not the key)."""
-    spec = ctx.spec
+    spec, tls = ctx.spec, ctx.wiring.mysql()
     db = mysql_settings(spec)
     data = (spec.mysql.claim_name if spec.mysql else None) or "mysql-data"
     volumes, claims = o.data_volume(spec, "mysql", data, "mysql")
@@ -39,7 +40,7 @@ def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
         {"name": mysql_tls.MYSQL_TLS_SECRET, "mountPath": mysql_tls.SERVER_TLS_DIR, "readOnly": True},
     ]
     init = []
-    if spec.computing == "Eggroll":
+    if spec.computing == Computing.EGGROLL:
         volumes.append({"name": "initdb", "emptyDir": {}})
         mounts.append({"name": "initdb", "mountPath": "/docker-entrypoint-initdb.d"})
         init.append(
@@ -68,8 +69,7 @@ def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
         "mysql",
         image_ref(spec, "mysql"),
         "mysql",
-        {"tcp-mysql": 3306},
-        profile="mysql",
+        o.ports("mysql"),
         env=env,
         args=mysql_tls.server_args(),
         volumeMounts=mounts,
@@ -128,14 +128,14 @@ def _fateflow_command(spec: Any) -> list[str]:
         f"cp {o.FATE_HOME}/conf-tmp/service_conf.yaml {conf}",
         f"python - {conf} {MYSQL_PASSWORD_PLACEHOLDER} <<'FILL'\n{SERVICE_CONF_FILL}FILL",
     ]
-    if spec.computing in ("Spark", "Spark_local"):
+    if spec.computing in SPARK_COMPUTING:
         lines += [
             f"cp {o.FATE_HOME}/conf-tmp/spark-defaults.conf {SPARK_HOME}/conf/spark-defaults.conf",
             f'sed -i "s/fateflow/${{POD_IP}}/g" {SPARK_HOME}/conf/spark-defaults.conf',
         ]
-    if spec.federation == "Pulsar":
+    if spec.federation == Federation.PULSAR:
         lines += [f"cp {FLOW}/conf/pulsar_route_table/pulsar_route_table.yaml {FLOW}/conf/pulsar_route_table.yaml"]
-    if spec.computing == "Eggroll":
+    if spec.computing == Computing.EGGROLL:
         lines += [_eggroll_properties_copy()]
     lines += [f"cd {o.FATE_HOME}", "exec python fate_flow/python/fate_flow/fate_flow_server.py"]
     return ["/bin/bash", "-c", "\n".join(lines)]
@@ -156,8 +156,8 @@ def eggroll_env() -> list[dict[str, Any]]:
     ]
 
 
-def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None, tls: mysql_tls.MysqlTls) -> None:
-    spec = ctx.spec
+def build_python(ctx: BuildContext) -> None:
+    spec, pulsar_routes, tls = ctx.spec, ctx.wiring.pulsar_routes, ctx.wiring.mysql()
     py = spec.python
     conf = {
         "service_conf.yaml": render_service_conf(spec),
@@ -185,12 +185,12 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None, tls
         {"name": "HUGGINGFACE_HUB_CACHE", "value": f"{o.FATE_HOME}/llm"},
         o.secret_env("MYSQL_PASSWORD", CREDENTIALS_SECRET, "mysql-password"),
     ]
-    if spec.computing == "Spark":
+    if spec.computing == Computing.SPARK:
         env += [
             {"name": "FATE_FLOW_UPLOAD_MAX_NUM", "value": "1000000"},
             {"name": "FATE_FLOW_UPLOAD_MAX_BYTES", "value": "104868093952"},
         ]
-    if spec.federation == "Pulsar" and pulsar_routes is not None:
+    if spec.federation == Federation.PULSAR and pulsar_routes is not None:
         ctx.config_map(
             "pulsar-route-table",
             "python",
@@ -199,7 +199,7 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None, tls
         files["pulsar-route-table/pulsar_route_table.yaml"] = pulsar_routes
         volumes.append({"name": "pulsar-route-table", "configMap": {"name": "pulsar-route-table"}})
         mounts.append({"name": "pulsar-route-table", "mountPath": f"{FLOW}/conf/pulsar_route_table"})
-    if spec.computing == "Eggroll":
+    if spec.computing == Computing.EGGROLL:
         eggroll_props = render_eggroll_properties(spec)
         ctx.config_map("eggroll-config", "clustermanager", {"eggroll.properties": eggroll_props})
         files["eggroll-config/eggroll.properties"] = eggroll_props
@@ -225,7 +225,7 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None, tls
         "fateflow",
         image_ref(spec, "python"),
         "python",
-        {"grpc-port": 9360, "http-port": 9380},
+        o.ports("python"),
         env=env,
         command=_fateflow_command(spec),
         volumeMounts=mounts,
@@ -241,7 +241,7 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None, tls
         "python",
         pod,
         all_files,
-        replicas=(py.replicas if py else None) or 1,
+        replicas=o.replicas(spec, "python"),
         service_name="fateflow",
         claim_templates=claims,
     )
@@ -298,7 +298,7 @@ def build_fateboard(ctx: BuildContext) -> None:
         "fateboard",
         image_ref(spec, "fateboard"),
         "fateboard",
-        {"tcp-fateboard": 8080},
+        o.ports("fateboard"),
         env=[password],  # the same value for whatever binds it through Spring's environment
         volumeMounts=mounts,
         **o.probes("http", 8080),
@@ -342,7 +342,7 @@ def build_client(ctx: BuildContext) -> None:
         "client",
         image_ref(spec, "client"),
         "client",
-        {"tcp-notebook": 20000},
+        o.ports("client"),
         env=env,
         command=command,
         volumeMounts=mounts,

@@ -22,14 +22,14 @@ from components.images import image_ref
 PULSAR_CERT_SECRET = "pulsar-cert"
 # The only Service of the party's Pulsar reachable from outside its cluster.
 PULSAR_PUBLIC = "pulsar-public-tls"
-PULSAR_PORTS = {"tcp-pulsar": 6650, "tcp-pulsar-tls": 6651, "http-admin": 8080, "https-admin": 8081}
+PULSAR_PORTS = o.ports("pulsar")
 NGINX_CONF_DIR = "/data/projects/fate/proxy/nginx/conf"
 
 
-def build_nginx(ctx: BuildContext, exchange: pulumi.Output[Any], extra_routes: pulumi.Output[Any]) -> None:
+def build_nginx(ctx: BuildContext) -> None:
     """route_table.yaml is read every 5 s from the directory mount (no subPath, §12.1); its text is still
     in the checksum because FATE's Lua cache never forgets a removed party until nginx restarts (§12.17)."""
-    spec = ctx.spec
+    spec, exchange, extra_routes = ctx.spec, ctx.wiring.exchange, ctx.wiring.route_parties
     routes = pulumi.Output.all(exchange, extra_routes).apply(lambda a: render_nginx_route_table(spec, a[0], a[1]))
     conf = render_nginx_conf()
     ctx.config_map("nginx-config", "nginx", routes.apply(lambda r: {"route_table.yaml": r, "nginx.conf": conf}))
@@ -48,8 +48,7 @@ def build_nginx(ctx: BuildContext, exchange: pulumi.Output[Any], extra_routes: p
         "nginx",
         image_ref(spec, "nginx"),
         "nginx",
-        {"http-port": 9300, "grpc-port": 9310},
-        profile="openresty",
+        o.ports("nginx"),
         command=command,
         volumeMounts=mounts,
         **o.probes("http", 9302, "/test"),
@@ -97,11 +96,11 @@ def pulsar_pod(spec: Any, tls: bool) -> dict[str, Any]:
     return o.pod_spec(spec, "pulsar", [main], volumes)
 
 
-def build_pulsar(ctx: BuildContext, tls: pulumi.Output[Any] | None) -> None:
+def build_pulsar(ctx: BuildContext) -> None:
     """``tls`` is secret; only a boolean and a hash of the public parts leave it (unsecreted), so the
     StatefulSet's diff stays readable while the key only reaches the ``pulsar-cert`` Secret. ``None`` means
     the party has no exchange at all, so no bundle can ever arrive."""
-    spec = ctx.spec
+    spec, tls = ctx.spec, ctx.wiring.pulsar_tls
     if tls is None:
         tls = pulumi.Output.from_input(None)
     else:

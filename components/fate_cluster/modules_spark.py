@@ -13,13 +13,12 @@ def build_spark(ctx: BuildContext) -> None:
     hosts)."""
     spec = ctx.spec
     master = spec.spark.master if spec.spark else None
-    worker = spec.spark.worker if spec.spark else None
     m_main = o.container(
         spec,
         "spark-master",
         image_ref(spec, "spark.master"),
         "spark.master",
-        {"web-ui": 8080, "master": 7077, "master-rest": 6066},
+        o.ports("spark.master"),
         **o.probes("http", 8080),
     )
     ctx.workload(
@@ -28,7 +27,7 @@ def build_spark(ctx: BuildContext) -> None:
         "spark-master",
         o.pod_spec(spec, "spark.master", [m_main], []),
         {},
-        replicas=(master.replicas if master else None) or 1,
+        replicas=o.replicas(spec, "spark.master"),
     )
     ctx.service(
         "spark-master",
@@ -61,7 +60,7 @@ def build_spark(ctx: BuildContext) -> None:
         "spark-worker",
         image_ref(spec, "spark.worker"),
         "spark.worker",
-        {"web-ui": 8081},
+        o.ports("spark.worker"),
         volumeMounts=[{"name": "python-confs", "mountPath": f"{o.FATE_HOME}/conf/"}],
         **o.probes("http", 8081),
     )
@@ -72,7 +71,7 @@ def build_spark(ctx: BuildContext) -> None:
         "spark-worker",
         pod,
         {},
-        replicas=(worker.replicas if worker else None) or 2,
+        replicas=o.replicas(spec, "spark.worker"),
     )
     ctx.service(
         "spark-worker-1",
@@ -84,7 +83,6 @@ def build_spark(ctx: BuildContext) -> None:
 def build_hdfs(ctx: BuildContext) -> None:
     spec = ctx.spec
     nn = spec.hdfs.namenode if spec.hdfs else None
-    dn = spec.hdfs.datanode if spec.hdfs else None
     env_data = hdfs_env()
     core_site = render_core_site()
     ctx.config_map("namenode-config", "namenode", {"core-site.xml": core_site})
@@ -113,7 +111,7 @@ def build_hdfs(ctx: BuildContext) -> None:
         "namenode",
         image_ref(spec, "hdfs.namenode"),
         "hdfs.namenode",
-        {"fs": 9000, "web": 9870},
+        o.ports("hdfs.namenode"),
         env=[{"name": "CLUSTER_NAME", "value": "fate"}],
         envFrom=[{"configMapRef": {"name": "namenode-env"}}],
         volumeMounts=[
@@ -149,7 +147,7 @@ def build_hdfs(ctx: BuildContext) -> None:
         "datanode",
         image_ref(spec, "hdfs.datanode"),
         "hdfs.datanode",
-        {"fs": 9000, "web": 9864},
+        o.ports("hdfs.datanode"),
         env=[{"name": "SERVICE_PRECONDITION", "value": "namenode:9000"}],
         envFrom=[{"configMapRef": {"name": "datanode-env"}}],
         volumeMounts=[{"name": "dfs", "mountPath": "/hadoop/dfs/data", **o.sub_path(spec, "hdfs.datanode")}],
@@ -161,7 +159,7 @@ def build_hdfs(ctx: BuildContext) -> None:
         "datanode",
         o.pod_spec(spec, "hdfs.datanode", [main], volumes),
         {"datanode-env": env_text},
-        replicas=(dn.replicas if dn else None) or 3,
+        replicas=o.replicas(spec, "hdfs.datanode"),
         service_name="datanode",
         claim_templates=claims,
     )

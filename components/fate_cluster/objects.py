@@ -12,6 +12,7 @@ from typing import Any
 from components.hardening import harden_container, harden_pod, with_memory_limit
 from components.labels import kubefate_labels, selector_labels
 from components.provider_input import ProviderInput
+from models import modules
 from models.fate import FateSpec
 from models.quantities import GIB, parse_quantity
 
@@ -62,10 +63,13 @@ def container(
     image: str,
     resources_path: str | None,
     ports: dict[str, int],
-    profile: str = "fate-root",
+    profile: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """``profile`` names the image's capability exceptions (components/hardening.py)."""
+    """``profile`` names the image's capability exceptions (components/hardening.py); by default the main
+    container of a module part (``resources_path``) takes its definition's, helpers ``fate-root``."""
+    if profile is None:
+        profile = modules.part(resources_path).profile if resources_path is not None else "fate-root"
     body: dict[str, Any] = {"name": name, "image": image}
     if spec.pull_policy:
         body["imagePullPolicy"] = spec.pull_policy
@@ -74,6 +78,16 @@ def container(
         body["ports"] = [{"name": n, "containerPort": p} for n, p in ports.items()]
     body.update({k: v for k, v in extra.items() if v is not None})
     return harden_container(body, profile)
+
+
+def ports(path: str) -> dict[str, int]:
+    """The container ports of a part's main container, from its definition (models/modules/)."""
+    return dict(modules.part(path).ports)
+
+
+def replicas(spec: FateSpec, path: str) -> int:
+    """The block's ``replicas``, else the default of the part's definition."""
+    return getattr(spec.block(path), "replicas", None) or modules.part(path).replicas
 
 
 def secret_env(name: str, secret: str, key: str) -> dict[str, Any]:

@@ -20,13 +20,15 @@ from typing import Any
 import yaml
 
 from components.fate_cluster.mysql_tls import CLIENT_CA_PATH
+from models import modules
+from models.engines import SPARK_COMPUTING, Computing
 from models.fate import FateSpec
 from models.fateflow_auth import FateflowAuthentication
 
 MYSQL_PASSWORD_PLACEHOLDER = "__FATE_MYSQL_PASSWORD__"
 SPARK_HOME = "/data/projects/spark-3.1.3-bin-hadoop3.2"
-DEFAULT_SPARK_WORKERS = 2
-DEFAULT_NODEMANAGERS = 2
+DEFAULT_SPARK_WORKERS = modules.part("spark.worker").replicas
+DEFAULT_NODEMANAGERS = modules.part("nodemanager").replicas
 DEFAULT_SESSION_PROCESSORS = 4
 # FATE-Flow 2.0.0 reserves job_cores (4, the image's conf/job_default_config.yaml) for every job and queues the
 # job until the engine has that many left: a budget derived below it would keep every default job waiting.
@@ -48,7 +50,7 @@ def computing_cores(spec: FateSpec) -> dict[str, int]:
     py = spec.python
     standalone = max(JOB_DEFAULT_CORES, math.floor(spec.effective_request("python", "cpu") or 1))
     out = {"standalone": standalone}
-    if spec.computing == "Eggroll":
+    if spec.computing == Computing.EGGROLL:
         nm = spec.nodemanager
         cm = py.clustermanager if py else None
         out["eggroll_cores"] = (
@@ -57,7 +59,7 @@ def computing_cores(spec: FateSpec) -> dict[str, int]:
             or DEFAULT_SESSION_PROCESSORS
         )
         out["eggroll_nodes"] = (cm.nodes if cm else None) or (nm.replicas if nm else None) or DEFAULT_NODEMANAGERS
-    if spec.computing == "Spark":
+    if spec.computing == Computing.SPARK:
         sp = py.spark if py else None
         worker = spec.spark.worker if spec.spark else None
         per_node = (sp.cores_per_node if sp else None) or max(
@@ -66,7 +68,7 @@ def computing_cores(spec: FateSpec) -> dict[str, int]:
         nodes = (sp.nodes if sp else None) or (worker.replicas if worker else None) or DEFAULT_SPARK_WORKERS
         explicit = sp is not None and sp.cores_per_node is not None and sp.nodes is not None
         out["spark"] = per_node * nodes if explicit else max(JOB_DEFAULT_CORES, per_node * nodes)
-    elif spec.computing == "Spark_local":
+    elif spec.computing == Computing.SPARK_LOCAL:
         out["spark"] = standalone
     return out
 
@@ -79,7 +81,7 @@ def render_service_conf(spec: FateSpec) -> str:
     auth = py.authentication if py else None  # models/fateflow_auth.py says what each switch does
     db = mysql_settings(spec)
     cores = computing_cores(spec)
-    computing = "spark" if spec.computing in ("Spark", "Spark_local") else "eggroll"
+    computing = "spark" if spec.computing in SPARK_COMPUTING else "eggroll"
     zookeeper = spec.serving.zookeeper if spec.serving and spec.serving.zookeeper else None
     conf: dict[str, Any] = {
         "party_id": str(spec.party_id),
@@ -182,7 +184,9 @@ def render_spark_defaults(spec: FateSpec) -> str:
     """``fateflow`` in ``spark.driver.host`` is replaced by the pod IP at start-up, as upstream does."""
     sp = spec.python.spark if spec.python and spec.python.spark else None
     master = (
-        "local[*]" if spec.computing == "Spark_local" else ((sp.master if sp else None) or "spark://spark-master:7077")
+        "local[*]"
+        if spec.computing == Computing.SPARK_LOCAL
+        else ((sp.master if sp else None) or "spark://spark-master:7077")
     )
     lines: list[tuple[str, str | int]] = [
         ("spark.master", master),
