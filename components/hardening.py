@@ -35,9 +35,12 @@ EXCEPTIONS: dict[str, CapabilityException] = {
         "directories to that user",
     ),
     "traffic-server": CapabilityException(
-        ("CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"),
+        ("CHOWN", "DAC_OVERRIDE", "NET_BIND_SERVICE", "SETGID", "SETUID"),
         "traffic_manager starts as root, creates its runtime directories for the trafficserver user and "
-        "switches to it (proxy.config.admin.user_id); root reads the group-readable certificate files first",
+        "switches to it (proxy.config.admin.user_id); root reads the group-readable certificate files first; "
+        "it binds the TLS port 443 inside the container, below net.ipv4.ip_unprivileged_port_start, which "
+        "containerd 1.x leaves at 1024 (without NET_BIND_SERVICE: 'Unable to bind socket: 443 : Permission "
+        "denied', found by the workload runner)",
     ),
     "fate-root": CapabilityException(
         ("CHOWN", "DAC_OVERRIDE", "FOWNER"),
