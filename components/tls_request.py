@@ -18,7 +18,9 @@ def private_key(name: str, key: KeySpec, opts: pulumi.ResourceOptions) -> tls.Pr
     return tls.PrivateKey(name, algorithm=key.algorithm, rsa_bits=key.rsa_bits, ecdsa_curve=key.ecdsa_curve, opts=opts)
 
 
-def key_and_request(name: str, spec: RequestSpec, opts: pulumi.ResourceOptions) -> tuple[tls.PrivateKey, tls.CertRequest]:
+def key_and_request(
+    name: str, spec: RequestSpec, opts: pulumi.ResourceOptions
+) -> tuple[tls.PrivateKey, tls.CertRequest]:
     """Resources ``<name>-key`` and ``<name>-csr``."""
     key = private_key(f"{name}-key", spec.key, opts)
     csr = tls.CertRequest(

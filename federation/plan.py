@@ -151,8 +151,8 @@ def reads(root: Path, fed: Federation) -> dict[str, dict[str, tuple[str, ...] | 
         settings = _settings(root, party)
         ref = _mapping(settings.get(f"{PROJECT_NAMESPACE}:exchange")).get("stack") or fed.exchange
         party_id = settings.get(f"{PROJECT_NAMESPACE}:partyId")
-        names = (
-            (contracts.EXCHANGE_ENDPOINT, contracts.CA_CERT, contracts.party_cert_output(party_id)) if party_id else None
-        )
+        names = None
+        if party_id:
+            names = (contracts.EXCHANGE_ENDPOINT, contracts.CA_CERT, contracts.party_cert_output(party_id))
         result[party] = {by_short.get(short_name(ref), ref): names}
     return result

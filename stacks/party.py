@@ -14,6 +14,7 @@ import pulumi
 import pulumi_tls as tls
 
 from components import contracts
+from components.contracts import ExchangeEndpoint
 from components.fate_cluster import FateCluster, FateClusterArgs
 from components.kubefate_service import KubeFateService, KubeFateServiceArgs
 from components.party_tls import PartyTls, PartyTlsArgs
@@ -36,7 +37,7 @@ def federation_status(exchange_stack: str | None, connected: bool) -> dict[str, 
     return {"exchange": "connected" if connected else "pending", "stack": exchange_stack}
 
 
-def _check_domain(endpoint: dict[str, Any] | None, domain: str) -> None:
+def _check_domain(endpoint: ExchangeEndpoint | None, domain: str) -> None:
     """The request names <partyId>.<exchange.domain>; the exchange refuses it under another domain."""
     if endpoint is not None and endpoint.get("domain") != domain:
         pulumi.log.warn(

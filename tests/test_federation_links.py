@@ -20,7 +20,8 @@ EXCHANGE = {
     "domain": "fate.org",
 }
 CSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n"
-CERT, OTHER, CA = x5.certificate("30000", "30000.fate.org"), x5.certificate("40000", "40000.fate.org"), x5.ca_certificate()
+CERT, OTHER = x5.certificate("30000", "30000.fate.org"), x5.certificate("40000", "40000.fate.org")
+CA = x5.ca_certificate()
 
 
 def read_party_endpoints(stacks: dict[int, str]) -> dict:
