@@ -155,3 +155,17 @@ def test_certificates_use_the_stacks_explicit_tls_provider(harness, exports):
     ]
     for r in tls_resources:
         assert r.provider and "pulumi:providers:tls::federation-tls" in r.provider, r.name
+
+
+def test_a_preview_lists_the_signature_of_each_request_already_exported(exports):
+    """StackReference outputs are known in previews, so the signatures registered once a request is read show."""
+    from tests.harness import Harness, new_event_loop
+
+    new_event_loop()
+    harness = Harness(stack="exchange", preview=True)
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
+    run(harness, stack_config())
+    assert sorted(r.name for r in harness.mocks.of_type(LSC)) == [
+        "exchange-pki-ats-cert",
+        "exchange-pki-party-30000-cert",
+    ]
