@@ -19,7 +19,6 @@ from cryptography.hazmat.primitives.serialization import (
     Encoding,
     PublicFormat,
     load_pem_private_key,
-    load_ssh_private_key,
 )
 
 from tests.e2e import federation_fixtures as ff
@@ -117,14 +116,21 @@ def strings(value: Any) -> list[str]:
 
 
 def private_keys(document: Any) -> dict[bytes, str]:
-    """The PEM private keys found in a state export, by their public key (DER SubjectPublicKeyInfo)."""
+    """The PEM private keys (PKCS#1, SEC1, PKCS#8) found in a state export, by their public key (DER
+    SubjectPublicKeyInfo). pulumi-tls also stores each key in OpenSSH form, next to its PEM forms in the same
+    resource: those are compared as text (``openssh_keys``)."""
     found = {}
     for text in strings(document):
         for match in PEM_KEY.finditer(text):
-            pem = match.group(0).encode()
-            key = load_ssh_private_key(pem, None) if match.group(1) == "OPENSSH " else load_pem_private_key(pem, None)
+            if match.group(1) == "OPENSSH ":
+                continue
+            key = load_pem_private_key(match.group(0).encode(), None)
             found[key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)] = match.group(0)
     return found
+
+
+def openssh_keys(document: Any) -> set[str]:
+    return {m.group(0) for t in strings(document) for m in PEM_KEY.finditer(t) if m.group(1) == "OPENSSH "}
 
 
 def pulsar_cert(api: KubeApi, stack: str) -> dict[str, str]:
@@ -241,8 +247,9 @@ def test_the_exchange_state_holds_no_party_key(deployed_federation) -> None:
         assert not [ln for ln in lines if len(ln) == 64 and ln in exchange_text], stack
         plain = json.dumps(exported(fed, stack))
         assert "PRIVATE KEY-----" not in plain, f"{stack}: a private key in clear in its state"
-        party_keys = private_keys(exported(fed, stack, "--show-secrets"))
-        assert public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo) in party_keys, stack
+        party_state = exported(fed, stack, "--show-secrets")
+        assert public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo) in private_keys(party_state), stack
+        assert not openssh_keys(party_state) & openssh_keys(exchange), stack
 
 
 # --- 3. no drift right after ----------------------------------------------------------------------------------
