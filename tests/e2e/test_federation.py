@@ -105,9 +105,10 @@ PEM_KEY = re.compile(r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.*?-----END \1PRIVATE
 
 
 def strings(value: Any) -> list[str]:
-    """Every string anywhere in a JSON document (outputs, inputs, property values)."""
+    """Every string anywhere in a JSON document (outputs, inputs, property values), with the newlines of
+    strings that hold JSON themselves (e.g. a last-applied-configuration annotation) unescaped."""
     if isinstance(value, str):
-        return [value]
+        return [value.replace("\\n", "\n")]
     if isinstance(value, dict):
         return [t for v in value.values() for t in strings(v)]
     if isinstance(value, list):
