@@ -37,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from bench.bench_federation import _exchange_program
+from bench.bench_federation import _exchange_program, party_request
 from bench.measure import measure
 from bench.profile_drift import DRIFT_CHECK, descendants, profile
 from tests.e2e.federation_fixtures import EXCHANGE, PARTIES, Federation, copy_project, federation_env
@@ -269,6 +269,7 @@ def _party_state(template: dict[str, Any], stack: str, party_id: int) -> dict[st
         "partyId": party_id,
         "nginxEndpoint": {"host": host, "httpPort": 9300, "grpcPort": 9310},
         "pulsarEndpoint": {"host": host, "port": 6650, "sslPort": 6651},
+        "pulsarCsr": party_request(party_id),  # so the exchange signs one certificate per party, as for real
     }
     state["checkpoint"]["stack"] = f"organization/{PROJECT}/{stack}"
     return state

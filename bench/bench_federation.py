@@ -21,6 +21,7 @@ from components.fate_cluster import FateCluster, FateClusterArgs
 from models.exchange import ExchangeConfig
 from models.fate import FateSpec
 from tests.harness import Harness, new_event_loop
+from tests.x509_fixtures import request
 
 PARTY_COUNTS = (10, 50, 200)
 
@@ -37,6 +38,11 @@ def _ids(n: int) -> list[int]:
     return [10000 + i for i in range(n)]
 
 
+def party_request(party_id: int) -> str:
+    """A real request for ``<partyId>.fate.org`` (ECDSA P-256, made once per id): the exchange parses and signs it."""
+    return request(str(party_id), f"{party_id}.fate.org")
+
+
 def _exchange_program(n: int):
     ids = _ids(n)
     cfg = ExchangeConfig.model_validate(
@@ -46,13 +52,17 @@ def _exchange_program(n: int):
         }
     )
     parties: dict[int, pulumi.Input[PartyEndpoints | None]] = {p: _endpoints(i) for i, p in enumerate(ids)}
+    requests: dict[int, pulumi.Input[str | None]] = {p: party_request(p) for p in ids}
 
     def run():
         new_event_loop()
         harness = Harness(stack="exchange")
         harness.run(
             lambda: Exchange(
-                "exchange", ExchangeArgs(config=cfg, provider=k8s.Provider("k8s", kubeconfig="{}"), parties=parties)
+                "exchange",
+                ExchangeArgs(
+                    config=cfg, provider=k8s.Provider("k8s", kubeconfig="{}"), parties=parties, requests=requests
+                ),
             )
         )
 

@@ -18,6 +18,7 @@ PULSAR_ENDPOINT = "pulsarEndpoint"  # PulsarEndpoint
 FATEBOARD_URL = "fateboardUrl"
 NOTEBOOK_URL = "notebookUrl"
 FEDERATION_STATUS = "federation"  # {"exchange": "connected" | "pending", ...}
+PULSAR_CSR = "pulsarCsr"  # PEM certificate request for <partyId>.<domain>; public (the key stays in the party)
 
 # --- exchange stack outputs (read by party stacks) ------------------------------------------------------------
 EXCHANGE_ENDPOINT = "exchangeEndpoint"  # ExchangeEndpoint
@@ -26,9 +27,10 @@ FEDERATED_PARTIES = "federatedParties"  # list[int]: parties whose endpoints are
 PENDING_PARTIES = "pendingParties"  # list[int]: configured but no endpoints yet
 
 
-def party_tls_output(party_id: int) -> str:
-    """Secret output of the exchange stack holding one party's PulsarTls bundle (one name per party)."""
-    return f"pulsarTls{party_id}"
+def party_cert_output(party_id: int | str) -> str:
+    """Output of the exchange stack holding the certificate (PEM, public) its CA signed for one party's
+    ``pulsarCsr``; null while there is no request to sign. One name per party."""
+    return f"pulsarCert{party_id}"
 
 
 class NginxEndpoint(TypedDict):
@@ -52,8 +54,16 @@ class ExchangeEndpoint(TypedDict):
     domain: str  # parties are <partyId>.<domain>
 
 
+class IssuedCert(TypedDict):
+    """What a party reads back from the exchange: its certificate (``pulsarCert<partyId>``) and ``caCert``."""
+
+    certPem: str
+    caPem: str
+
+
 class PulsarTls(TypedDict):
-    """What a party installs as Secret ``pulsar-cert`` (keys as Pulsar's standalone.conf expects them)."""
+    """What a party installs as Secret ``pulsar-cert`` (keys as Pulsar's standalone.conf expects them): the
+    exchange's certificate and CA with the party's own key."""
 
     certPem: str  # broker.cert.pem
     keyPkcs8Pem: str  # broker.key-pk8.pem

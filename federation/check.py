@@ -364,7 +364,7 @@ def party_row(ex: ExchangeView, party: PartyView, timeout: float) -> Row:
             lambda r: probes.verify_chain(r["tls"].peer_chain, ca_pem, fqdn),
             lambda _r: (
                 f"the server behind {fqdn} must present the party's certificate from the exchange "
-                f"output pulsarTls{party.party_id} (Secret pulsar-cert in the party's FATE namespace): "
+                f"output pulsarCert{party.party_id} (Secret pulsar-cert in the party's FATE namespace): "
                 f"{UP}, and check the tunnel ends at the party's own Pulsar ({pulsar})"
             ),
         ),

@@ -4,8 +4,8 @@ A stack is run when it has no record of a successful update, when its inputs (pr
 it reads from other stacks) or its state differ from that record (federation/fingerprint.py), or when
 ``full`` forces one run of it. Each phase looks at the inputs as they are when it starts, so an output a stack
 just changed reaches its readers later in the same pass; the loop ends when every stack's inputs and state
-match its record. From empty that is four runs for exchange, parties, exchange; Day 2 runs only the
-exchange, the new party and the exchange again. ``max_passes`` bounds the loop: an output that changes on
+match its record. From empty that is five runs for two parties (parties, exchange, parties: 2N+1); Day 2
+runs only the new party, the exchange and the new party again. ``max_passes`` bounds the loop: an output that changes on
 every run (e.g. a non-deterministic rendering) keeps its readers running, which must be fixed rather than
 looped over, hence the loud failure naming them.
 

@@ -106,10 +106,13 @@ def _refuse_shared_node_ports(root: Path, fed: Federation) -> None:
 
 
 def up_phases(fed: Federation) -> list[list[str]]:
-    """Exchange first (endpoints, CA, certificates), parties together, then the exchange again (routes)."""
+    """Parties first (their key, certificate request and endpoints), then the exchange (CA, a signature per
+    request, routes), then the parties again (their certificate and the exchange's endpoint). Each party has to
+    run before the exchange signs its request and after, the exchange at least once: 2N+1 runs from empty,
+    the fewest possible."""
     if not fed.parties:
         return [[fed.exchange]]
-    return [[fed.exchange], list(fed.parties), [fed.exchange]]
+    return [list(fed.parties), [fed.exchange], list(fed.parties)]
 
 
 def preview_phases(fed: Federation) -> list[list[str]]:
@@ -134,11 +137,11 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def reads(root: Path, fed: Federation) -> dict[str, dict[str, tuple[str, ...] | None]]:
     """Which outputs of which stack each stack's program reads (stacks/federation_links.py): the exchange
-    reads each listed party's endpoints, a party reads the exchange endpoint and its own TLS bundle. ``None``
-    (every output) when a party's id is not in its file: reading too much only costs runs, too little would
-    miss a change."""
+    reads each listed party's endpoints and certificate request, a party reads the exchange endpoint, the CA
+    and its own certificate. ``None`` (every output) when a party's id is not in its file: reading too much
+    only costs runs, too little would miss a change."""
     by_short = {short_name(s): s for s in fed.all_stacks}
-    party_outputs = (contracts.PARTY_ID, contracts.NGINX_ENDPOINT, contracts.PULSAR_ENDPOINT)
+    party_outputs = (contracts.PARTY_ID, contracts.NGINX_ENDPOINT, contracts.PULSAR_ENDPOINT, contracts.PULSAR_CSR)
     exchange = _mapping(_settings(root, fed.exchange).get(f"{PROJECT_NAMESPACE}:exchange"))
     listed = [e["stack"] for e in exchange.get("parties") or [] if isinstance(e, dict) and "stack" in e]
     result: dict[str, dict[str, tuple[str, ...] | None]] = {
@@ -148,6 +151,8 @@ def reads(root: Path, fed: Federation) -> dict[str, dict[str, tuple[str, ...] | 
         settings = _settings(root, party)
         ref = _mapping(settings.get(f"{PROJECT_NAMESPACE}:exchange")).get("stack") or fed.exchange
         party_id = settings.get(f"{PROJECT_NAMESPACE}:partyId")
-        names = (contracts.EXCHANGE_ENDPOINT, contracts.party_tls_output(party_id)) if party_id else None
+        names = None
+        if party_id:
+            names = (contracts.EXCHANGE_ENDPOINT, contracts.CA_CERT, contracts.party_cert_output(party_id))
         result[party] = {by_short.get(short_name(ref), ref): names}
     return result

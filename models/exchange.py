@@ -13,8 +13,9 @@ from pydantic import Field, field_validator
 from models import primitives
 from models.cluster import ClusterConfig
 from models.cross_field import CrossChecked
-from models.errors import FieldProblem, PrimitiveError, Problem
+from models.errors import PrimitiveError, Problem
 from models.exposure import SourceRanges
+from models.key_policy import DEFAULT_DOMAIN, KeyPolicy, federation_domain, rsa_bits
 from models.primitives import (
     STRICT,
     DnsSubdomain,
@@ -111,27 +112,21 @@ class NginxConfig(CrossChecked):
         return problems
 
 
-class CertificatesConfig(CrossChecked):
-    """Policy for the federation CA and the certificates it issues (pulumi-tls renews them on ``up``)."""
+class CertificatesConfig(KeyPolicy):
+    """Policy for the federation CA, the ATS certificate and the party certificates the CA signs (pulumi-tls
+    renews them on ``up``). The key settings are the CA's and the ATS key's: each party picks its own."""
 
     model_config = CONFIG
 
     validity_hours: int = Field(8760, alias="validityHours", ge=24, le=MAX_VALIDITY_HOURS)
     early_renewal_hours: int = Field(720, alias="earlyRenewalHours", ge=0)
     ca_validity_hours: int = Field(87600, alias="caValidityHours", ge=24, le=MAX_CA_VALIDITY_HOURS)
-    key_algorithm: Literal["RSA", "ECDSA"] = Field("RSA", alias="keyAlgorithm")
-    rsa_bits: int = Field(2048, alias="rsaBits")
     ca_rsa_bits: int = Field(4096, alias="caRsaBits")
-    ecdsa_curve: Literal["P256", "P384", "P521"] = Field("P256", alias="ecdsaCurve")
-    organization: str = "kubefate-tanzu federation"
 
-    @field_validator("rsa_bits", "ca_rsa_bits")
+    @field_validator("ca_rsa_bits")
     @classmethod
-    def _bits(cls, v: int, info) -> int:
-        if v not in (2048, 3072, 4096):
-            key = "rsaBits" if info.field_name == "rsa_bits" else "caRsaBits"
-            raise FieldProblem(f"exchange.certificates.{key}", v, "unsupported RSA key size", "use 2048, 3072 or 4096")
-        return v
+    def _ca_bits(cls, v: int) -> int:
+        return rsa_bits("exchange.certificates.caRsaBits", v)
 
     block_prefix = "exchange.certificates"
 
@@ -163,7 +158,7 @@ class ExchangeConfig(CrossChecked):
 
     model_config = CONFIG
 
-    domain: str = "fate.org"
+    domain: str = DEFAULT_DOMAIN
     party_id: int = Field(1, alias="partyId", ge=1, le=MAX_PARTY_ID)
     namespace: str = "fate-exchange"
     advertised_host: Host | None = Field(None, alias="advertisedHost")
@@ -176,15 +171,7 @@ class ExchangeConfig(CrossChecked):
     @field_validator("domain")
     @classmethod
     def _domain(cls, v: str) -> str:
-        checked("exchange.domain", v, primitives.dns_subdomain)
-        if len(v) > 200 or len(v.split(".")) < 2:
-            raise FieldProblem(
-                "exchange.domain",
-                v,
-                "not a lower-case DNS domain with at least two labels",
-                "use a domain such as fate.org; parties become <partyId>.<domain>",
-            )
-        return v
+        return federation_domain("exchange.domain", v)
 
     @field_validator("namespace")
     @classmethod

@@ -16,6 +16,7 @@ from models.cluster import ClusterConfig
 from models.cross_field import CrossChecked
 from models.errors import FieldProblem, Problem, problem
 from models.fate import FateSpec
+from models.key_policy import DEFAULT_DOMAIN, KeyPolicy, federation_domain
 from models.kubefate_service import NAMESPACE as KUBEFATE_NAMESPACE
 from models.kubefate_service import KubeFateServiceConfig
 from models.primitives import STRICT, ConfigInt, StackName, StrictModel
@@ -24,12 +25,27 @@ CONFIG = STRICT
 MAX_PARTY_ID = 2**31 - 1  # FATE keeps party ids in Java ints
 
 
+class PartyCertificate(KeyPolicy):
+    """The party's own Pulsar key (generated in this stack, never exported) and the O= of its request."""
+
+    model_config = CONFIG
+    block_prefix = "exchange.certificate"
+
+
 class ExchangeLink(StrictModel):
-    """The party side of the federation: which stack deploys the exchange this party joins."""
+    """The party side of the federation: which stack deploys the exchange this party joins, and what goes into
+    the certificate request the exchange's CA signs (``<partyId>.<domain>``: the exchange's domain)."""
 
     model_config = CONFIG
 
     stack: StackName
+    domain: str = DEFAULT_DOMAIN
+    certificate: PartyCertificate = Field(default_factory=lambda: PartyCertificate.model_validate({}))
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v: str) -> str:
+        return federation_domain("exchange.domain", v)
 
 
 class PartyConfig(CrossChecked):

@@ -1,8 +1,10 @@
-"""The exchange stack: its cluster, then the Exchange wired to every party stack's live endpoints.
+"""The exchange stack: its cluster, then the Exchange wired to every party stack's live endpoints and
+certificate requests.
 
-Exports are the wire contract of components/contracts.py. Each party's TLS bundle is its own secret output so
-a party stack reads only its name; the route tables are exported in plain text (addresses only) so
-``pulumi stack output`` shows what is routed without opening the cluster.
+Exports are the wire contract of components/contracts.py. Each party's certificate is its own output
+(``pulsarCert<partyId>``, public like every certificate; the party's key never reaches this stack); the route
+tables are exported in plain text (addresses only) so ``pulumi stack output`` shows what is routed without
+opening the cluster.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from components import contracts
 from components.exchange import Exchange, ExchangeArgs
 from models.exchange import ExchangeConfig, ExchangeStackConfig
 from stacks.cluster import workload_cluster
-from stacks.federation_links import read_party_endpoints
+from stacks.federation_links import read_parties
 
 if TYPE_CHECKING:
     from models.config import StackSecrets
@@ -30,13 +32,14 @@ def deploy_exchange(
     depends_on: list[pulumi.Resource] | None = None,
 ) -> Exchange:
     """Everything after the cluster exists; exports the federation's outputs."""
-    parties = read_party_endpoints(cfg.party_stacks)
+    parties = read_parties(cfg.party_stacks)
     exchange = Exchange(
         "exchange",
         ExchangeArgs(
             config=cfg,
             provider=provider,
-            parties=dict(parties),
+            parties={p: view.endpoints for p, view in parties.items()},
+            requests={p: view.request for p, view in parties.items()},
             namespace_labels=namespace_labels or {},
             tls_provider=tls.Provider("federation-tls"),
         ),
@@ -48,8 +51,8 @@ def deploy_exchange(
     pulumi.export(contracts.PENDING_PARTIES, exchange.pending_parties)
     pulumi.export("nginxRouteTable", exchange.nginx_route_table)
     pulumi.export("sniRoutes", exchange.sni_routes)
-    for party_id, bundle in exchange.party_tls.items():
-        pulumi.export(contracts.party_tls_output(party_id), pulumi.Output.secret(bundle))
+    for party_id, cert in exchange.party_certs.items():
+        pulumi.export(contracts.party_cert_output(party_id), cert)
     exchange.pending_parties.apply(_report_pending)
     return exchange
 
@@ -57,8 +60,8 @@ def deploy_exchange(
 def _report_pending(pending: list[int]) -> None:
     if pending:
         pulumi.log.info(
-            f"parties pending federation (no endpoints yet): {pending}; deploy them, then run "
-            "this stack again (python -m federation up does both)"
+            f"parties pending federation (no endpoints or no certificate request yet): {pending}; deploy "
+            "them, then run this stack again (python -m federation up does both)"
         )
 
 

@@ -1,18 +1,21 @@
 """Every StackReference of the federation, both directions: exchange -> parties and party -> exchange.
 
-Stacks reference each other in a cycle (parties need the exchange's address and certificates, the exchange
-needs the parties' addresses), broken by phases: an output that is not there yet resolves to None and the
-reader deploys what it can. Nothing here raises on a missing or malformed output; it warns and waits.
+Stacks reference each other in a cycle (parties need the exchange's address and their certificates, the
+exchange needs the parties' addresses and certificate requests), broken by phases: an output that is not there
+yet resolves to None and the reader deploys what it can. Nothing here raises on a missing or malformed output;
+it warns and waits. Only public values cross: endpoints, requests, certificates; every key stays in the stack
+that made it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from components import contracts
-from components.contracts import ExchangeEndpoint, PulsarTls
+from components.contracts import ExchangeEndpoint, IssuedCert
 from components.exchange.endpoints import PartyEndpoints, party_endpoints
 
 DIY_ORGANIZATION = "organization"  # what file backends call every organisation
@@ -53,16 +56,43 @@ def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, 
     return found
 
 
-def read_party_endpoints(party_stacks: dict[int, str]) -> dict[int, pulumi.Output[PartyEndpoints | None]]:
+@dataclass
+class PartyView:
+    """What the exchange reads from one party stack: its endpoints and its certificate request."""
+
+    endpoints: pulumi.Output[PartyEndpoints | None]
+    request: pulumi.Output[str | None]
+
+
+def _pem(value: Any, marker: str) -> str | None:
+    return value if isinstance(value, str) and value.lstrip().startswith(marker) else None
+
+
+def _checked_request(party_id: int, stack: str, exported_id: Any, csr: Any) -> str | None:
+    """The request of the party the exchange lists (its content is judged before signing, components/exchange)."""
+    if exported_id is not None and not _same_party(exported_id, party_id):
+        return None  # _checked_endpoints warns once for both
+    request = _pem(csr, "-----BEGIN CERTIFICATE REQUEST-----")
+    if request is None and csr is not None:
+        pulumi.log.warn(f"party {party_id} ({stack}): {contracts.PULSAR_CSR} is not a PEM certificate request")
+    return request
+
+
+def read_parties(party_stacks: dict[int, str]) -> dict[int, PartyView]:
     """One StackReference per party (resource name ``party-<id>-ref``, stable across renames of stacks)."""
-    result: dict[int, pulumi.Output[PartyEndpoints | None]] = {}
+    result: dict[int, PartyView] = {}
     for party_id, stack in sorted(party_stacks.items()):
         ref = pulumi.StackReference(f"party-{party_id}-ref", stack_name=qualify_stack(stack))
-        result[party_id] = pulumi.Output.all(
-            ref.get_output(contracts.PARTY_ID),
+        exported_id = ref.get_output(contracts.PARTY_ID)
+        endpoints = pulumi.Output.all(
+            exported_id,
             ref.get_output(contracts.NGINX_ENDPOINT),
             ref.get_output(contracts.PULSAR_ENDPOINT),
         ).apply(lambda v, pid=party_id, s=stack: _checked_endpoints(pid, s, v[0], v[1], v[2]))
+        request = pulumi.Output.all(exported_id, ref.get_output(contracts.PULSAR_CSR)).apply(
+            lambda v, pid=party_id, s=stack: _checked_request(pid, s, v[0], v[1])
+        )
+        result[party_id] = PartyView(endpoints=endpoints, request=request)
     return result
 
 
@@ -77,31 +107,34 @@ def _exchange_endpoint(value: Any) -> ExchangeEndpoint | None:
     return ExchangeEndpoint(**endpoint)
 
 
-def _pulsar_tls(value: Any) -> PulsarTls | None:
-    if not isinstance(value, dict):
+def _issued(cert: Any, ca: Any) -> IssuedCert | None:
+    cert_pem, ca_pem = _pem(cert, "-----BEGIN CERTIFICATE-----"), _pem(ca, "-----BEGIN CERTIFICATE-----")
+    if cert_pem is None or ca_pem is None:
         return None
-    if not all(isinstance(value.get(k), str) and value.get(k) for k in ("certPem", "keyPkcs8Pem", "caPem")):
-        return None
-    return PulsarTls(certPem=value["certPem"], keyPkcs8Pem=value["keyPkcs8Pem"], caPem=value["caPem"])
+    return IssuedCert(certPem=cert_pem, caPem=ca_pem)
 
 
-ExchangeView = tuple[pulumi.Output[ExchangeEndpoint | None], pulumi.Output[PulsarTls | None]]
+ExchangeView = tuple[pulumi.Output[ExchangeEndpoint | None], pulumi.Output[IssuedCert | None]]
 
 
 def read_exchange_for_party(exchange_stack: str, party_id: int) -> ExchangeView:
-    """The exchange endpoint and this party's own TLS bundle (secret); each None until the exchange has it."""
+    """The exchange endpoint and the certificate its CA signed for this party's request (with the CA's); each
+    None until the exchange has it."""
     ref = pulumi.StackReference("exchange-ref", stack_name=qualify_stack(exchange_stack))
     endpoint = ref.get_output(contracts.EXCHANGE_ENDPOINT).apply(_exchange_endpoint)
-    bundle = pulumi.Output.secret(ref.get_output(contracts.party_tls_output(party_id)).apply(_pulsar_tls))
+    issued = pulumi.Output.all(
+        ref.get_output(contracts.party_cert_output(party_id)), ref.get_output(contracts.CA_CERT)
+    ).apply(lambda v: _issued(v[0], v[1]))
 
     def report(v: list[Any]) -> None:
         if v[0] is None:
             pulumi.log.info(f"exchange stack {exchange_stack}: no endpoint yet; deploying standalone")
         elif v[1] is None:
-            pulumi.log.warn(
-                f"exchange stack {exchange_stack} has no certificate for party {party_id}: "
-                "add this party to its exchange.parties and run the exchange stack"
+            pulumi.log.info(
+                f"exchange stack {exchange_stack} has not signed party {party_id}'s certificate request yet: "
+                "run the exchange stack after this one (python -m federation up does), and check this party "
+                "is in its exchange.parties"
             )
 
-    pulumi.Output.all(endpoint, bundle).apply(report)
-    return endpoint, bundle
+    pulumi.Output.all(endpoint, issued).apply(report)
+    return endpoint, issued

@@ -10,6 +10,7 @@ import yaml
 from components.exchange import Exchange, ExchangeArgs, rollout
 from components.fate_cluster.render_nginx import render_exchange_nginx_conf
 from models.exchange import ExchangeConfig
+from tests import x509_fixtures as x5
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
@@ -50,6 +51,9 @@ def pki_values(harness, prefix: str = "") -> None:
 
 
 def build(harness, cfg: ExchangeConfig, parties: dict, **args) -> Exchange:
+    """Every party given endpoints has also exported its certificate request, unless ``requests`` says else."""
+    args.setdefault("requests", {p: x5.request(str(p), f"{p}.fate.org") for p in parties})
+
     def program():
         provider = k8s.Provider("k8s", kubeconfig="{}")
         return Exchange("exchange", ExchangeArgs(config=cfg, provider=provider, parties=parties, **args))
@@ -149,6 +153,18 @@ def test_membership_outputs(harness):
     assert harness.value(ex.pending_parties) == [40000, 50000]
 
 
+def test_a_routed_party_without_a_signed_request_is_pending(harness):
+    ex = build(
+        harness,
+        config((30000, 40000)),
+        {30000: endpoints(30000), 40000: endpoints(40000)},
+        requests={30000: x5.request("30000", "30000.fate.org")},
+    )
+    assert harness.value(ex.federated_parties) == [30000]
+    assert harness.value(ex.pending_parties) == [40000]
+    assert harness.value(ex.party_certs[40000]) is None
+
+
 def _template(harness, name):
     return harness.mocks.one(DEPLOYMENT, name).inputs["spec"]["template"]["metadata"]["annotations"]
 
@@ -174,7 +190,7 @@ def test_removing_a_party_removes_only_its_routes_and_certificates(harness):
     build(harness, config((30000,)), {30000: endpoints(30000)})
     names_after = {r.name for r in harness.mocks.registered}
     removed = names_before - names_after
-    assert removed == {"exchange-pki-party-40000-key", "exchange-pki-party-40000-csr", "exchange-pki-party-40000-cert"}
+    assert removed == {"exchange-pki-party-40000-cert"}
     assert names_after <= names_before
     assert "route.kubefate.io/party-40000" not in _template(harness, "nginx")
 
@@ -186,10 +202,11 @@ def test_no_private_key_in_any_config_map_or_annotation(harness):
         if r.typ in (SECRET, KEY_TYPE) or r.typ.startswith("tls:"):
             continue
         assert "SECRET-" not in json.dumps(r.inputs), r.name
-    for party_id, bundle in ex.party_tls.items():
-        assert harness.is_secret(bundle)
-        assert harness.value(bundle)["keyPkcs8Pem"] == f"SECRET-PK8-exchange-pki-party-{party_id}-key"
+    for party_id, cert in ex.party_certs.items():
+        assert harness.value(cert) == f"CERT-exchange-pki-party-{party_id}-cert"
     assert not harness.is_secret(ex.ca_cert)
+    # The exchange's own keys only: the CA's and ATS's.
+    assert {r.name for r in harness.mocks.of_type(KEY_TYPE)} == {"exchange-pki-ca-key", "exchange-pki-ats-key"}
 
 
 def test_endpoint_comes_from_the_load_balancers(harness):

@@ -10,6 +10,7 @@ from components import contracts
 from models.config import StackSecrets
 from models.exchange import ExchangeStackConfig
 from stacks.exchange import deploy_exchange, run_exchange
+from tests import x509_fixtures as x5
 
 ORG = "organization/kubefate-tanzu"
 
@@ -28,12 +29,17 @@ def stack_config(parties=(30000, 40000)) -> ExchangeStackConfig:
     )
 
 
-def party_outputs(party_id: int) -> dict:
+LSC = "tls:index/locallySignedCert:LocallySignedCert"
+
+
+def party_outputs(party_id: int, cn: str | None = None) -> dict:
+    """What a deployed party stack exports: its endpoints and the request made with its own key."""
     n = party_id // 10000
     return {
         contracts.PARTY_ID: party_id,
         contracts.NGINX_ENDPOINT: {"host": f"10.0.{n}.1", "httpPort": 9300, "grpcPort": 9310},
         contracts.PULSAR_ENDPOINT: {"host": f"10.0.{n}.2", "port": 6650, "sslPort": 6651},
+        contracts.PULSAR_CSR: x5.request(str(party_id), cn or f"{party_id}.fate.org"),
     }
 
 
@@ -63,9 +69,8 @@ def test_phase_one_no_party_deployed_yet(harness, exports):
     assert harness.value(exports[contracts.PENDING_PARTIES]) == [30000, 40000]
     assert harness.value(exports[contracts.EXCHANGE_ENDPOINT])["atsHost"] == "192.168.50.10"
     for party in (30000, 40000):
-        bundle = exports[contracts.party_tls_output(party)]
-        assert harness.is_secret(bundle)
-        assert harness.value(bundle)["keyPkcs8Pem"] == f"PK8-exchange-pki-party-{party}-key"
+        assert harness.value(exports[contracts.party_cert_output(party)]) is None  # nothing to sign yet
+    assert [r.name for r in harness.mocks.of_type(LSC)] == ["exchange-pki-ats-cert"]
     assert set(yaml.safe_load(harness.value(exports["nginxRouteTable"]))) == {"default"}
 
 
@@ -78,6 +83,11 @@ def test_phase_two_routes_every_deployed_party(harness, exports):
     assert set(yaml.safe_load(harness.value(exports["nginxRouteTable"]))) == {"default", 30000, 40000}
     sni = yaml.safe_load(harness.value(exports["sniRoutes"]))["sni"]
     assert [e["fqdn"] for e in sni] == ["30000.fate.org", "40000.fate.org"]
+    for party in (30000, 40000):
+        signed = harness.mocks.one(LSC, f"exchange-pki-party-{party}-cert")
+        assert signed.inputs["certRequestPem"] == party_outputs(party)[contracts.PULSAR_CSR]
+        cert = exports[contracts.party_cert_output(party)]
+        assert harness.value(cert) == f"-----MOCK certPem exchange-pki-party-{party}-cert-----"
 
 
 def test_partial_federation(harness, exports):
@@ -87,12 +97,23 @@ def test_partial_federation(harness, exports):
     assert harness.value(exports[contracts.PENDING_PARTIES]) == [40000]
 
 
-def test_plain_exports_carry_no_key(harness, exports):
+def test_a_request_for_another_name_is_not_signed_and_the_party_stays_pending(harness, exports):
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
+    harness.mocks.stack_outputs[f"{ORG}/party-40000"] = party_outputs(40000, cn="30000.fate.org")
+    run(harness, stack_config())
+    assert sorted(r.name for r in harness.mocks.of_type(LSC)) == [
+        "exchange-pki-ats-cert",
+        "exchange-pki-party-30000-cert",
+    ]
+    assert harness.value(exports[contracts.party_cert_output(40000)]) is None
+    assert harness.value(exports[contracts.FEDERATED_PARTIES]) == [30000]
+    assert harness.value(exports[contracts.PENDING_PARTIES]) == [40000]
+
+
+def test_no_export_is_secret_or_carries_a_key(harness, exports):
     harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
     run(harness, stack_config())
     for name, value in exports.items():
-        if name.startswith("pulsarTls"):
-            continue
         assert not harness.is_secret(value), name
         assert "KEY-" not in str(harness.value(value)) and "PK8-" not in str(harness.value(value)), name
 
@@ -111,7 +132,7 @@ def test_deploy_exchange_without_parties(harness, exports):
     cfg = stack_config(parties=()).exchange
     harness.run(lambda: deploy_exchange(cfg, k8s.Provider("k", kubeconfig="{}")))
     assert harness.value(exports[contracts.PENDING_PARTIES]) == []
-    assert not [k for k in exports if k.startswith("pulsarTls")]
+    assert not [k for k in exports if k.startswith("pulsarCert")]
 
 
 def test_namespace_gets_the_clusters_pod_security_labels(harness, exports):
@@ -123,8 +144,28 @@ def test_namespace_gets_the_clusters_pod_security_labels(harness, exports):
 
 
 def test_certificates_use_the_stacks_explicit_tls_provider(harness, exports):
+    for party in (30000, 40000):
+        harness.mocks.stack_outputs[f"{ORG}/party-{party}"] = party_outputs(party)
     run(harness, stack_config())
     tls_resources = [r for r in harness.mocks.registered if r.typ.startswith("tls:index/")]
-    assert len(tls_resources) == 2 + 3 * 3  # CA key + cert, then key/CSR/cert for ATS and two parties
+    assert len(tls_resources) == 2 + 3 + 2  # CA key + cert, key/CSR/cert for ATS, one signature per party
+    assert [r.name for r in tls_resources if r.typ == "tls:index/privateKey:PrivateKey"] == [
+        "exchange-pki-ca-key",
+        "exchange-pki-ats-key",
+    ]
     for r in tls_resources:
         assert r.provider and "pulumi:providers:tls::federation-tls" in r.provider, r.name
+
+
+def test_a_preview_lists_the_signature_of_each_request_already_exported(exports):
+    """StackReference outputs are known in previews, so the signatures registered once a request is read show."""
+    from tests.harness import Harness, new_event_loop
+
+    new_event_loop()
+    harness = Harness(stack="exchange", preview=True)
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
+    run(harness, stack_config())
+    assert sorted(r.name for r in harness.mocks.of_type(LSC)) == [
+        "exchange-pki-ats-cert",
+        "exchange-pki-party-30000-cert",
+    ]

@@ -307,7 +307,7 @@ def test_a_certificate_from_another_ca_fails_at_cert_naming_subject_and_issuer(r
     cert = hop(doc, "party 40000", "cert")
     assert "presented subject CN=40000.fate.org,O=someone else, issuer CN=Rogue CA,O=someone else" in cert["detail"]
     assert "not issued by the federation CA CN=FATE federation CA,O=kubefate-tanzu federation" in cert["detail"]
-    assert "pulsarTls40000" in cert["fix"]
+    assert "pulsarCert40000" in cert["fix"]
 
 
 def test_another_partys_certificate_fails_at_cert_naming_the_missing_name(repo, fed, pki):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from components import contracts
-from stacks.federation_links import qualify_stack, read_exchange_for_party, read_party_endpoints
+from stacks.federation_links import qualify_stack, read_exchange_for_party, read_parties
+from tests import x509_fixtures as x5
 
 ORG = "organization/kubefate-tanzu"
 NGINX = {"host": "10.0.3.1", "httpPort": 9300, "grpcPort": 9310}
@@ -18,7 +19,13 @@ EXCHANGE = {
     "atsPort": 443,
     "domain": "fate.org",
 }
-TLS = {"certPem": "CERT", "keyPkcs8Pem": "PK8", "caPem": "CA"}
+CSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n"
+CERT, OTHER = x5.certificate("30000", "30000.fate.org"), x5.certificate("40000", "40000.fate.org")
+CA = x5.ca_certificate()
+
+
+def read_party_endpoints(stacks: dict[int, str]) -> dict:
+    return {p: view.endpoints for p, view in read_parties(stacks).items()}
 
 
 @pytest.mark.parametrize(
@@ -39,14 +46,15 @@ def test_complete_partial_and_missing_party_outputs(harness):
         contracts.PARTY_ID: 30000,
         contracts.NGINX_ENDPOINT: NGINX,
         contracts.PULSAR_ENDPOINT: PULSAR,
+        contracts.PULSAR_CSR: CSR,
     }
     harness.mocks.stack_outputs[f"{ORG}/party-40000"] = {contracts.NGINX_ENDPOINT: NGINX}
-    found = harness.run(
-        lambda: read_party_endpoints({30000: "party-30000", 40000: "party-40000", 50000: "party-50000"})
-    )
-    assert harness.value(found[30000]) == {"nginx": NGINX, "pulsar": PULSAR}
-    assert harness.value(found[40000]) == {"nginx": NGINX, "pulsar": None}
-    assert harness.value(found[50000]) is None
+    views = harness.run(lambda: read_parties({30000: "party-30000", 40000: "party-40000", 50000: "party-50000"}))
+    assert harness.value(views[30000].endpoints) == {"nginx": NGINX, "pulsar": PULSAR}
+    assert harness.value(views[30000].request) == CSR
+    assert harness.value(views[40000].endpoints) == {"nginx": NGINX, "pulsar": None}
+    assert harness.value(views[50000].endpoints) is None
+    assert [harness.value(views[p].request) for p in (40000, 50000)] == [None, None]
     refs = harness.mocks.of_type("pulumi:pulumi:StackReference")
     assert sorted(r.inputs["name"] for r in refs) == [f"{ORG}/party-{p}" for p in (30000, 40000, 50000)]
     assert sorted(r.name for r in refs) == ["party-30000-ref", "party-40000-ref", "party-50000-ref"]
@@ -71,14 +79,23 @@ def test_party_id_exported_as_float_or_string_matches(harness):
     assert harness.value(found[30000]) == {"nginx": NGINX, "pulsar": PULSAR}
 
 
-def test_a_stack_exporting_another_party_id_is_not_routed(harness):
+def test_a_stack_exporting_another_party_id_is_not_routed_nor_its_request_read(harness):
     harness.mocks.stack_outputs[f"{ORG}/party-40000"] = {
         contracts.PARTY_ID: 30000,
         contracts.NGINX_ENDPOINT: NGINX,
         contracts.PULSAR_ENDPOINT: PULSAR,
+        contracts.PULSAR_CSR: CSR,
     }
-    found = harness.run(lambda: read_party_endpoints({40000: "party-40000"}))
-    assert harness.value(found[40000]) is None
+    views = harness.run(lambda: read_parties({40000: "party-40000"}))
+    assert harness.value(views[40000].endpoints) is None
+    assert harness.value(views[40000].request) is None
+
+
+@pytest.mark.parametrize("csr", [42, "", "not a request", "-----BEGIN PRIVATE KEY-----\nx\n"])
+def test_a_malformed_request_is_none(harness, csr):
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = {contracts.PARTY_ID: 30000, contracts.PULSAR_CSR: csr}
+    views = harness.run(lambda: read_parties({30000: "party-30000"}))
+    assert harness.value(views[30000].request) is None
 
 
 def test_no_parties_no_references(harness):
@@ -86,40 +103,39 @@ def test_no_parties_no_references(harness):
     assert harness.mocks.of_type("pulumi:pulumi:StackReference") == []
 
 
-def test_party_reads_exchange_endpoint_and_only_its_own_secret_bundle(harness):
+def test_party_reads_the_exchange_endpoint_its_own_certificate_and_the_ca(harness):
     harness.mocks.stack_outputs[f"{ORG}/exchange"] = {
         contracts.EXCHANGE_ENDPOINT: EXCHANGE,
-        contracts.party_tls_output(30000): TLS,
-        contracts.party_tls_output(40000): {**TLS, "certPem": "OTHER"},
+        contracts.CA_CERT: CA,
+        contracts.party_cert_output(30000): CERT,
+        contracts.party_cert_output(40000): OTHER,
     }
-    harness.mocks.secret_output_names[f"{ORG}/exchange"] = [contracts.party_tls_output(30000)]
-    endpoint, bundle = harness.run(lambda: read_exchange_for_party("exchange", 30000))
+    endpoint, issued = harness.run(lambda: read_exchange_for_party("exchange", 30000))
     assert harness.value(endpoint) == EXCHANGE
-    assert harness.value(bundle) == TLS
-    assert harness.is_secret(bundle)
-    assert not harness.is_secret(endpoint)
-
-
-def test_party_bundle_is_secret_even_if_the_exchange_exported_it_plainly(harness):
-    harness.mocks.stack_outputs[f"{ORG}/exchange"] = {contracts.party_tls_output(30000): TLS}
-    _, bundle = harness.run(lambda: read_exchange_for_party("exchange", 30000))
-    assert harness.is_secret(bundle)
+    assert harness.value(issued) == {"certPem": CERT, "caPem": CA}
+    assert not harness.is_secret(issued) and not harness.is_secret(endpoint)
 
 
 def test_exchange_not_deployed_yet_is_none_not_a_crash(harness):
-    endpoint, bundle = harness.run(lambda: read_exchange_for_party("exchange", 30000))
+    endpoint, issued = harness.run(lambda: read_exchange_for_party("exchange", 30000))
     assert harness.value(endpoint) is None
-    assert harness.value(bundle) is None
+    assert harness.value(issued) is None
 
 
-def test_exchange_without_this_party_gives_endpoint_but_no_bundle(harness):
-    harness.mocks.stack_outputs[f"{ORG}/exchange"] = {
-        contracts.EXCHANGE_ENDPOINT: EXCHANGE,
-        contracts.party_tls_output(40000): TLS,
-    }
-    endpoint, bundle = harness.run(lambda: read_exchange_for_party("exchange", 30000))
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        {contracts.CA_CERT: CA, contracts.party_cert_output(40000): OTHER},  # not this party's
+        {contracts.CA_CERT: CA, contracts.party_cert_output(30000): None},  # its request not signed yet
+        {contracts.party_cert_output(30000): CERT},  # no CA
+        {contracts.CA_CERT: CA, contracts.party_cert_output(30000): "CERT"},  # not PEM
+    ],
+)
+def test_exchange_without_this_partys_certificate_gives_endpoint_but_nothing_to_install(harness, outputs):
+    harness.mocks.stack_outputs[f"{ORG}/exchange"] = {contracts.EXCHANGE_ENDPOINT: EXCHANGE, **outputs}
+    endpoint, issued = harness.run(lambda: read_exchange_for_party("exchange", 30000))
     assert harness.value(endpoint) == EXCHANGE
-    assert harness.value(bundle) is None
+    assert harness.value(issued) is None
 
 
 def test_older_exchange_endpoint_without_ats_host_falls_back_to_host(harness):

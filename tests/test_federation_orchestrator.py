@@ -22,13 +22,15 @@ Spec = dict[str, dict[str, list[tuple[str, str]]]]  # stack -> output -> the (st
 
 
 def federation_spec(exchange: str, parties: dict[str, int]) -> Spec:
-    """The real federation's data flow (stacks/federation_links.py): parties read the exchange endpoint and
-    their TLS bundle, the exchange routes from the parties' endpoints; nothing read depends on a read."""
-    party_outputs = (contracts.PARTY_ID, contracts.NGINX_ENDPOINT, contracts.PULSAR_ENDPOINT)
+    """The real federation's data flow (stacks/federation_links.py): each party exports its endpoints and its
+    certificate request, the exchange signs each request and routes from the endpoints, each party reads back
+    the exchange endpoint, the CA and its certificate; nothing a party exports depends on what it reads."""
+    party_outputs = (contracts.PARTY_ID, contracts.NGINX_ENDPOINT, contracts.PULSAR_ENDPOINT, contracts.PULSAR_CSR)
     spec: Spec = {
         exchange: {
             contracts.EXCHANGE_ENDPOINT: [],
-            **{contracts.party_tls_output(pid): [] for pid in parties.values()},
+            contracts.CA_CERT: [],
+            **{contracts.party_cert_output(pid): [(p, contracts.PULSAR_CSR)] for p, pid in parties.items()},
             contracts.FEDERATED_PARTIES: [(p, name) for p in parties for name in party_outputs],
         }
     }
@@ -36,7 +38,8 @@ def federation_spec(exchange: str, parties: dict[str, int]) -> Spec:
         spec[party] = {name: [] for name in party_outputs}
         spec[party][contracts.FEDERATION_STATUS] = [
             (exchange, contracts.EXCHANGE_ENDPOINT),
-            (exchange, contracts.party_tls_output(pid)),
+            (exchange, contracts.CA_CERT),
+            (exchange, contracts.party_cert_output(pid)),
         ]
     return spec
 
@@ -187,17 +190,17 @@ def fed_world(**kwargs) -> World:
     return World(federation_spec(FED.exchange, {"party-30000": 30000, "party-40000": 40000}), **kwargs)
 
 
-def test_from_empty_four_runs_in_one_pass_exchange_parties_exchange():
+def test_from_empty_five_runs_in_one_pass_parties_exchange_parties():
     world = fed_world()
     passes = []
     report = world.converge(plan.up_phases(FED), report=lambda n, r: passes.append((n, r)))
-    assert report.passes == 1 and report.runs == 4
-    assert world.calls[:3] == [("ensure", s) for s in FED.all_stacks]
+    assert report.passes == 1 and report.runs == 5  # 2N+1: each party before and after the signature
+    assert sorted(world.calls[:3]) == [("ensure", s) for s in sorted(FED.all_stacks)]
     ups = world.ups()
-    assert ups[0] == "exchange" and set(ups[1:3]) == set(FED.parties) and ups[3] == "exchange"
+    assert set(ups[0:2]) == set(FED.parties) and ups[2] == "exchange" and set(ups[3:5]) == set(FED.parties)
     assert world.concurrent_parties
     assert world.live == world.truth()
-    assert [r.changed for r in passes[0][1]] == [True, True, True, True]
+    assert [r.changed for r in passes[0][1]] == [True] * 5
 
 
 def test_a_converged_federation_runs_no_stack():
@@ -216,9 +219,9 @@ def test_day2_runs_the_exchange_the_new_party_and_the_exchange_only():
     bigger = plan.Federation(FED.exchange, (*FED.parties, "party-50000"))
     world.spec = federation_spec(FED.exchange, {"party-30000": 30000, "party-40000": 40000, "party-50000": 50000})
     world.config["party-50000"] = 1
-    world.files[FED.exchange] += 1  # the new entry in exchange.parties: a new TLS output, the others as they were
+    world.files[FED.exchange] += 1  # the new entry in exchange.parties: a new certificate, the others as they were
     report = world.converge(plan.up_phases(bigger))
-    assert world.ups() == ["exchange", "party-50000", "exchange"] and report.runs == 3
+    assert world.ups() == ["party-50000", "exchange", "party-50000"] and report.runs == 3
     assert world.live == world.truth()
 
 
@@ -236,7 +239,7 @@ def _orders():
     for order in itertools.permutations(stacks):
         yield f"fed-{'-'.join(order)}", fed_spec, [[s] for s in order]
     for order in itertools.permutations(parties):
-        yield f"phases-{'-'.join(order)}", fed_spec, [["exchange"], list(order), ["exchange"]]
+        yield f"phases-{'-'.join(order)}", fed_spec, [list(order), ["exchange"], list(order)]
     chain = ["a", "b", "c", "d"]
     for order in itertools.permutations(chain):
         yield f"chain-{'-'.join(order)}", chain_spec(chain), [[s] for s in order]
@@ -310,11 +313,13 @@ def test_a_failing_party_stops_the_pass_after_its_phase_finishes():
         world.converge(plan.up_phases(FED))
     assert list(exc.value.errors) == ["party-40000"]
     assert [s.stack for s in exc.value.results] == ["party-30000"]
-    assert world.ups().count("exchange") == 1
+    assert world.ups().count("exchange") == 0
     world.fail = None
     world.calls.clear()
-    world.converge(plan.up_phases(FED))  # the exchange reads party-30000's new outputs; party-30000 is done
-    assert world.ups() == ["exchange", "party-40000", "exchange"] and world.live == world.truth()
+    world.converge(plan.up_phases(FED))  # party-30000's first run is done; both read back their certificates
+    ups = world.ups()
+    assert ups[:2] == ["party-40000", "exchange"] and sorted(ups[2:]) == sorted(FED.parties)
+    assert world.live == world.truth()
 
 
 def test_run_phase_is_sequential_with_parallel_one():
@@ -416,9 +421,10 @@ def passphrase(monkeypatch):
 def test_cli_up_reports_progress_and_defaults_to_a_file_backend_in_the_repo(repo):
     code, text, _, env = run_cli(repo, "up")
     assert code == 0, text
-    assert "== pass 1" in text and "== pass 2" not in text and "converged after 1 pass(es), 4 stack update(s)" in text
-    assert "[0:00] exchange: up started" in text and "exchange: up done in" in text
-    assert "== time per stack" in text and "   exchange     up 2x" in text and "== time per pass" in text
+    assert "== pass 1" in text and "== pass 2" not in text and "converged after 1 pass(es), 5 stack update(s)" in text
+    assert "[0:00] party-30000: up started" in text and "exchange: up done in" in text
+    assert "== time per stack" in text and "   exchange     up 1x" in text and "== time per pass" in text
+    assert "   party-30000  up 2x" in text
     assert env["PULUMI_BACKEND_URL"] == f"file://{repo / '.pulumi-state'}"
     assert (repo / ".pulumi-state").is_dir()
     assert list((repo / ".local" / "converge").rglob("*.json")), "no records written"

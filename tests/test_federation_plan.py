@@ -78,7 +78,7 @@ def test_qualified_party_stack_names_map_to_their_files(repo):
 
 def test_phase_orders():
     fed = plan.Federation("exchange", ("party-30000", "party-40000"))
-    assert plan.up_phases(fed) == [["exchange"], ["party-30000", "party-40000"], ["exchange"]]
+    assert plan.up_phases(fed) == [["party-30000", "party-40000"], ["exchange"], ["party-30000", "party-40000"]]
     assert plan.preview_phases(fed) == [["exchange"], ["party-30000", "party-40000"]]
     assert plan.destroy_phases(fed) == [["party-30000", "party-40000"], ["exchange"]]
 
@@ -107,7 +107,7 @@ def test_reads_name_the_outputs_each_program_reads(tmp_path):
     write_stack(tmp_path, "party-40000", {"kubefate-tanzu:role": "party"})
     fed = plan.resolve(tmp_path)
     reads = plan.reads(tmp_path, fed)
-    party = ("partyId", "nginxEndpoint", "pulsarEndpoint")
+    party = ("partyId", "nginxEndpoint", "pulsarEndpoint", "pulsarCsr")
     assert reads["exchange"] == {"party-30000": party, "party-40000": party}
-    assert reads["party-30000"] == {"exchange": ("exchangeEndpoint", "pulsarTls30000")}
+    assert reads["party-30000"] == {"exchange": ("exchangeEndpoint", "caCert", "pulsarCert30000")}
     assert reads["party-40000"] == {"exchange": None}  # no partyId in its file: every output counts

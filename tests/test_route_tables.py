@@ -123,5 +123,5 @@ def test_party_endpoints_parsing_and_membership():
     assert floats["nginx"] == {"host": "h", "httpPort": 9300, "grpcPort": 9310}
     assert party_endpoints({"host": "h", "httpPort": True, "grpcPort": 2}, None) is None
     full: PartyEndpoints = {"nginx": nginx_ep(0), "pulsar": pulsar_ep(0)}
-    m = membership({"30000": full, "40000": partial, "50000": None})
-    assert m.federated == [30000] and m.pending == [40000, 50000]
+    m = membership({"30000": full, "40000": partial, "50000": None, "60000": full}, {"30000", "40000"})
+    assert m.federated == [30000] and m.pending == [40000, 50000, 60000]  # 60000: routed, no certificate yet

@@ -9,6 +9,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components import contracts
 from stacks.party import KUBEFATE_CREDENTIALS, KUBEFATE_URL, NOTEBOOK_PASSWORD, federation_status
+from tests import x509_fixtures as x5
 from tests.stack_runner import FAKE_SECRETS, PARTY, capture_exports, reset_config, run_program
 from tests.test_tanzu_support import capture_register_requests, unwrap
 
@@ -22,7 +23,9 @@ ENDPOINT = {
     "atsPort": 443,
     "domain": "fate.org",
 }
-TLS = {"certPem": "CERT", "keyPkcs8Pem": "KEY-PK8", "caPem": "CA"}
+KEY_TYPE = "tls:index/privateKey:PrivateKey"
+CSR_TYPE = "tls:index/certRequest:CertRequest"
+OWN_CERT, CA = x5.certificate("30000", "30000.fate.org"), x5.ca_certificate()
 COMPONENTS = ("kubefate:index:TanzuWorkloadCluster", "kubefate:index:KubeFateService", "kubefate:index:FateCluster")
 
 
@@ -39,7 +42,28 @@ def exports(monkeypatch):
 
 def deploy(harness, values=None):
     harness.mocks.on_new["random:index/randomPassword:RandomPassword"] = lambda a: {"result": KNOWN_PASSWORD}
+    # The party's own key (the mysql keys keep the mock's placeholders).
+    harness.mocks.on_new[KEY_TYPE] = lambda a: (
+        {"privateKeyPemPkcs8": x5.pkcs8_pem("30000"), "publicKeyPem": x5.public_pem("30000")}
+        if a.name == "pulsar-tls-key"
+        else {}
+    )
     run_program(harness, PARTY if values is None else values)
+
+
+def pulsar_cert(harness) -> dict:
+    (cert,) = [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
+    assert cert.k8s_namespace == "fate-30000"
+    return unwrap(cert.inputs["stringData"])
+
+
+def exchange_outputs(cert: str | None = OWN_CERT) -> dict:
+    return {
+        contracts.EXCHANGE_ENDPOINT: ENDPOINT,
+        contracts.CA_CERT: CA,
+        contracts.party_cert_output(30000): cert,
+        contracts.party_cert_output(40000): x5.certificate("40000", "40000.fate.org"),
+    }
 
 
 def test_composes_cluster_kubefate_and_fate(harness, exports, monkeypatch):
@@ -97,41 +121,78 @@ def test_exports_follow_the_contract_while_the_exchange_is_pending(harness, expo
     assert harness.value(exports[KUBEFATE_URL]) == "http://kubefate.party-30000.fate.internal"
     (ref,) = harness.mocks.of_type("pulumi:pulumi:StackReference")
     assert ref.inputs["name"] == EXCHANGE_STACK
-    # Registered from configuration (the party has an exchange), empty until the exchange issues a bundle.
-    (cert,) = [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
-    assert unwrap(cert.inputs["stringData"]) == {}
+    # Registered from configuration (the party has an exchange), empty until the exchange signed its request.
+    assert pulsar_cert(harness) == {}
 
 
-def test_exchange_outputs_federate_the_party(harness, exports):
-    harness.mocks.stack_outputs[EXCHANGE_STACK] = {
-        contracts.EXCHANGE_ENDPOINT: ENDPOINT,
-        contracts.party_tls_output(30000): TLS,
-    }
-    harness.mocks.secret_output_names[EXCHANGE_STACK] = [contracts.party_tls_output(30000)]
+def test_the_party_makes_its_own_key_and_exports_only_the_request(harness, exports):
+    deploy(harness)
+    key = harness.mocks.one(KEY_TYPE, "pulsar-tls-key")
+    assert key.inputs["algorithm"] == "RSA" and key.inputs["rsaBits"] == 2048
+    assert key.parent_type == "kubefate:index:PartyTls"
+    assert key.provider and "pulumi:providers:tls::party-tls" in key.provider
+    csr = harness.mocks.one(CSR_TYPE, "pulsar-tls-csr")
+    # What the exchange signed before keys moved to the parties: the same subject and name.
+    assert csr.inputs["subject"] == {"commonName": "30000.fate.org", "organization": "kubefate-tanzu federation"}
+    assert csr.inputs["dnsNames"] == ["30000.fate.org"]
+    assert harness.value(exports[contracts.PULSAR_CSR]) == "-----MOCK certRequestPem pulsar-tls-csr-----"
+    for name, value in exports.items():
+        assert x5.pkcs8_pem("30000") not in json.dumps(harness.value(value), default=str), name
+
+
+def test_the_request_follows_the_partys_domain_and_key_policy(harness, exports):
+    deploy(
+        harness,
+        {
+            **PARTY,
+            "exchange": {
+                "stack": "exchange",
+                "domain": "fl.example.org",
+                "certificate": {"keyAlgorithm": "ECDSA", "ecdsaCurve": "P384", "organization": "Bank A"},
+            },
+        },
+    )
+    key = harness.mocks.one(KEY_TYPE, "pulsar-tls-key")
+    assert key.inputs["algorithm"] == "ECDSA" and key.inputs["ecdsaCurve"] == "P384"
+    csr = harness.mocks.one(CSR_TYPE, "pulsar-tls-csr")
+    assert csr.inputs["subject"] == {"commonName": "30000.fl.example.org", "organization": "Bank A"}
+
+
+def test_exchange_outputs_federate_the_party_with_its_own_key(harness, exports):
+    harness.mocks.stack_outputs[EXCHANGE_STACK] = exchange_outputs()
     deploy(harness)
     assert harness.value(exports[contracts.FEDERATION_STATUS]) == {"exchange": "connected", "stack": "exchange"}
-    certs = [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
-    assert len(certs) == 1 and certs[0].k8s_namespace == "fate-30000"
+    assert pulsar_cert(harness) == {
+        "broker.cert.pem": OWN_CERT,
+        "broker.key-pk8.pem": x5.pkcs8_pem("30000"),
+        "ca.cert.pem": CA,
+    }
 
 
-def test_preview_lists_pulsar_cert_while_the_exchange_bundle_is_unknown(exports):
+def test_a_certificate_for_another_key_is_not_installed(harness, exports):
+    """Right after the party's key was replaced the exchange still exports the old key's certificate."""
+    harness.mocks.stack_outputs[EXCHANGE_STACK] = exchange_outputs(x5.certificate("old-30000", "30000.fate.org"))
+    deploy(harness)
+    assert pulsar_cert(harness) == {}
+
+
+def test_preview_lists_pulsar_cert_while_the_exchange_certificate_is_unknown(exports):
     from tests.harness import Harness, new_event_loop
 
     new_event_loop()
     harness = Harness(preview=True)
-    harness.mocks.stack_outputs[EXCHANGE_STACK] = {
-        contracts.EXCHANGE_ENDPOINT: ENDPOINT,
-        contracts.party_tls_output(30000): UNKNOWN,
-    }
+    harness.mocks.stack_outputs[EXCHANGE_STACK] = {**exchange_outputs(), contracts.party_cert_output(30000): UNKNOWN}
     deploy(harness)
     certs = [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
     assert len(certs) == 1 and certs[0].k8s_namespace == "fate-30000"
+    assert harness.mocks.one(CSR_TYPE, "pulsar-tls-csr")
 
 
 def test_party_without_an_exchange_runs_standalone(harness, exports):
     deploy(harness, {k: v for k, v in PARTY.items() if k != "exchange"})
     assert not [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
     assert not harness.mocks.of_type("pulumi:pulumi:StackReference")
+    assert not harness.mocks.of_type("kubefate:index:PartyTls") and exports[contracts.PULSAR_CSR] is None
     assert harness.value(exports[contracts.FEDERATION_STATUS]) == {"exchange": "none", "stack": None}
     assert harness.mocks.of_type("kubefate:index:FateCluster")
 

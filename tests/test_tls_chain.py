@@ -168,3 +168,40 @@ def test_plan_key_sizes_and_lifetimes():
     assert server_spec("1.fate.org", cfg).key.rsa_bits == 2048
     assert ca_spec("fate.org", cfg).validity_hours >= server_spec("1.fate.org", cfg).validity_hours
     assert ca_spec("fate.org", cfg).early_renewal_hours == 0
+
+
+def test_a_partys_own_request_signed_by_the_plan_chains_for_its_name():
+    """The party's request (party_request) signed as the exchange signs it (party_signing): what pulumi-tls
+    copies from the request (subject, names) and adds (usages, lifetime) chains like the certificates before."""
+    from components.exchange.cert_plan import party_request, party_signing
+    from components.x509_checks import csr_problem
+    from models.party import PartyCertificate
+
+    cfg = CertificatesConfig.model_validate({})
+    ca = ca_spec("fate.org", cfg)
+    ca_key = make_key(ca)
+    ca_cert = build_cert(ca, ca_key)
+    request = party_request(30000, "fate.org", PartyCertificate.model_validate({}))
+    signing = party_signing(cfg)
+    spec = CertSpec(
+        common_name=request.common_name,
+        dns_names=request.dns_names,
+        allowed_uses=signing.allowed_uses,
+        is_ca=False,
+        validity_hours=signing.validity_hours,
+        early_renewal_hours=signing.early_renewal_hours,
+        organization=request.organization,
+        key=request.key,
+    )
+    key = make_key(spec)
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, request.common_name)]))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in request.dns_names]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    assert csr_problem(csr.public_bytes(Encoding.PEM).decode(), "30000.fate.org") is None
+    leaf = build_cert(spec, key, ca_cert, ca_key)
+    assert verify(ca_cert, leaf, "30000.fate.org")[-1] == ca_cert
+    with pytest.raises(VerificationError):
+        verify(ca_cert, leaf, "40000.fate.org")

@@ -6,7 +6,7 @@ must not end up in a route table, so each one is parsed here into the contract s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -64,13 +64,17 @@ def party_endpoints(nginx: Any, pulsar: Any) -> PartyEndpoints | None:
 
 @dataclass(frozen=True)
 class Membership:
-    """Which configured parties are fully routed and which are waiting for their endpoints."""
+    """Which configured parties are fully routed and certified, and which are waiting for their endpoints or
+    for a certificate (their request not exported yet, or refused)."""
 
     federated: list[int] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)
 
 
-def membership(parties: Mapping[PartyKey, PartyEndpoints | None]) -> Membership:
-    federated = sorted(int(p) for p, e in parties.items() if e and e.get("nginx") and e.get("pulsar"))
+def membership(parties: Mapping[PartyKey, PartyEndpoints | None], certified: Collection[str]) -> Membership:
+    """``certified``: ids (as strings) of the parties whose request the exchange signed."""
+    federated = sorted(
+        int(p) for p, e in parties.items() if e and e.get("nginx") and e.get("pulsar") and str(p) in certified
+    )
     pending = sorted(int(p) for p in parties if int(p) not in federated)
     return Membership(federated=federated, pending=pending)

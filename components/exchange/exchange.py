@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
-from components.contracts import ExchangeEndpoint, PulsarTls
+from components.contracts import ExchangeEndpoint
 from components.exchange.advertise import advertised
 from components.exchange.endpoints import PartyEndpoints, membership
 from components.exchange.naming import CLUSTER_KIND, RELEASE_NAME
@@ -28,14 +28,17 @@ class ExchangeArgs:
     provider: k8s.Provider
     # Party id -> its endpoints as read from its stack; a missing id or a None value means "not deployed yet".
     parties: dict[int, pulumi.Input[PartyEndpoints | None]] = field(default_factory=dict)
+    # Party id -> its certificate request (PEM) as read from its stack; missing or None: not signed yet.
+    requests: dict[int, pulumi.Input[str | None]] = field(default_factory=dict)
     # Pod-security labels the cluster needs on workload namespaces (components/tanzu/pod_security.py).
     namespace_labels: dict[str, str] = field(default_factory=dict)
     tls_provider: tls.Provider | None = None
 
 
 class Exchange(pulumi.ComponentResource):
-    """Outputs: ``namespace``, ``endpoint`` (None until reachable), ``ca_cert``, ``party_tls`` (secret, per
-    party), ``federated_parties``, ``pending_parties``, ``nginx_route_table``, ``sni_routes``."""
+    """Outputs: ``namespace``, ``endpoint`` (None until reachable), ``ca_cert``, ``party_certs`` (per party: the
+    certificate signed for its request, None until there is one), ``federated_parties``, ``pending_parties``,
+    ``nginx_route_table``, ``sni_routes``."""
 
     def __init__(self, name: str, args: ExchangeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("kubefate:index:Exchange", name, None, opts)
@@ -67,11 +70,11 @@ class Exchange(pulumi.ComponentResource):
         )
         pki = FederationPki(
             f"{name}-pki",
-            FederationPkiArgs(cfg.domain, ids, cfg.certificates, args.tls_provider),
+            FederationPkiArgs(cfg.domain, {p: args.requests.get(p) for p in ids}, cfg.certificates, args.tls_provider),
             pulumi.ResourceOptions(parent=self),
         )
         self.ca_cert: pulumi.Output[str] = pki.ca_cert_pem
-        self.party_tls: dict[int, pulumi.Output[PulsarTls]] = pki.party_tls
+        self.party_certs: dict[int, pulumi.Output[str | None]] = pki.party_certs
         # Keys are strings inside Outputs: the SDK lifts dict results into Output.all(**d), needing str keys.
         ats = TrafficServer(
             f"{name}-ats",
@@ -100,7 +103,10 @@ class Exchange(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self),
         )
-        members = live.apply(membership)
+        signed = pulumi.Output.all(*[pki.party_certs[p] for p in ids]).apply(
+            lambda certs: {str(p) for p, c in zip(ids, certs, strict=True) if c}
+        )
+        members = pulumi.Output.all(live, signed).apply(lambda v: membership(v[0], v[1]))
         self.federated_parties: pulumi.Output[list[int]] = members.apply(lambda m: m.federated)
         self.pending_parties: pulumi.Output[list[int]] = members.apply(lambda m: m.pending)
         self.nginx_route_table: pulumi.Output[str] = nginx.route_table_yaml

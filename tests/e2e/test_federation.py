@@ -15,6 +15,11 @@ from typing import Any
 import pytest
 import yaml
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_private_key,
+)
 
 from tests.e2e import federation_fixtures as ff
 from tests.e2e.federation_fixtures import EXCHANGE, PARTIES, Federation, config_map_with, lb_ip, service, wait_for
@@ -80,9 +85,9 @@ def assert_party_points_at_exchange(api: KubeApi, stack: str) -> None:
 
 
 def assert_certificate_chains(api: KubeApi, stack: str, ca_pem: str) -> None:
-    """pulsar-cert holds the party's certificate, issued by the federation CA for <partyId>.<domain>."""
-    secret = api.get(f"/api/v1/namespaces/{namespace_of(stack)}/secrets/pulsar-cert")
-    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    """pulsar-cert holds the party's certificate, issued by the federation CA for <partyId>.<domain>, for the
+    party's own key."""
+    data = pulsar_cert(api, stack)
     assert set(data) == {"broker.cert.pem", "broker.key-pk8.pem", "ca.cert.pem"}
     assert data["ca.cert.pem"].strip() == ca_pem.strip()
     ca = x509.load_pem_x509_certificate(ca_pem.encode())
@@ -91,6 +96,51 @@ def assert_certificate_chains(api: KubeApi, stack: str, ca_pem: str) -> None:
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert f"{party_id(stack)}.{DOMAIN}" in sans.get_values_for_type(x509.DNSName)
     assert data["broker.key-pk8.pem"].startswith("-----BEGIN PRIVATE KEY-----")
+    key = load_pem_private_key(data["broker.key-pk8.pem"].encode(), password=None)
+    spki = (Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    assert key.public_key().public_bytes(*spki) == cert.public_key().public_bytes(*spki)
+
+
+PEM_KEY = re.compile(r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----", re.S)
+
+
+def strings(value: Any) -> list[str]:
+    """Every string anywhere in a JSON document (outputs, inputs, property values), with the newlines of
+    strings that hold JSON themselves (e.g. a last-applied-configuration annotation) unescaped."""
+    if isinstance(value, str):
+        return [value.replace("\\n", "\n")]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in strings(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in strings(v)]
+    return []
+
+
+def private_keys(document: Any) -> dict[bytes, str]:
+    """The PEM private keys (PKCS#1, SEC1, PKCS#8) found in a state export, by their public key (DER
+    SubjectPublicKeyInfo). pulumi-tls also stores each key in OpenSSH form, next to its PEM forms in the same
+    resource: those are compared as text (``openssh_keys``)."""
+    found = {}
+    for text in strings(document):
+        for match in PEM_KEY.finditer(text):
+            if match.group(1) == "OPENSSH ":
+                continue
+            key = load_pem_private_key(match.group(0).encode(), None)
+            found[key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)] = match.group(0)
+    return found
+
+
+def openssh_keys(document: Any) -> set[str]:
+    return {m.group(0) for t in strings(document) for m in PEM_KEY.finditer(t) if m.group(1) == "OPENSSH "}
+
+
+def pulsar_cert(api: KubeApi, stack: str) -> dict[str, str]:
+    secret = api.get(f"/api/v1/namespaces/{namespace_of(stack)}/secrets/pulsar-cert")
+    return {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+
+
+def exported(fed: Federation, stack: str, *flags: str) -> dict[str, Any]:
+    return json.loads(fed.stack(stack).run("stack", "export", *flags).stdout)
 
 
 def passes(stdout: str) -> int:
@@ -150,9 +200,10 @@ def test_federation_converges_from_empty(deployed_federation) -> None:
     fed, up, seconds = deployed_federation
     api = fed.api
     print(f"federation up from empty: {seconds:.0f}s, {passes(up.stdout)} pass(es), {stack_updates(up.stdout)} runs")
-    # exchange, both parties, exchange: after that no stack's inputs changed, so no confirming pass (it was 8)
-    assert passes(up.stdout) == 1 and stack_updates(up.stdout) == 4, up.stdout[-4000:]
-    assert len(ran(up.stdout, EXCHANGE)) == 2 and all(len(ran(up.stdout, p)) == 1 for p in PARTIES)
+    # parties (key, request, endpoints), exchange (CA, signatures, routes), parties (certificate, exchange
+    # endpoint): 2N+1, after which no stack's inputs changed, so no confirming pass
+    assert passes(up.stdout) == 1 and stack_updates(up.stdout) == 5, up.stdout[-4000:]
+    assert len(ran(up.stdout, EXCHANGE)) == 1 and all(len(ran(up.stdout, p)) == 2 for p in PARTIES)
     assert re.search(r"\[\d+:\d\d\] local-party-30000: up done in [\d.]+s", up.stdout), up.stdout[-3000:]
     assert "== time per stack" in up.stdout and "== time per pass" in up.stdout
     exchange = fed.outputs(EXCHANGE)
@@ -176,7 +227,33 @@ def test_federation_converges_from_empty(deployed_federation) -> None:
     assert all(ran(again.stdout, s, "skip") for s in (EXCHANGE, *PARTIES)), again.stdout
 
 
-# --- 2. no drift right after ----------------------------------------------------------------------------------
+# --- 2. keys stay with their party ------------------------------------------------------------------------------
+
+
+def test_the_exchange_state_holds_no_party_key(deployed_federation) -> None:
+    """The whole exchange state, secrets decrypted, holds only its own two keys (CA, ATS); each party's key is
+    in that party's state, and there only as a secret."""
+    fed, _, _ = deployed_federation
+    exchange = exported(fed, EXCHANGE, "--show-secrets")
+    exchange_text = json.dumps(exchange)
+    own = private_keys(exchange)
+    key_resources = [r for r in exchange["deployment"]["resources"] if r["type"] == "tls:index/privateKey:PrivateKey"]
+    assert sorted(r["urn"].rsplit("::", 1)[1] for r in key_resources) == ["exchange-pki-ats-key", "exchange-pki-ca-key"]
+    assert len(own) == 2, sorted(pem[:40] for pem in own.values())
+    for stack in PARTIES:
+        installed = pulsar_cert(fed.api, stack)["broker.key-pk8.pem"]
+        public = load_pem_private_key(installed.encode(), password=None).public_key()
+        assert public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo) not in own, stack
+        lines = installed.strip().splitlines()[1:-1]  # the key's base64 lines, each 64 characters
+        assert not [ln for ln in lines if len(ln) == 64 and ln in exchange_text], stack
+        plain = json.dumps(exported(fed, stack))
+        assert "PRIVATE KEY-----" not in plain, f"{stack}: a private key in clear in its state"
+        party_state = exported(fed, stack, "--show-secrets")
+        assert public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo) in private_keys(party_state), stack
+        assert not openssh_keys(party_state) & openssh_keys(exchange), stack
+
+
+# --- 3. no drift right after ----------------------------------------------------------------------------------
 
 
 def test_every_stack_previews_without_changes(deployed_federation) -> None:
@@ -186,7 +263,7 @@ def test_every_stack_previews_without_changes(deployed_federation) -> None:
         assert proc.returncode == 0, f"{stack}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
 
 
-# --- 3. out-of-band changes are reported and undone ------------------------------------------------------------
+# --- 4. out-of-band changes are reported and undone ------------------------------------------------------------
 
 
 def test_out_of_band_changes_are_reported_and_undone(deployed_federation) -> None:
@@ -254,7 +331,7 @@ def test_out_of_band_changes_are_reported_and_undone(deployed_federation) -> Non
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
-# --- 4. Day 2: a third party ----------------------------------------------------------------------------------
+# --- 5. Day 2: a third party ----------------------------------------------------------------------------------
 
 
 def test_a_third_party_joins_without_touching_the_others(deployed_federation) -> None:
@@ -266,8 +343,9 @@ def test_a_third_party_joins_without_touching_the_others(deployed_federation) ->
     fed.write_stack_config(EXCHANGE, doc)
 
     up = fed.command("up")
-    print(f"Day 2: {passes(up.stdout)} pass(es), {stack_updates(up.stdout)} runs (two passes of 5 before)")
-    assert len(ran(up.stdout, EXCHANGE)) == 2 and len(ran(up.stdout, DAY2)) == 1, up.stdout[-4000:]
+    print(f"Day 2: {passes(up.stdout)} pass(es), {stack_updates(up.stdout)} runs")
+    # the new party (key, request, endpoints), the exchange (signature, routes), the new party (certificate)
+    assert len(ran(up.stdout, EXCHANGE)) == 1 and len(ran(up.stdout, DAY2)) == 2, up.stdout[-4000:]
     # What party 40000 reads from the exchange did not change: not run. Party 30000 was refreshed by hand in
     # the test before (its state is not the one its record describes): at most one run, changing nothing.
     assert not ran(up.stdout, "local-party-40000"), up.stdout[-4000:]
