@@ -22,6 +22,8 @@ from components.fate_cluster.render_fateflow import (
 from components.images import image_ref
 
 FLOW = f"{o.FATE_HOME}/fate_flow"
+# The non-headless Service of the python pods: its cluster IP is the party nginx's route to FATE-Flow.
+FATEFLOW_CLIENT = "fateflow-client"
 
 
 def build_mysql(ctx: BuildContext, tls: mysql_tls.MysqlTls) -> None:
@@ -251,11 +253,11 @@ def build_python(ctx: BuildContext, pulsar_routes: pulumi.Input[str] | None, tls
         o.service(spec, "fateflow", "python", [("tcp-grpc", 9360, None), ("tcp-http", 9380, None)], headless=True),
     )
     ctx.service(
-        "fateflow-client",
+        FATEFLOW_CLIENT,
         "python",
         o.exposed_service(
             spec,
-            "fateflow-client",
+            FATEFLOW_CLIENT,
             "python",
             "python",
             [

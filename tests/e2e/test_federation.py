@@ -58,7 +58,7 @@ def assert_exchange_routes(api: KubeApi, stacks: list[str]) -> None:
         hop = {"host": nginx, "http_port": 9300, "grpc_port": 9310}
         assert table[pid] == {"proxy": [hop], "fateflow": [hop]}, table
     assert sorted(sni, key=lambda e: e["fqdn"]) == sorted(expected_sni, key=lambda e: e["fqdn"])
-    assert {k for k in table if k != "default"} == {party_id(s) for s in stacks}
+    assert set(table) == {party_id(s) for s in stacks}
 
 
 def assert_party_points_at_exchange(api: KubeApi, stack: str) -> None:
