@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import yaml
-
 import pytest
+import yaml
 
 from components.fate_cluster.render_routes import SelfAddresses, render_nginx_route_table, render_pulsar_route_table
 from models.fate import FateSpec

@@ -18,6 +18,7 @@ import yaml
 
 from components.contracts import NginxEndpoint, PartyKey
 
+
 def nginx_route_entry(endpoint: NginxEndpoint) -> dict[str, list[dict[str, object]]]:
     hop = {"host": endpoint["host"], "http_port": endpoint["httpPort"], "grpc_port": endpoint["grpcPort"]}
     return {"proxy": [dict(hop)], "fateflow": [dict(hop)]}

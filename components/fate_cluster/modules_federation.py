@@ -14,9 +14,9 @@ import pulumi_kubernetes as k8s
 
 from components.fate_cluster import objects as o
 from components.fate_cluster.context import BuildContext
+from components.fate_cluster.modules_core import FATEFLOW_CLIENT
 from components.fate_cluster.render_nginx import render_nginx_conf
 from components.fate_cluster.render_pulsar import CERT_DIR, render_standalone_conf
-from components.fate_cluster.modules_core import FATEFLOW_CLIENT
 from components.fate_cluster.render_routes import SelfAddresses, render_nginx_route_table
 from components.images import image_ref
 
@@ -74,8 +74,8 @@ def build_nginx(ctx: BuildContext, exchange: pulumi.Output[Any], extra_routes: p
     ctx.workload("Deployment", "nginx", "nginx", pod, files)
 
 
-def cluster_ip(service: k8s.core.v1.Service) -> pulumi.Output[str]:
-    """``spec.clusterIP`` as the API server allocated it."""
+def cluster_ip(service: k8s.core.v1.Service) -> pulumi.Output[str | None]:
+    """``spec.clusterIP`` as the API server allocated it (``SelfAddresses`` refuses a missing one)."""
     return service.spec.apply(lambda s: s.cluster_ip)
 
 
