@@ -39,6 +39,9 @@ pytestmark = pytest.mark.workload
 GUEST, HOST = 30000, 40000
 TOY_TIMEOUT = 300  # fate-client's own bound; the task workers import torch on a loaded 2-core machine
 ERROR_LINE = re.compile(r"\b(ERROR|Exception|Traceback|Failed to)\b")
+# FATE-Flow's federated call answered with a server error by an nginx on the control path.
+CONTROL_ERROR = re.compile(r"\b5\d\d Server Error\b.*\bnginx\b")
+NGINX_ERROR = re.compile(r"\[(error|crit|alert|emerg)\]")
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +66,23 @@ def task_errors(fed: Federation, party: int) -> str:
 
 
 def hop_report(fed: Federation, verdict: toy_job.LogVerdict, output: str) -> str:
-    """The first failing hop, in toy_job's vocabulary (client, fateflow, federation, job) refined along the data
-    path, and the first log line that shows it."""
+    """The first failing hop, in toy_job's vocabulary (client, fateflow, federation, job) refined along the
+    control path (a federated call answered 5xx: the first nginx with an error line, guest, exchange, host) or
+    the data path, and the log line that shows it."""
     api = fed.api
     ats = (lb_address(api, EXCHANGE_NS, "traffic-server"), 443)
     lines = [f"toy: hop {verdict.hop}: {verdict.detail}", f"  flow: {verdict.first_line or output[-300:]}"]
+    if CONTROL_ERROR.search(output):
+        # The job was never created: the control messages failed, the data path was never used.
+        for name, pod in (
+            (f"{GUEST} nginx", fed.parties[GUEST].pods.get("nginx")),
+            ("exchange nginx", fed.exchange_nginx),
+            (f"{HOST} nginx", fed.parties[HOST].pods.get("nginx")),
+        ):
+            line = last_line(pod.log(2000), NGINX_ERROR) if pod is not None else ""
+            if line:
+                lines.append(f"  hop {name}: {line}")
+                return "\n".join(lines)
     if verdict.hop in ("federation", "job"):
         for src, dst in ((GUEST, HOST), (HOST, GUEST)):
             broker = fed.parties[src].pods["pulsar"].log(2000)
