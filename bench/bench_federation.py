@@ -30,7 +30,7 @@ def _endpoints(i: int) -> PartyEndpoints:
     host = f"10.{i // 250}.{i % 250}.1"
     return {
         "nginx": {"host": host, "httpPort": 9300, "grpcPort": 9310},
-        "pulsar": {"host": host, "port": 6650, "sslPort": 6651},
+        "pulsar": {"host": host, "sslPort": 6651},
     }
 
 

@@ -40,8 +40,9 @@ class NginxEndpoint(TypedDict):
 
 
 class PulsarEndpoint(TypedDict):
+    """Only what the public Service ``pulsar-public-tls`` offers: the plain port 6650 never leaves the cluster."""
+
     host: str  # load-balancer address of the party's pulsar
-    port: int  # 6650 (plain)
     sslPort: int  # 6651 (TLS, what the exchange's SNI proxy tunnels to)
 
 

@@ -18,8 +18,8 @@ from models.exposure import SourceRanges
 from models.key_policy import DEFAULT_DOMAIN, KeyPolicy, federation_domain, rsa_bits
 from models.primitives import (
     STRICT,
+    BalancerAddress,
     DnsSubdomain,
-    Host,
     ImageRepository,
     IpAddress,
     NodePort,
@@ -161,7 +161,8 @@ class ExchangeConfig(CrossChecked):
     domain: str = DEFAULT_DOMAIN
     party_id: int = Field(1, alias="partyId", ge=1, le=MAX_PARTY_ID)
     namespace: str = "fate-exchange"
-    advertised_host: Host | None = Field(None, alias="advertisedHost")
+    advertised_host: BalancerAddress | None = Field(None, alias="advertisedHost")
+    """Also the parties' nginx ``default`` route, hence an address (FATE's balancer resolves no names)."""
     parties: list[PartyRef] = Field(default_factory=list)
     traffic_server: TrafficServerConfig = Field(alias="trafficServer")
     nginx: NginxConfig = Field(default_factory=lambda: NginxConfig.model_validate({}))

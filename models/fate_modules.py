@@ -17,6 +17,7 @@ from models.exposure import SourceRanges
 from models.fateflow_auth import FateflowAuthentication
 from models.primitives import (
     Annotations,
+    BalancerAddress,
     ConfigInt,
     DnsSubdomain,
     Host,
@@ -212,7 +213,7 @@ class HdfsSpec(Block):
 
 
 class NginxPartyEndpoint(Block):
-    host: Host
+    host: BalancerAddress
     http_port: Port = Field(alias="http_port")
     grpc_port: Port = Field(alias="grpc_port")
 

@@ -146,6 +146,20 @@ def ip_address(value: Any) -> str:
     return text
 
 
+def balancer_address(value: Any) -> str:
+    """A host FATE's nginx dials: its Lua hands ``host:port`` unresolved to ``ngx.balancer``, which refuses a
+    name at run time ("no host allowed"), so only an IP address can work."""
+    text = host(value)
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        raise PrimitiveError(
+            "a name, but FATE's nginx passes the host unresolved to its balancer, which accepts IP addresses only",
+            "give the IP address it resolves to (the load balancer's or node's address)",
+        ) from None
+    return text
+
+
 def stack_name(value: Any) -> str:
     """A Pulumi stack: ``stack`` or ``organization/project/stack``."""
     text = _text(value, "party-30000")
@@ -416,6 +430,7 @@ Duration = Annotated[str, BeforeValidator(duration)]
 SubPath = Annotated[str, BeforeValidator(sub_path)]
 DnsName = Annotated[str, BeforeValidator(dns_name)]
 IpAddress = Annotated[str, BeforeValidator(ip_address)]
+BalancerAddress = Annotated[str, BeforeValidator(balancer_address)]
 StackName = Annotated[str, BeforeValidator(stack_name)]
 QualifiedName = Annotated[str, BeforeValidator(qualified_name)]
 LabelValue = Annotated[str, BeforeValidator(label_value)]

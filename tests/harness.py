@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,12 +19,26 @@ from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+SERVICE = "kubernetes:core/v1:Service"
 TLS_OUTPUTS = {
     "privateKey": ("privateKeyPem", "privateKeyPemPkcs8", "publicKeyPem"),
     "selfSignedCert": ("certPem",),
     "certRequest": ("certRequestPem",),
     "locallySignedCert": ("certPem",),
 }
+
+
+def mock_cluster_ip(name: str) -> str:
+    """A stable address in 10.96.0.0/16 per resource name, as the API server's allocator would give one."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return f"10.96.{digest[0]}.{digest[1] % 254 + 1}"
+
+
+def with_cluster_ip(name: str, spec: Any) -> Any:
+    """The API server allocates ``spec.clusterIP`` to every Service that is not headless (``None``)."""
+    if not isinstance(spec, dict) or spec.get("clusterIP") or spec.get("type") == "ExternalName":
+        return spec
+    return {**spec, "clusterIP": mock_cluster_ip(name)}
 
 
 @dataclass
@@ -81,6 +96,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["secretOutputNames"] = self.secret_output_names.get(stack, [])
         elif args.resource_id is not None:
             state.update(self.reads.get(f"{args.typ}::{args.resource_id}", {}))
+        if args.typ == SERVICE:
+            state["spec"] = with_cluster_ip(args.name, state.get("spec"))
         if args.typ.startswith("tls:index/"):
             # pulumi-tls computes these; a test that cares sets its own through ``on_new``.
             for key in TLS_OUTPUTS.get(args.typ.split("/", 1)[1].split(":", 1)[0], ()):

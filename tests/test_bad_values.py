@@ -106,6 +106,12 @@ PARTY_CASES: list[tuple[str, str, Any, str]] = [
         "fate.nginx.route_table.40000.fateflow.0.host",
     ),
     (
+        "route-host-name",
+        "fate.nginx.route_table",
+        {"50000": {"proxy": [{"host": "nginx.party-50000.example.org", "http_port": 9300, "grpc_port": 9310}]}},
+        "fate.nginx.route_table.50000.proxy.0.host",
+    ),
+    (
         "route-port-range",
         "fate.nginx.route_table",
         {"40000": {"proxy": [{"host": "10.0.0.4", "http_port": 70000, "grpc_port": 9310}]}},
@@ -183,6 +189,7 @@ LEAVES: dict[str, Any] = {
     "fate.nginx.route_table.40000.proxy.0.host": "10.0.0.4}",
     "fate.nginx.route_table.40000.fateflow.0.host": "10.0.0.4" + NL,
     "fate.nginx.route_table.40000.proxy.0.http_port": 70000,
+    "fate.nginx.route_table.50000.proxy.0.host": "nginx.party-50000.example.org",
     "fate.pulsar.route_table.40000.host": "10.0.0.5:6650",
     "fate.pulsar.route_table.40000.port": "6650",
     "fate.ingress.fateboard.hosts.0.name": "board.example.org" + NL,
@@ -204,6 +211,7 @@ EXCHANGE_CASES: list[tuple[str, str, Any, str]] = [
     ("advertised-host-port", "exchange.advertisedHost", "exchange.example.org:443", "exchange.advertisedHost"),
     ("advertised-host-scheme", "exchange.advertisedHost", "https://exchange.example.org", "exchange.advertisedHost"),
     ("advertised-host-newline", "exchange.advertisedHost", "10.0.0.9" + NL, "exchange.advertisedHost"),
+    ("advertised-host-name", "exchange.advertisedHost", "exchange.example.org", "exchange.advertisedHost"),
     ("namespace-upper", "exchange.namespace", "Fate_Exchange", "exchange.namespace"),
     ("namespace-64", "exchange.namespace", LONG_LABEL, "exchange.namespace"),
     ("domain-newline", "exchange.domain", "fate.org" + NL, "exchange.domain"),

@@ -11,6 +11,7 @@ from components.exchange import Exchange, ExchangeArgs, rollout
 from components.fate_cluster.render_nginx import render_exchange_nginx_conf
 from models.exchange import ExchangeConfig
 from tests import x509_fixtures as x5
+from tests.harness import mock_cluster_ip
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
@@ -36,7 +37,7 @@ def endpoints(party_id: int, nginx=True, pulsar=True) -> dict:
     n = party_id // 10000
     return {
         "nginx": {"host": f"10.0.{n}.1", "httpPort": 9300, "grpcPort": 9310} if nginx else None,
-        "pulsar": {"host": f"10.0.{n}.2", "port": 6650, "sslPort": 6651} if pulsar else None,
+        "pulsar": {"host": f"10.0.{n}.2", "sslPort": 6651} if pulsar else None,
     }
 
 
@@ -138,7 +139,7 @@ def test_route_config_maps_hold_the_live_endpoints(harness):
     build(harness, config(), {30000: endpoints(30000), 40000: None})
     routes = next(c for c in harness.mocks.of_type(CONFIGMAP) if "route_table.yaml" in c.inputs["data"])
     table = yaml.safe_load(routes.inputs["data"]["route_table.yaml"])
-    assert set(table) == {"default", 30000}
+    assert set(table) == {30000}
     sni = next(c for c in harness.mocks.of_type(CONFIGMAP) if "sni.yaml" in c.inputs["data"])
     assert yaml.safe_load(sni.inputs["data"]["sni.yaml"]) == {
         "sni": [{"fqdn": "30000.fate.org", "tunnel_route": "10.0.3.2:6651"}]
@@ -233,20 +234,29 @@ def test_endpoint_is_none_until_the_load_balancer_has_an_address(harness):
 
 def test_advertised_host_and_node_ports(harness):
     cfg = config(
-        advertisedHost="exchange.example.org",
+        advertisedHost="192.0.2.80",
         trafficServer={"type": "NodePort", "nodePort": 30443},
         nginx={"type": "NodePort", "httpNodePort": 30300, "grpcNodePort": 30310},
     )
     ex = build(harness, cfg, {})
     assert harness.value(ex.endpoint) == {
-        "host": "exchange.example.org",
+        "host": "192.0.2.80",
         "nginxHttpPort": 30300,
         "nginxGrpcPort": 30310,
-        "atsHost": "exchange.example.org",
+        "atsHost": "192.0.2.80",
         "atsPort": 30443,
         "domain": "fate.org",
     }
     assert harness.mocks.one(SERVICE, "traffic-server").inputs["spec"]["ports"][0]["nodePort"] == 30443
+
+
+def test_a_cluster_ip_nginx_is_advertised_by_its_address_not_its_name(harness):
+    """Parties' nginx reach it through FATE's balancer, which refuses names; the ATS keeps its DNS name."""
+    cfg = config(trafficServer={"type": "ClusterIP"}, nginx={"type": "ClusterIP"})
+    ex = build(harness, cfg, {})
+    endpoint = harness.value(ex.endpoint)
+    assert endpoint["host"] == mock_cluster_ip("exchange-nginx-service")
+    assert endpoint["atsHost"] == "traffic-server.fate-exchange.svc.cluster.local"
 
 
 def test_namespace_labels_from_the_stack_are_applied_but_pod_security_is_baseline(harness):

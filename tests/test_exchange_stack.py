@@ -38,7 +38,7 @@ def party_outputs(party_id: int, cn: str | None = None) -> dict:
     return {
         contracts.PARTY_ID: party_id,
         contracts.NGINX_ENDPOINT: {"host": f"10.0.{n}.1", "httpPort": 9300, "grpcPort": 9310},
-        contracts.PULSAR_ENDPOINT: {"host": f"10.0.{n}.2", "port": 6650, "sslPort": 6651},
+        contracts.PULSAR_ENDPOINT: {"host": f"10.0.{n}.2", "sslPort": 6651},
         contracts.PULSAR_CSR: x5.request(str(party_id), cn or f"{party_id}.fate.org"),
     }
 
@@ -71,7 +71,7 @@ def test_phase_one_no_party_deployed_yet(harness, exports):
     for party in (30000, 40000):
         assert harness.value(exports[contracts.party_cert_output(party)]) is None  # nothing to sign yet
     assert [r.name for r in harness.mocks.of_type(LSC)] == ["exchange-pki-ats-cert"]
-    assert set(yaml.safe_load(harness.value(exports["nginxRouteTable"]))) == {"default"}
+    assert yaml.safe_load(harness.value(exports["nginxRouteTable"])) == {}
 
 
 def test_phase_two_routes_every_deployed_party(harness, exports):
@@ -80,7 +80,7 @@ def test_phase_two_routes_every_deployed_party(harness, exports):
     run(harness, stack_config())
     assert harness.value(exports[contracts.FEDERATED_PARTIES]) == [30000, 40000]
     assert harness.value(exports[contracts.PENDING_PARTIES]) == []
-    assert set(yaml.safe_load(harness.value(exports["nginxRouteTable"]))) == {"default", 30000, 40000}
+    assert set(yaml.safe_load(harness.value(exports["nginxRouteTable"]))) == {30000, 40000}
     sni = yaml.safe_load(harness.value(exports["sniRoutes"]))["sni"]
     assert [e["fqdn"] for e in sni] == ["30000.fate.org", "40000.fate.org"]
     for party in (30000, 40000):

@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from components.fate_cluster import FateCluster, FateClusterArgs
-from components.fate_cluster.checksum import ANNOTATION
+from components.fate_cluster.checksum import ANNOTATION, config_checksum
 from models.errors import ConfigError
 from models.fate import FateSpec, parse_fate_spec
+from tests.harness import mock_cluster_ip
 
 TYPE = "kubefate:index:FateCluster"
 KNOWN_PASSWORD = "S3cr3tKnownPassw0rd"
@@ -428,6 +429,49 @@ def test_exchange_sets_the_default_routes(harness):
     assert harness.value(fc.exchange_connected) is True
 
 
+def cluster_ip(harness, service: str) -> str:
+    """The address the (mock) API server allocated to a Service."""
+    body = harness.mocks.one(SVC, service)
+    return mock_cluster_ip(body.name)
+
+
+def test_own_routes_are_the_cluster_ips_of_nginx_and_fateflow_client(harness):
+    deploy(harness, exchange=EXCHANGE)
+    nginx = yaml.safe_load(config_file(harness, "nginx-config", "route_table.yaml"))
+    own_nginx, own_flow = cluster_ip(harness, "nginx"), cluster_ip(harness, "fateflow-client")
+    assert own_nginx != own_flow
+    assert nginx[30000] == {
+        "proxy": [{"host": own_nginx, "http_port": 9300, "grpc_port": 9310}],
+        "fateflow": [{"host": own_flow, "http_port": 9380, "grpc_port": 9360}],
+    }
+    flow = harness.mocks.one(SVC, "fateflow-client").inputs["spec"]
+    assert flow["selector"] == harness.mocks.one(STS, "python").inputs["spec"]["selector"]["matchLabels"]
+    assert {p["port"] for p in flow["ports"]} == {9360, 9380}
+    assert harness.mocks.one(SVC, "fateflow").inputs["spec"]["clusterIP"] == "None"  # headless: no address
+
+
+def test_the_route_table_with_its_cluster_ips_is_in_the_nginx_checksum(harness):
+    """A replaced Service gets a new cluster IP: the table's text changes, and with it the pods' checksum."""
+    deploy(harness, exchange=EXCHANGE)
+    data = harness.mocks.one(CM, "nginx-config").inputs["data"]
+    files = {f"nginx-config/{key}": text for key, text in data.items()}
+    assert annotation(harness, DEPLOY, "nginx") == config_checksum(files)
+    moved = data["route_table.yaml"].replace(cluster_ip(harness, "fateflow-client"), "10.96.200.7")
+    assert moved != data["route_table.yaml"]
+    assert config_checksum({**files, "nginx-config/route_table.yaml": moved}) != config_checksum(files)
+
+
+def test_route_table_is_unknown_while_the_cluster_ips_are(harness):
+    """A preview of a new party: the Services have no address yet, the program still runs."""
+    harness.preview = True
+    harness.mocks.on_new[SVC] = lambda a: {"spec": {**a.inputs["spec"], "clusterIP": pulumi.UNKNOWN}}
+    fc = deploy(harness, exchange=EXCHANGE)
+    assert "nginx-config" in names(harness, CM)
+    assert isinstance(harness.mocks.one(CM, "nginx-config").inputs["data"], type(pulumi.UNKNOWN))
+    assert "service_conf.yaml" in harness.mocks.one(CM, "python-config").inputs["data"]
+    assert harness.value(fc.namespace) == "fate-30000"
+
+
 def test_without_exchange_the_party_is_pending(harness):
     fc = deploy(harness, exchange=pulumi.Output.from_input(None))
     nginx = yaml.safe_load(config_file(harness, "nginx-config", "route_table.yaml"))
@@ -536,7 +580,8 @@ def test_route_table_directory_is_mounted_without_sub_path(harness):
 def test_endpoints_resolve_to_the_load_balancer_address(harness):
     fc = deploy(harness, lb={"ip": "192.0.2.10"})
     assert harness.value(fc.nginx_endpoint) == {"host": "192.0.2.10", "httpPort": 9300, "grpcPort": 9310}
-    assert harness.value(fc.pulsar_endpoint) == {"host": "192.0.2.10", "port": 6650, "sslPort": 6651}
+    # Only the TLS port: the plain 6650 is not on the public load balancer (Service pulsar-public-tls).
+    assert harness.value(fc.pulsar_endpoint) == {"host": "192.0.2.10", "sslPort": 6651}
     assert harness.value(fc.namespace) == "fate-30000"
 
 
@@ -591,7 +636,7 @@ def test_direct_party_routes_reach_both_route_tables(harness):
     direct = {
         40000: {
             "nginx": {"host": "192.0.2.40", "httpPort": 9300, "grpcPort": 9310},
-            "pulsar": {"host": "192.0.2.41", "port": 6650, "sslPort": 6651},
+            "pulsar": {"host": "192.0.2.41", "sslPort": 6651},
         }
     }
     deploy(harness, route_parties=direct)

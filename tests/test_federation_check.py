@@ -132,7 +132,7 @@ class LoopbackFederation:
         self.ats = self.serve(SniPassthrough({f"{pid}.{DOMAIN}": (HOST, b.port) for pid, b in self.brokers.items()}))
         self.nginx_http, self.nginx_grpc = self.serve(http_server()), self.serve(h2_server())
         pulsar: dict[int, PulsarEndpoint | None] = {
-            pid: {"host": HOST, "port": 6650, "sslPort": b.port} for pid, b in self.brokers.items()
+            pid: {"host": HOST, "sslPort": b.port} for pid, b in self.brokers.items()
         }
         self.outputs["exchange"] = {
             "exchangeEndpoint": {
@@ -322,7 +322,7 @@ def test_another_partys_certificate_fails_at_cert_naming_the_missing_name(repo, 
 def test_a_wrong_sni_route_fails_at_route_before_any_probe(repo, fed):
     wrong: dict[int, Any] = {
         30000: fed.outputs["party-30000"]["pulsarEndpoint"],
-        40000: {"host": "10.9.9.9", "port": 6650, "sslPort": 6651},
+        40000: {"host": "10.9.9.9", "sslPort": 6651},
     }
     fed.outputs["exchange"]["sniRoutes"] = sni_yaml(DOMAIN, wrong)
     seen_before = len(fed.ats.seen)
@@ -519,9 +519,9 @@ def test_route_result_uses_the_exchanges_own_rendering_of_ipv6_hosts():
         },
     )
     assert ex.problem is None and ex.ats_port == 443
-    party = check.party_view("p", {"partyId": 5, "pulsarEndpoint": {"host": "fd00::5", "port": 6650, "sslPort": 6651}})
+    party = check.party_view("p", {"partyId": 5, "pulsarEndpoint": {"host": "fd00::5", "sslPort": 6651}})
     assert check.route_result(ex, party).ok
-    moved = check.party_view("p", {"partyId": 5, "pulsarEndpoint": {"host": "fd00::6", "port": 6650, "sslPort": 6651}})
+    moved = check.party_view("p", {"partyId": 5, "pulsarEndpoint": {"host": "fd00::6", "sslPort": 6651}})
     assert not check.route_result(ex, moved).ok
 
 

@@ -10,7 +10,7 @@ from tests import x509_fixtures as x5
 
 ORG = "organization/kubefate-tanzu"
 NGINX = {"host": "10.0.3.1", "httpPort": 9300, "grpcPort": 9310}
-PULSAR = {"host": "10.0.3.2", "port": 6650, "sslPort": 6651}
+PULSAR = {"host": "10.0.3.2", "sslPort": 6651}
 EXCHANGE = {
     "host": "192.168.50.11",
     "nginxHttpPort": 9300,
@@ -63,7 +63,7 @@ def test_complete_partial_and_missing_party_outputs(harness):
 def test_malformed_endpoints_are_not_routed(harness):
     harness.mocks.stack_outputs[f"{ORG}/party-30000"] = {
         contracts.NGINX_ENDPOINT: {"host": "", "httpPort": 9300, "grpcPort": 9310},
-        contracts.PULSAR_ENDPOINT: {"host": "10.0.0.1", "port": "x", "sslPort": 6651},
+        contracts.PULSAR_ENDPOINT: {"host": "10.0.0.1", "sslPort": "x"},
     }
     found = harness.run(lambda: read_party_endpoints({30000: "party-30000"}))
     assert harness.value(found[30000]) is None

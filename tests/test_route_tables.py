@@ -15,7 +15,7 @@ def nginx_ep(i: int) -> NginxEndpoint:
 
 
 def pulsar_ep(i: int, ssl: int = 6651) -> PulsarEndpoint:
-    return {"host": f"10.2.{i // 250}.{i % 250 + 1}", "port": 6650, "sslPort": ssl}
+    return {"host": f"10.2.{i // 250}.{i % 250 + 1}", "sslPort": ssl}
 
 
 def parties(n: int) -> list[int]:
@@ -23,11 +23,11 @@ def parties(n: int) -> list[int]:
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 200])
-def test_nginx_route_table_has_default_and_one_entry_per_party(n):
+def test_nginx_route_table_has_one_entry_per_party_and_no_default(n):
+    """No self-pointing ``default``: FATE's balancer refuses the name, and the address would loop."""
     ids = parties(n)
     table = yaml.safe_load(routes.nginx_route_table_yaml({p: nginx_ep(i) for i, p in enumerate(ids)}))
-    assert table["default"] == {"proxy": [{"host": "nginx", "http_port": 9300, "grpc_port": 9310}]}
-    assert sorted(k for k in table if k != "default") == ids
+    assert sorted(table) == ids
     for i, p in enumerate(ids):
         hop = {"host": nginx_ep(i)["host"], "http_port": 9300, "grpc_port": 9310}
         assert table[p] == {"proxy": [hop], "fateflow": [hop]}
@@ -35,14 +35,13 @@ def test_nginx_route_table_has_default_and_one_entry_per_party(n):
 
 def test_nginx_route_table_keys_are_yaml_integers_and_ordered():
     text = routes.nginx_route_table_yaml({"40000": nginx_ep(1), 30000: nginx_ep(0)})
-    assert "\n30000:\n" in text and "'30000'" not in text
+    assert text.startswith("30000:\n") and "\n40000:\n" in text and "'30000'" not in text
     assert text.index("30000:") < text.index("40000:")
 
 
-def test_nginx_route_table_skips_parties_without_endpoint_and_uses_service_ports():
-    table = yaml.safe_load(routes.nginx_route_table_yaml({30000: None, 40000: nginx_ep(0)}, 80, 81))
-    assert 30000 not in table and 40000 in table
-    assert table["default"]["proxy"][0] == {"host": "nginx", "http_port": 80, "grpc_port": 81}
+def test_nginx_route_table_skips_parties_without_endpoint():
+    table = yaml.safe_load(routes.nginx_route_table_yaml({30000: None, 40000: nginx_ep(0)}))
+    assert list(table) == [40000]
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 200])
@@ -54,7 +53,7 @@ def test_sni_yaml_tunnels_each_party_fqdn_to_its_pulsar_tls_port(n):
 
 
 def test_sni_brackets_ipv6_hosts():
-    v6: PulsarEndpoint = {"host": "fd00::5", "port": 6650, "sslPort": 6651}
+    v6: PulsarEndpoint = {"host": "fd00::5", "sslPort": 6651}
     doc = yaml.safe_load(ats_config.sni_yaml("fate.org", {1: v6}))
     assert doc["sni"][0]["tunnel_route"] == "[fd00::5]:6651"
 

@@ -18,13 +18,14 @@ def advertised(
     service_type: str,
     ingress: list[Any] | None,
     advertised_host: str | None,
-    service_dns: str,
+    in_cluster: str | None,
     port: int,
     node_port: int | None,
 ) -> tuple[str | None, int]:
-    """(host, port): the configured host wins; else the LB's address, a node port, or in-cluster DNS."""
+    """(host, port): the configured host wins; else the LB's address, a node port, or ``in_cluster`` (the
+    Service's DNS name or cluster IP) for a ClusterIP Service."""
     if service_type == "NodePort":
         return advertised_host, node_port or port
     if service_type == "ClusterIP":
-        return advertised_host or service_dns, port
+        return advertised_host or in_cluster, port
     return advertised_host or lb_address(ingress), port

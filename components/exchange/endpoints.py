@@ -46,12 +46,14 @@ def parse_nginx_endpoint(value: Any) -> NginxEndpoint | None:
 
 
 def parse_pulsar_endpoint(value: Any) -> PulsarEndpoint | None:
+    """Host and TLS port; a ``port`` (plain, exported by earlier versions) is ignored, nothing outside the party
+    can reach it."""
     if not isinstance(value, dict):
         return None
-    host, port, ssl = _host(value.get("host")), _port(value.get("port")), _port(value.get("sslPort"))
-    if host is None or port is None or ssl is None:
+    host, ssl = _host(value.get("host")), _port(value.get("sslPort"))
+    if host is None or ssl is None:
         return None
-    return PulsarEndpoint(host=host, port=port, sslPort=ssl)
+    return PulsarEndpoint(host=host, sslPort=ssl)
 
 
 def party_endpoints(nginx: Any, pulsar: Any) -> PartyEndpoints | None:

@@ -115,7 +115,8 @@ class Exchange(pulumi.ComponentResource):
             ats.service.status,
             nginx.service.status,
             self.namespace,
-        ).apply(lambda v: _endpoint(cfg, v[0], v[1], v[2]))
+            nginx.service.spec.apply(lambda s: s.cluster_ip),
+        ).apply(lambda v: _endpoint(cfg, v[0], v[1], v[2], v[3]))
         self.register_outputs(
             {
                 "namespace": self.namespace,
@@ -135,7 +136,11 @@ def _ingress(status) -> list | None:
     return balancer.get("ingress") if isinstance(balancer, dict) else None
 
 
-def _endpoint(cfg: ExchangeConfig, ats_status, nginx_status, namespace: str) -> ExchangeEndpoint | None:
+def _endpoint(
+    cfg: ExchangeConfig, ats_status, nginx_status, namespace: str, nginx_cluster_ip: str | None
+) -> ExchangeEndpoint | None:
+    """A ClusterIP nginx is advertised by its cluster IP, not its DNS name: the parties' nginx dials it through
+    FATE's balancer, which takes addresses only. The ATS is dialled by Pulsar, which resolves names."""
     ats, nginx = cfg.traffic_server, cfg.nginx
     ats_host, ats_port = advertised(
         ats.type,
@@ -149,7 +154,7 @@ def _endpoint(cfg: ExchangeConfig, ats_status, nginx_status, namespace: str) -> 
         nginx.type,
         _ingress(nginx_status),
         cfg.advertised_host,
-        f"nginx.{namespace}.svc.cluster.local",
+        nginx_cluster_ip,
         nginx.http_port,
         nginx.http_node_port,
     )

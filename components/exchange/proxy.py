@@ -34,9 +34,7 @@ class ExchangeNginx(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         cfg = args.config
         lbl = labels(args.party_id, NGINX_MODULE)
-        self.route_table_yaml: pulumi.Output[str] = args.routes.apply(
-            lambda r: routes.nginx_route_table_yaml(r, cfg.http_port, cfg.grpc_port)
-        )
+        self.route_table_yaml: pulumi.Output[str] = args.routes.apply(routes.nginx_route_table_yaml)
         table = k8s.core.v1.ConfigMap(
             f"{name}-routes",
             metadata={"namespace": args.namespace, "labels": lbl},

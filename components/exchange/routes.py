@@ -3,6 +3,11 @@
 FATE's OpenResty Lua picks ``route[dest-party-id][service]`` and falls back to ``default``. The exchange has
 no fateflow of its own, so both services of a party point at that party's nginx, which forwards to its
 fateflow (the hop upstream's examples rely on, facts §12.13).
+
+No ``default`` entry. Upstream's exchange chart points ``default`` at the exchange's own nginx Service by name:
+FATE's balancer refuses names ("no host allowed"), and the Service's address would send the message back into
+the same nginx with the same headers, a loop. Without it a message for a party the exchange does not route
+fails at once (FATE's Lua finds no route: 500), which is what the name did by accident.
 """
 
 from __future__ import annotations
@@ -13,9 +18,6 @@ import yaml
 
 from components.contracts import NginxEndpoint, PartyKey
 
-# The exchange nginx Service: ``default`` points back at it, as upstream's exchange chart does.
-SELF_HOST = "nginx"
-
 
 def nginx_route_entry(endpoint: NginxEndpoint) -> dict[str, list[dict[str, object]]]:
     hop = {"host": endpoint["host"], "http_port": endpoint["httpPort"], "grpc_port": endpoint["grpcPort"]}
@@ -23,12 +25,10 @@ def nginx_route_entry(endpoint: NginxEndpoint) -> dict[str, list[dict[str, objec
 
 
 def nginx_route_table(
-    parties: Mapping[PartyKey, NginxEndpoint | None], http_port: int = 9300, grpc_port: int = 9310
+    parties: Mapping[PartyKey, NginxEndpoint | None],
 ) -> dict[str | int, object]:
-    """``default`` plus one entry per party with an nginx endpoint, in party-id order (stable diffs)."""
-    table: dict[str | int, object] = {
-        "default": {"proxy": [{"host": SELF_HOST, "http_port": http_port, "grpc_port": grpc_port}]},
-    }
+    """One entry per party with an nginx endpoint, in party-id order (stable diffs)."""
+    table: dict[str | int, object] = {}
     for party_id in sorted(parties, key=int):
         endpoint = parties[party_id]
         if endpoint is not None:
@@ -41,7 +41,5 @@ def dump_yaml(data: object) -> str:
     return yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
 
 
-def nginx_route_table_yaml(
-    parties: Mapping[PartyKey, NginxEndpoint | None], http_port: int = 9300, grpc_port: int = 9310
-) -> str:
-    return dump_yaml(nginx_route_table(parties, http_port, grpc_port))
+def nginx_route_table_yaml(parties: Mapping[PartyKey, NginxEndpoint | None]) -> str:
+    return dump_yaml(nginx_route_table(parties))

@@ -23,6 +23,8 @@ from components.images import image_ref
 from models.engines import SPARK_COMPUTING, Computing, Federation
 
 FLOW = f"{o.FATE_HOME}/fate_flow"
+# The non-headless Service of the python pods: its cluster IP is the party nginx's route to FATE-Flow.
+FATEFLOW_CLIENT = "fateflow-client"
 
 
 def build_mysql(ctx: BuildContext) -> None:
@@ -251,11 +253,11 @@ def build_python(ctx: BuildContext) -> None:
         o.service(spec, "fateflow", "python", [("tcp-grpc", 9360, None), ("tcp-http", 9380, None)], headless=True),
     )
     ctx.service(
-        "fateflow-client",
+        FATEFLOW_CLIENT,
         "python",
         o.exposed_service(
             spec,
-            "fateflow-client",
+            FATEFLOW_CLIENT,
             "python",
             "python",
             [

@@ -14,9 +14,10 @@ import pulumi_kubernetes as k8s
 
 from components.fate_cluster import objects as o
 from components.fate_cluster.context import BuildContext
+from components.fate_cluster.modules_core import FATEFLOW_CLIENT
 from components.fate_cluster.render_nginx import render_nginx_conf
 from components.fate_cluster.render_pulsar import CERT_DIR, render_standalone_conf
-from components.fate_cluster.render_routes import render_nginx_route_table
+from components.fate_cluster.render_routes import SelfAddresses, render_nginx_route_table
 from components.images import image_ref
 
 PULSAR_CERT_SECRET = "pulsar-cert"
@@ -28,9 +29,23 @@ NGINX_CONF_DIR = "/data/projects/fate/proxy/nginx/conf"
 
 def build_nginx(ctx: BuildContext) -> None:
     """route_table.yaml is read every 5 s from the directory mount (no subPath, §12.1); its text is still
-    in the checksum because FATE's Lua cache never forgets a removed party until nginx restarts (§12.17)."""
+    in the checksum because FATE's Lua cache never forgets a removed party until nginx restarts (§12.17).
+
+    The own party's entries are the cluster IPs of Services ``nginx`` and ``fateflow-client`` (FATE's balancer
+    takes addresses only; ``fateflow`` is headless, so it has none). A cluster IP lasts as long as its Service;
+    a replaced Service brings a new one, which changes the table's text and so the checksum: the pods roll.
+    Until the API server has allocated both (a preview of a new party) the table is unknown, like any output.
+    """
     spec, exchange, extra_routes = ctx.spec, ctx.wiring.exchange, ctx.wiring.route_parties
-    routes = pulumi.Output.all(exchange, extra_routes).apply(lambda a: render_nginx_route_table(spec, a[0], a[1]))
+    ng = spec.nginx
+    ports = [("http", 9300, ng.http_node_port if ng else None), ("grpc", 9310, ng.grpc_node_port if ng else None)]
+    own_nginx = ctx.service("nginx", "nginx", o.exposed_service(spec, "nginx", "nginx", "nginx", ports))
+    own = pulumi.Output.all(cluster_ip(own_nginx), cluster_ip(ctx.services[FATEFLOW_CLIENT])).apply(
+        lambda ips: SelfAddresses(nginx=ips[0], fateflow=ips[1])
+    )
+    routes = pulumi.Output.all(exchange, own, extra_routes).apply(
+        lambda a: render_nginx_route_table(spec, a[0], a[1], a[2])
+    )
     conf = render_nginx_conf()
     ctx.config_map("nginx-config", "nginx", routes.apply(lambda r: {"route_table.yaml": r, "nginx.conf": conf}))
     command = [
@@ -56,9 +71,11 @@ def build_nginx(ctx: BuildContext) -> None:
     pod = o.pod_spec(spec, "nginx", [main], [{"name": "nginx-confs", "configMap": {"name": "nginx-config"}}])
     files = routes.apply(lambda r: {"nginx-config/route_table.yaml": r, "nginx-config/nginx.conf": conf})
     ctx.workload("Deployment", "nginx", "nginx", pod, files)
-    ng = spec.nginx
-    ports = [("http", 9300, ng.http_node_port if ng else None), ("grpc", 9310, ng.grpc_node_port if ng else None)]
-    ctx.service("nginx", "nginx", o.exposed_service(spec, "nginx", "nginx", "nginx", ports))
+
+
+def cluster_ip(service: k8s.core.v1.Service) -> pulumi.Output[str | None]:
+    """``spec.clusterIP`` as the API server allocated it (``SelfAddresses`` refuses a missing one)."""
+    return service.spec.apply(lambda s: s.cluster_ip)
 
 
 def _pulsar_env(spec: Any) -> list[dict[str, Any]]:

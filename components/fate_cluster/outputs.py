@@ -37,7 +37,7 @@ def nginx_endpoint_of(host: str) -> dict[str, Any]:
 
 
 def pulsar_endpoint_of(host: str) -> dict[str, Any]:
-    return {"host": host, "port": 6650, "sslPort": 6651}
+    return {"host": host, "sslPort": 6651}
 
 
 def lb_endpoint(

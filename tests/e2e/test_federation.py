@@ -63,7 +63,7 @@ def assert_exchange_routes(api: KubeApi, stacks: list[str]) -> None:
         hop = {"host": nginx, "http_port": 9300, "grpc_port": 9310}
         assert table[pid] == {"proxy": [hop], "fateflow": [hop]}, table
     assert sorted(sni, key=lambda e: e["fqdn"]) == sorted(expected_sni, key=lambda e: e["fqdn"])
-    assert {k for k in table if k != "default"} == {party_id(s) for s in stacks}
+    assert set(table) == {party_id(s) for s in stacks}
 
 
 def assert_party_points_at_exchange(api: KubeApi, stack: str) -> None:
@@ -71,7 +71,12 @@ def assert_party_points_at_exchange(api: KubeApi, stack: str) -> None:
     nginx_ip, ats_ip = exchange_addresses(api)
     nginx_table = yaml.safe_load(config_map_with(api, ns, "route_table.yaml")["data"]["route_table.yaml"])
     assert nginx_table["default"] == {"proxy": [{"host": nginx_ip, "http_port": 9300, "grpc_port": 9310}]}
-    assert pid in nginx_table
+    # Its own entries: the cluster IPs the API server allocated (FATE's balancer refuses the Services' names).
+    own_nginx, own_flow = (service(api, ns, name)["spec"]["clusterIP"] for name in ("nginx", "fateflow-client"))
+    assert nginx_table[pid] == {
+        "proxy": [{"host": own_nginx, "http_port": 9300, "grpc_port": 9310}],
+        "fateflow": [{"host": own_flow, "http_port": 9380, "grpc_port": 9360}],
+    }
     pulsar_table = yaml.safe_load(
         config_map_with(api, ns, "pulsar_route_table.yaml")["data"]["pulsar_route_table.yaml"]
     )
@@ -219,6 +224,11 @@ def test_federation_converges_from_empty(deployed_federation) -> None:
         out = fed.outputs(stack)
         assert out["federation"]["exchange"] == "connected"
         assert out["nginxEndpoint"]["host"] == lb_ip(service(api, namespace_of(stack), "nginx"))
+        # Only what the public load balancer offers: the TLS port of pulsar-public-tls.
+        assert out["pulsarEndpoint"] == {
+            "host": lb_ip(service(api, namespace_of(stack), "pulsar-public-tls")),
+            "sslPort": 6651,
+        }
     # The printout make demo shows: endpoints, the exchange route table, who is federated.
     assert "federatedParties=[30000, 40000]" in up.stdout.replace("30000.0", "30000").replace("40000.0", "40000")
 

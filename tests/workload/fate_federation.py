@@ -7,12 +7,15 @@ reaches only the exchange's LoadBalancer addresses and the exchange only the par
 from one party to the other has gone through the exchange's Traffic Server (Pulsar data) or nginx (FATE-Flow's
 control messages).
 
-What is substituted (docs/workload-fate.md, "The toy job"), only in the containers' copies of ConfigMap files:
+Inside a party's namespace the Services' cluster IPs lead to their pods as kube-proxy makes them
+(tests/workload/kube_proxy.py): the party nginx's route table names its own nginx and FATE-Flow by the cluster
+IPs the API server allocated, exactly as rendered.
+
+What is substituted (docs/workload-fate.md, "The toy job"), only in the container's copy of a ConfigMap file:
 FATE-Flow's ``default_engines`` computing/storage ``standalone`` instead of the rendered ``spark``/``hdfs``
-(Spark 3.1.3 needs Java 8/11, only 17 is here, and there is no HDFS), and one defect of the rendered files
-that would stop the toy (the nginx self entry, explained where it is applied). Two more that the toy found are
-fixed in the renderers (the job-sized core budget, the pulsar route table's broker ports). Federation stays the
-rendered ``pulsar``; everything else is as the API server holds it.
+(Spark 3.1.3 needs Java 8/11, only 17 is here, and there is no HDFS). The defects the toy found are fixed in
+the renderers (the job-sized core budget, the pulsar route table's broker ports, the nginx self entry's
+addresses). Federation stays the rendered ``pulsar``; everything else is as the API server holds it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 from components.fate_cluster.modules_federation import PULSAR_PUBLIC
 from tests.workload.fate_pods import party_addresses, statefulset_runner
 from tests.workload.images_fate import MYSQL, PULSAR, profile_for_fate
+from tests.workload.kube_proxy import ServiceProxy, proxy_services
 from tests.workload.links import Link
 from tests.workload.netns import NetNs
 from tests.workload.runner import PodRunner, read_workload
@@ -72,6 +76,7 @@ class Party:
     n: int  # the python pod is 127.97.<n>.2
     netns: NetNs
     pods: dict[str, PodRunner] = field(default_factory=dict)
+    services: ServiceProxy | None = None
 
     @property
     def namespace(self) -> str:
@@ -106,13 +111,7 @@ class Party:
             profile_for_fate(flow_image),
         )
         substitute(flow, "service_conf.yaml", {RENDERED_ENGINES: TOY_ENGINES})
-        # The one defect substituted: the self entry's names as the addresses they resolve to in the pod (nginx's
-        # balancer takes addresses only; docs/workload.md "What the layer found", 2).
-        substitute(
-            nginx,
-            "route_table.yaml",
-            {"- host: nginx\n": f"- host: {addresses['nginx']}\n", "- host: fateflow\n": f"- host: {pod_ip}\n"},
-        )
+        self.services = proxy_services(api, ns, self.netns, addresses)
         self.pods = {"mysql": mysql, "pulsar": pulsar, "nginx": nginx, "fateflow": flow}
         mysql.start()
         pulsar.start()
@@ -129,6 +128,8 @@ class Party:
             pod = self.pods.get(name)
             if pod is not None:
                 pod.stop()
+        if self.services is not None:
+            self.services.stop()
 
 
 @dataclass

@@ -10,9 +10,10 @@ does (federation/toy_job.py ``toy_script``), and its output is judged by the pro
 What it proves: FATE-Flow's control messages cross guest nginx -> exchange nginx -> host nginx; the toy's data
 goes guest broker -> exchange ATS (SNI tunnel, the brokers' own TLS) -> host broker and back, by Pulsar
 geo-replication to the cluster the guest's FATE created from the rendered route table; the job succeeds at
-both parties. The substitutions (computing/storage standalone, 4 cores, the route tables' two defects) are
-in fate_federation.py and docs/workload-fate.md "The toy job". A failure names the first failing hop and the
-log line that shows it.
+both parties; each party's FATE-Flow reaches itself through its nginx at the cluster IPs the route table holds
+as rendered (tests/workload/kube_proxy.py plays kube-proxy). The one substitution (computing/storage
+standalone) is in fate_federation.py and docs/workload-fate.md "The toy job". A failure names the first failing
+hop and the log line that shows it.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
 from federation import toy_job
 from tests.e2e.federation_fixtures import EXCHANGE
 from tests.workload.fate_federation import FLOW_LOGS, Federation, running_federation
 from tests.workload.images_fate import runtime_env
+from tests.workload.test_nginx_on_the_wire import ROUTE_TABLE
 from tests.workload.wire import DOMAIN, EXCHANGE_NS, lb_address
 
 pytestmark = pytest.mark.workload
@@ -36,6 +39,9 @@ pytestmark = pytest.mark.workload
 GUEST, HOST = 30000, 40000
 TOY_TIMEOUT = 300  # fate-client's own bound; the task workers import torch on a loaded 2-core machine
 ERROR_LINE = re.compile(r"\b(ERROR|Exception|Traceback|Failed to)\b")
+# FATE-Flow's federated call answered with a server error by an nginx on the control path.
+CONTROL_ERROR = re.compile(r"\b5\d\d Server Error\b.*\bnginx\b")
+NGINX_ERROR = re.compile(r"\[(error|crit|alert|emerg)\]")
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +66,23 @@ def task_errors(fed: Federation, party: int) -> str:
 
 
 def hop_report(fed: Federation, verdict: toy_job.LogVerdict, output: str) -> str:
-    """The first failing hop, in toy_job's vocabulary (client, fateflow, federation, job) refined along the data
-    path, and the first log line that shows it."""
+    """The first failing hop, in toy_job's vocabulary (client, fateflow, federation, job) refined along the
+    control path (a federated call answered 5xx: the first nginx with an error line, guest, exchange, host) or
+    the data path, and the log line that shows it."""
     api = fed.api
     ats = (lb_address(api, EXCHANGE_NS, "traffic-server"), 443)
     lines = [f"toy: hop {verdict.hop}: {verdict.detail}", f"  flow: {verdict.first_line or output[-300:]}"]
+    if CONTROL_ERROR.search(output):
+        # The job was never created: the control messages failed, the data path was never used.
+        for name, pod in (
+            (f"{GUEST} nginx", fed.parties[GUEST].pods.get("nginx")),
+            ("exchange nginx", fed.exchange_nginx),
+            (f"{HOST} nginx", fed.parties[HOST].pods.get("nginx")),
+        ):
+            line = last_line(pod.log(2000), NGINX_ERROR) if pod is not None else ""
+            if line:
+                lines.append(f"  hop {name}: {line}")
+                return "\n".join(lines)
     if verdict.hop in ("federation", "job"):
         for src, dst in ((GUEST, HOST), (HOST, GUEST)):
             broker = fed.parties[src].pods["pulsar"].log(2000)
@@ -122,7 +140,23 @@ def run_toy(fed: Federation, timeout: int) -> tuple[int, str, toy_job.LogVerdict
     return proc.returncode, output, toy_job.classify_log(output)
 
 
+def own_routes(fed: Federation, party: int) -> tuple[dict, dict]:
+    """(the party's own entry in the route table its nginx reads, the cluster IPs of nginx/fateflow-client)."""
+    table = yaml.safe_load(fed.parties[party].pods["nginx"].read(ROUTE_TABLE))
+    ips = {
+        name: fed.api.get(f"/api/v1/namespaces/fate-{party}/services/{name}")["spec"]["clusterIP"]
+        for name in ("nginx", "fateflow-client")
+    }
+    return table[party], ips
+
+
 def test_the_toy_job_succeeds_between_the_two_parties_across_the_exchange(live: Federation) -> None:
+    # FATE-Flow's messages to its own party go through its nginx: to the cluster IPs rendered, unchanged in the
+    # pod's copy (kube_proxy.py leads them to the pods, as kube-proxy does).
+    for party in (GUEST, HOST):
+        own, ips = own_routes(live, party)
+        assert [e["host"] for e in own["proxy"]] == [ips["nginx"]], (own, ips)
+        assert [e["host"] for e in own["fateflow"]] == [ips["fateflow-client"]], (own, ips)
     code, output, verdict = run_toy(live, TOY_TIMEOUT)
     assert verdict.ok and code == 0, hop_report(live, verdict, output)
 
