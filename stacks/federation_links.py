@@ -92,7 +92,7 @@ def _outputs_now(stack: str) -> dict[str, Any] | None:
     stack (not created yet: ``unknown stack``), which callers treat as a party not deployed yet."""
     try:
         result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": qualify_stack(stack)})
-    except Exception as error:  # noqa: BLE001 - any failed read is "not there yet", reported, never fatal
+    except Exception as error:  # the SDK raises a bare Exception for a failed invoke (unknown stack included)
         pulumi.log.warn(
             f"cannot read stack {stack} ({error}); its party stays pending. Create and deploy it "
             "(python -m federation up creates every stack first), then run this stack again"

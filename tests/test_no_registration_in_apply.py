@@ -66,7 +66,9 @@ def test_the_watch_catches_a_resource_registered_inside_an_apply(harness, watch)
     def program() -> None:
         tls.PrivateKey("before", algorithm="ECDSA")
         pulumi.Output.from_input("in-apply").apply(lambda n: tls.PrivateKey(n, algorithm="ECDSA"))
-        pulumi.Output.all(pulumi.Output.from_input("a"), "b").apply(lambda v: tls.PrivateKey("".join(v), algorithm="ECDSA"))
+        pulumi.Output.all(pulumi.Output.from_input("a"), "b").apply(
+            lambda v: tls.PrivateKey("".join(v), algorithm="ECDSA")
+        )
 
     harness.run(program)
     assert watch.inside_apply == ["tls:index/privateKey:PrivateKey in-apply", "tls:index/privateKey:PrivateKey ab"]
