@@ -52,7 +52,7 @@ def _exchange_program(n: int):
         }
     )
     parties: dict[int, pulumi.Input[PartyEndpoints | None]] = {p: _endpoints(i) for i, p in enumerate(ids)}
-    requests: dict[int, pulumi.Input[str | None]] = {p: party_request(p) for p in ids}
+    requests: dict[int, str | None] = {p: party_request(p) for p in ids}
 
     def run():
         new_event_loop()

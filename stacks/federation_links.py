@@ -5,6 +5,11 @@ exchange needs the parties' addresses and certificate requests), broken by phase
 yet resolves to None and the reader deploys what it can. Nothing here raises on a missing or malformed output;
 it warns and waits. Only public values cross: endpoints, requests, certificates; every key stays in the stack
 that made it.
+
+The parties' certificate requests are read synchronously (the engine's ``readStackOutputs`` invoke, the read a
+StackReference makes) rather than through a StackReference Output: whether a party has a request decides which
+signatures exist, and a resource is never registered inside an ``apply`` (it would be missing from previews
+whenever its input is unknown, and its registration order would depend on callbacks).
 """
 
 from __future__ import annotations
@@ -58,10 +63,11 @@ def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, 
 
 @dataclass
 class PartyView:
-    """What the exchange reads from one party stack: its endpoints and its certificate request."""
+    """What the exchange reads from one party stack: its endpoints and its certificate request (plain, read
+    before anything is registered)."""
 
     endpoints: pulumi.Output[PartyEndpoints | None]
-    request: pulumi.Output[str | None]
+    request: str | None
 
 
 def _pem(value: Any, marker: str) -> str | None:
@@ -78,8 +84,43 @@ def _checked_request(party_id: int, stack: str, exported_id: Any, csr: Any) -> s
     return request
 
 
+READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"  # served by the engine's builtin provider
+
+
+def _outputs_now(stack: str) -> dict[str, Any] | None:
+    """The stack's outputs as the engine has them now (previews included); None when the engine cannot read the
+    stack (not created yet: ``unknown stack``), which callers treat as a party not deployed yet."""
+    try:
+        result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": qualify_stack(stack)})
+    except Exception as error:  # the SDK raises a bare Exception for a failed invoke (unknown stack included)
+        pulumi.log.warn(
+            f"cannot read stack {stack} ({error}); its party stays pending. Create and deploy it "
+            "(python -m federation up creates every stack first), then run this stack again"
+        )
+        return None
+    value = result.value if result.is_known else None
+    outputs = value.get("outputs") if isinstance(value, dict) else None
+    return outputs if isinstance(outputs, dict) else {}
+
+
+def read_party_requests(party_stacks: dict[int, str]) -> dict[int, str | None]:
+    """Each party's certificate request as a plain value, before any resource is registered: None while the
+    stack is missing, has not exported one, or exports another party's id."""
+    requests: dict[int, str | None] = {}
+    for party_id, stack in sorted(party_stacks.items()):
+        outputs = _outputs_now(stack)
+        if outputs is None:
+            requests[party_id] = None
+            continue
+        exported_id, csr = outputs.get(contracts.PARTY_ID), outputs.get(contracts.PULSAR_CSR)
+        requests[party_id] = _checked_request(party_id, stack, exported_id, csr)
+    return requests
+
+
 def read_parties(party_stacks: dict[int, str]) -> dict[int, PartyView]:
-    """One StackReference per party (resource name ``party-<id>-ref``, stable across renames of stacks)."""
+    """One StackReference per party for its endpoints (resource name ``party-<id>-ref``, stable across renames of
+    stacks) and its request read now (``read_party_requests``)."""
+    requests = read_party_requests(party_stacks)
     result: dict[int, PartyView] = {}
     for party_id, stack in sorted(party_stacks.items()):
         ref = pulumi.StackReference(f"party-{party_id}-ref", stack_name=qualify_stack(stack))
@@ -89,10 +130,7 @@ def read_parties(party_stacks: dict[int, str]) -> dict[int, PartyView]:
             ref.get_output(contracts.NGINX_ENDPOINT),
             ref.get_output(contracts.PULSAR_ENDPOINT),
         ).apply(lambda v, pid=party_id, s=stack: _checked_endpoints(pid, s, v[0], v[1], v[2]))
-        request = pulumi.Output.all(exported_id, ref.get_output(contracts.PULSAR_CSR)).apply(
-            lambda v, pid=party_id, s=stack: _checked_request(pid, s, v[0], v[1])
-        )
-        result[party_id] = PartyView(endpoints=endpoints, request=request)
+        result[party_id] = PartyView(endpoints=endpoints, request=requests[party_id])
     return result
 
 

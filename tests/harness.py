@@ -20,6 +20,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 SERVICE = "kubernetes:core/v1:Service"
+READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
 TLS_OUTPUTS = {
     "privateKey": ("privateKeyPem", "privateKeyPemPkcs8", "publicKeyPem"),
     "selfSignedCert": ("certPem",),
@@ -72,13 +73,15 @@ class Registered:
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers the engine's calls and remembers them.
 
-    ``stack_outputs`` maps a StackReference's stack name to the outputs it should return (missing name = a stack
-    with no outputs). ``invokes`` maps an invoke token to a function of its args. ``reads`` maps a
+    ``stack_outputs`` maps a stack name to the outputs a StackReference or a ``readStackOutputs`` invoke returns
+    (missing name = a stack with no outputs; names in ``missing_stacks`` fail the invoke as the engine does for
+    a stack not created yet). ``invokes`` maps an invoke token to a function of its args. ``reads`` maps a
     ``<type>::<id>`` of a ``.get()`` read to the state it returns. ``on_new`` lets a test add state for a type.
     """
 
     stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     secret_output_names: dict[str, list[str]] = field(default_factory=dict)
+    missing_stacks: set[str] = field(default_factory=set)
     invokes: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
     reads: dict[str, dict[str, Any]] = field(default_factory=dict)
     on_new: dict[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]] = field(default_factory=dict)
@@ -109,10 +112,22 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.calls.append((args.token, dict(args.args)))
+        if args.token == READ_STACK_OUTPUTS:
+            return self._read_stack_outputs(args.args["name"])
         handler = self.invokes.get(args.token)
         if handler is None:
             raise KeyError(f"no mock for invoke {args.token}")
         return handler(dict(args.args))
+
+    def _read_stack_outputs(self, stack: str) -> Any:
+        """The engine's builtin answer (pkg/resource/deploy/builtins.go), or its failure for an unknown stack."""
+        if stack in self.missing_stacks:
+            return {}, [("name", f"unknown stack {stack!r}")]
+        return {
+            "name": stack,
+            "outputs": self.stack_outputs.get(stack, {}),
+            "secretOutputNames": self.secret_output_names.get(stack, []),
+        }
 
     # -- queries used by assertions -------------------------------------------------------------------------
 

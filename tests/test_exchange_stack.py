@@ -158,7 +158,7 @@ def test_certificates_use_the_stacks_explicit_tls_provider(harness, exports):
 
 
 def test_a_preview_lists_the_signature_of_each_request_already_exported(exports):
-    """StackReference outputs are known in previews, so the signatures registered once a request is read show."""
+    """Requests are read before anything is registered, in previews too, so the plan shows every signature."""
     from tests.harness import Harness, new_event_loop
 
     new_event_loop()

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from components import contracts
-from stacks.federation_links import qualify_stack, read_exchange_for_party, read_parties
+from stacks.federation_links import (
+    READ_STACK_OUTPUTS,
+    qualify_stack,
+    read_exchange_for_party,
+    read_parties,
+    read_party_requests,
+)
 from tests import x509_fixtures as x5
 
 ORG = "organization/kubefate-tanzu"
@@ -51,10 +57,10 @@ def test_complete_partial_and_missing_party_outputs(harness):
     harness.mocks.stack_outputs[f"{ORG}/party-40000"] = {contracts.NGINX_ENDPOINT: NGINX}
     views = harness.run(lambda: read_parties({30000: "party-30000", 40000: "party-40000", 50000: "party-50000"}))
     assert harness.value(views[30000].endpoints) == {"nginx": NGINX, "pulsar": PULSAR}
-    assert harness.value(views[30000].request) == CSR
+    assert views[30000].request == CSR
     assert harness.value(views[40000].endpoints) == {"nginx": NGINX, "pulsar": None}
     assert harness.value(views[50000].endpoints) is None
-    assert [harness.value(views[p].request) for p in (40000, 50000)] == [None, None]
+    assert [views[p].request for p in (40000, 50000)] == [None, None]
     refs = harness.mocks.of_type("pulumi:pulumi:StackReference")
     assert sorted(r.inputs["name"] for r in refs) == [f"{ORG}/party-{p}" for p in (30000, 40000, 50000)]
     assert sorted(r.name for r in refs) == ["party-30000-ref", "party-40000-ref", "party-50000-ref"]
@@ -88,14 +94,36 @@ def test_a_stack_exporting_another_party_id_is_not_routed_nor_its_request_read(h
     }
     views = harness.run(lambda: read_parties({40000: "party-40000"}))
     assert harness.value(views[40000].endpoints) is None
-    assert harness.value(views[40000].request) is None
+    assert views[40000].request is None
 
 
 @pytest.mark.parametrize("csr", [42, "", "not a request", "-----BEGIN PRIVATE KEY-----\nx\n"])
 def test_a_malformed_request_is_none(harness, csr):
     harness.mocks.stack_outputs[f"{ORG}/party-30000"] = {contracts.PARTY_ID: 30000, contracts.PULSAR_CSR: csr}
     views = harness.run(lambda: read_parties({30000: "party-30000"}))
-    assert harness.value(views[30000].request) is None
+    assert views[30000].request is None
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_requests_are_plain_values_read_before_registration(harness, preview):
+    """Read through the engine's readStackOutputs invoke, in previews too, under the fully qualified name."""
+    harness.preview = preview
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = {contracts.PARTY_ID: 30000, contracts.PULSAR_CSR: CSR}
+    requests = harness.run(lambda: read_party_requests({30000: "party-30000", 40000: "acme/party-40000"}))
+    assert requests == {30000: CSR, 40000: None}
+    reads = [args["name"] for token, args in harness.mocks.calls if token == READ_STACK_OUTPUTS]
+    assert reads == [f"{ORG}/party-30000", "acme/kubefate-tanzu/party-40000"]
+    assert harness.mocks.registered == []  # no StackReference needed for the requests
+
+
+def test_a_party_stack_not_created_yet_is_pending_with_a_warning_not_a_crash(harness, caplog):
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = {contracts.PARTY_ID: 30000, contracts.PULSAR_CSR: CSR}
+    harness.mocks.missing_stacks.add(f"{ORG}/party-40000")
+    views = harness.run(lambda: read_parties({30000: "party-30000", 40000: "party-40000"}))
+    assert [views[p].request for p in (30000, 40000)] == [CSR, None]
+    (warning,) = [r.getMessage() for r in caplog.records if "party-40000" in r.getMessage()]
+    assert "cannot read stack party-40000" in warning and "unknown stack" in warning
+    assert "stays pending" in warning and "python -m federation up" in warning
 
 
 def test_no_parties_no_references(harness):

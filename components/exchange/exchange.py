@@ -28,8 +28,9 @@ class ExchangeArgs:
     provider: k8s.Provider
     # Party id -> its endpoints as read from its stack; a missing id or a None value means "not deployed yet".
     parties: dict[int, pulumi.Input[PartyEndpoints | None]] = field(default_factory=dict)
-    # Party id -> its certificate request (PEM) as read from its stack; missing or None: not signed yet.
-    requests: dict[int, pulumi.Input[str | None]] = field(default_factory=dict)
+    # Party id -> its certificate request (PEM) as read from its stack, a plain value so the signature is
+    # registered up front (components/exchange/tls.py); missing or None: not signed yet.
+    requests: dict[int, str | None] = field(default_factory=dict)
     # Pod-security labels the cluster needs on workload namespaces (components/tanzu/pod_security.py).
     namespace_labels: dict[str, str] = field(default_factory=dict)
     tls_provider: tls.Provider | None = None

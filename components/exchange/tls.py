@@ -3,7 +3,10 @@
 Each party makes its own Pulsar key and exports only its certificate request (components/party_tls.py); the
 exchange's state holds no party key, only the certificates it signed. A request is signed when it names the
 party as the exchange lists it (components/x509_checks.py); a party without one (not deployed yet, or a
-request for another name) stays pending with a warning, never a failed run.
+request for another name) stays pending with a warning, never a failed run. Requests arrive as plain values
+(the stack reads them before registering anything, stacks/federation_links.py), so every signature is
+registered while the component is built, never inside an ``apply``: a preview shows exactly the signatures
+the update will make.
 
 Certificates are keyed by party id with stable names, so adding or removing a party creates or deletes only
 that party's certificate. The exchange's own private keys (CA, ATS) leave this component wrapped in
@@ -36,8 +39,8 @@ from models.exchange import CertificatesConfig
 @dataclass
 class FederationPkiArgs:
     domain: str
-    # Party id -> its certificate request as read from its stack; None (or resolving to None) = pending.
-    requests: dict[int, pulumi.Input[str | None]]
+    # Party id -> its certificate request as read from its stack (a plain value); None = pending.
+    requests: dict[int, str | None]
     certificates: CertificatesConfig
     provider: tls.Provider | None = None  # the stack passes its own; None = the default tls provider
 
@@ -72,8 +75,8 @@ class FederationPki(pulumi.ComponentResource):
         self.ca_cert_pem: pulumi.Output[str] = self._ca_cert.cert_pem
         self.ats = self._issue(f"{name}-ats", server_spec(f"proxy.{args.domain}", cfg))
         self.party_certs: dict[int, pulumi.Output[str | None]] = {
-            party_id: pulumi.Output.from_input(args.requests[party_id]).apply(
-                lambda csr, pid=party_id: self._sign(f"{name}-party-{pid}-cert", pid, args.domain, cfg, csr)
+            party_id: pulumi.Output.from_input(
+                self._sign(f"{name}-party-{party_id}-cert", party_id, args.domain, cfg, args.requests[party_id])
             )
             for party_id in sorted(args.requests)
         }
@@ -88,8 +91,8 @@ class FederationPki(pulumi.ComponentResource):
     def _sign(
         self, name: str, party_id: int, domain: str, cfg: CertificatesConfig, csr: str | None
     ) -> pulumi.Output[str] | None:
-        """Registered once the party's request is known: whether there is one is only known from the party's
-        stack, and a StackReference's outputs are known in previews too, so a preview lists the signature."""
+        """The signature of a request the exchange accepts, or None (pending): judged on the plain request, so
+        the decision and the registration happen before any Output resolves, in previews as in updates."""
         if not csr:
             return None
         fqdn = party_fqdn(party_id, domain)
