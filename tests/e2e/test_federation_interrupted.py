@@ -17,8 +17,9 @@ federation's namespaces in some stack's state (no orphans), ``federation preview
 
 Each point is provoked by a small change, so only the stacks of that point run and each recovery costs one or
 two stack updates instead of a build from empty. Each recovering run is also checked for what it recovered:
-the stale lock(s) the kill left removed with a message, the operations left pending resolved, and the change
-the killed run was making live in the cluster.
+the stale lock(s) the kill left removed with a message, any checkpoint metadata the kill cut short removed
+with a message (federation/sidecars.py), the operations left pending resolved, and the change the killed run
+was making live in the cluster.
 
 A kill point is recognised from the evidence of an operation in flight, never from a delay or a line of
 output: the stack's lock file exists *and* its checkpoint (the file backend's ``stacks/<project>/<stack>.json``,
@@ -46,7 +47,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from federation import processes
+from federation import processes, sidecars
 from tests.e2e import federation_fixtures as ff
 from tests.e2e.federation_fixtures import EXCHANGE, PARTIES, Federation, config_map_with, lb_ip, service, wait_for
 
@@ -217,21 +218,32 @@ class Left:
     stack: str
     locks: int
     pending: int
+    sidecars: int  # metadata files the kill cut short while the backend rewrote them (federation/sidecars.py)
 
 
 def left_behind(fed: Federation) -> list[Left]:
     """Read once every process of the stopped run is gone, so the files are final; the exchange first."""
-    left = [Left(s, len(lock_files(fed, s)), len(pending(fed, s))) for s in (EXCHANGE, *PARTIES)]
-    print("left behind: " + ", ".join(f"{x.stack}: {x.locks} lock(s), {x.pending} pending" for x in left))
+    root = fed.root / ".pulumi-state"
+    left = [
+        Left(s, len(lock_files(fed, s)), len(pending(fed, s)), len(sidecars.truncated(root, "kubefate-tanzu", s)))
+        for s in (EXCHANGE, *PARTIES)
+    ]
+    print(
+        "left behind: "
+        + ", ".join(f"{x.stack}: {x.locks} lock(s), {x.pending} pending, {x.sidecars} cut sidecar(s)" for x in left)
+    )
     return left
 
 
 def assert_recovered(run: Run, left: list[Left]) -> None:
-    """Every stale lock removed with a message, every stack's pending operations reported and resolved."""
+    """Every stale lock and cut sidecar removed with a message, every stack's pending operations reported and
+    resolved."""
     text = run.text()
     for x in left:
         removed = re.findall(rf"recovery: {x.stack}: removed a stale lock: .*no longer exists", text)
         assert len(removed) == x.locks, f"{x.stack}: {x.locks} lock(s) left, {len(removed)} removed:\n{text[:4000]}"
+        cut = re.findall(rf"recovery: {x.stack}: removed \S+\.attrs: a run was killed while writing", text)
+        assert len(cut) == x.sidecars, f"{x.stack}: {x.sidecars} cut sidecar(s), {len(cut)} removed:\n{text[:4000]}"
         if x.pending:
             assert f"recovery: {x.stack}: {x.pending} operation(s) left pending by an interrupted run" in text, (
                 f"{x.stack}: {x.pending} pending operation(s) not reported:\n{text[:4000]}"
