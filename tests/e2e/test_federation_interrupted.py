@@ -387,11 +387,13 @@ def test_sigkill_during_the_party_updates(converged, book) -> None:
     run.wait_for("the party updates", lambda: parties_updating(fed))
     sigkill(run)
     left = left_behind(fed)
-    assert all(x.locks for x in left[1:]), left
+    assert any(x.locks for x in left[1:]), left
     recovering = converge(fed, book, left)
     assert_resized(fed, "110m")
-    # Neither party's update was recorded as done; the exchange reads nothing the parties changed.
-    assert stack_updates(recovering) == 2, recovering.text()[-4000:]
+    # Only the parties run again: every party the kill found updating (a party that finished in the moment
+    # between the evidence and the kill may run once more); the exchange reads nothing they changed.
+    assert sum(1 for x in left[1:] if x.locks) <= stack_updates(recovering) <= len(PARTIES), recovering.text()[-4000:]
+    assert not re.search(rf"^\s+{EXCHANGE}\s+up\s", recovering.text(), re.MULTILINE), recovering.text()[-4000:]
 
 
 def test_sigkill_during_the_exchanges_route_update(converged, book) -> None:
