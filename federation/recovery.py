@@ -9,7 +9,10 @@ Three things survive a killed run (``kill -9``, a closed laptop, a lost CI runne
    A live holder or another host's lock is never touched: the command refuses, naming the holder
    (federation/locks.py). Only ``file://`` backends are read; on other backends Pulumi's own lock error is
    explained when it occurs.
-3. **Pending operations** in the state: adopted, re-read or cleared as federation/pending.py describes, then
+3. **Truncated metadata** of the file backend: a run killed while the backend rewrote a checkpoint's
+   ``.attrs`` sidecar leaves it empty, and the stack cannot be read at all until it is removed
+   (federation/sidecars.py). Removed, once no live process holds a lock.
+4. **Pending operations** in the state: adopted, re-read or cleared as federation/pending.py describes, then
    a refresh of exactly those resources makes the state match what exists.
 
 Each step prints what it did, so the user sees why this run starts with a refresh.
@@ -21,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from federation import locks, pending
+from federation import locks, pending, sidecars
 
 
 class StateAccess(Protocol):
@@ -68,6 +71,20 @@ def clear_stale_locks(stacks: Iterable[str], access: StateAccess, host: Host, ou
         raise Locked("\n".join(refused))
 
 
+def remove_truncated_sidecars(stacks: Iterable[str], access: StateAccess, out: Callable[[str], None]) -> None:
+    """File backends only, and only after clear_stale_locks found no live holder (nothing writes them now)."""
+    root = locks.state_root(access.backend_url)
+    if root is None:
+        return
+    for stack in stacks:
+        for path in sidecars.truncated(root, access.project, stack):
+            path.unlink(missing_ok=True)
+            out(
+                f"recovery: {stack}: removed {path}: a run was killed while writing this metadata file, so "
+                "Pulumi could not read the stack (its data file is whole; without the file Pulumi uses defaults)"
+            )
+
+
 def resolve_pending(
     stack: str, access: StateAccess, out: Callable[[str], None], fix: bool = True
 ) -> pending.Resolution | None:
@@ -107,6 +124,7 @@ def recover(
 ) -> list[pending.Resolution]:
     stacks = list(stacks)
     clear_stale_locks(stacks, access, host, out)
+    remove_truncated_sidecars(stacks, access, out)
     resolutions = []
     for stack in stacks:
         resolution = resolve_pending(stack, access, out, fix=fix_pending)

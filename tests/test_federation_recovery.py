@@ -323,3 +323,90 @@ def test_up_refuses_while_a_live_process_holds_a_lock(repo):
     text = "\n".join(lines)
     assert code == 1 and "stack party-30000 is locked" in text and "pid 777" in text
     assert not [c for c in fake.calls if c[0] in ("ensure", "up", "import", "refresh")]
+
+
+# --- metadata sidecars a killed write left truncated ----------------------------------------------------------
+
+ATTRS = '{"user.content_type":"text/plain; charset=utf-8","user.metadata":null,"md5":"STVNTcN/AUVg7eYboi+vkw=="}\n'
+
+
+def checkpoint(root: Path, stack: str, attrs: str, legacy: bool = False) -> Path:
+    d = root / ".pulumi" / "stacks" if legacy else root / ".pulumi" / "stacks" / PROJECT
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"{stack}.json").write_text('{"version": 3, "checkpoint": {}}')
+    sidecar = d / f"{stack}.json.attrs"
+    sidecar.write_text(attrs)
+    return sidecar
+
+
+class FileBackendState(FakeState):
+    """Fails to export a stack whose sidecars the fileblob driver could not decode, as Pulumi does."""
+
+    def export(self, stack):
+        if recovery.sidecars.truncated(Path(self.backend_url.removeprefix("file://")), PROJECT, stack):
+            raise RuntimeError("error: failed to load checkpoint: EOF")
+        return super().export(stack)
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        ("", True),
+        ('{"user.content_type":"text/pl', True),
+        ("[]", True),
+        ("12", True),
+        (ATTRS, False),
+        ("{}", False),
+        ("null", False),  # Go decodes null into the attributes struct without an error
+        ("  " + ATTRS + "trailing", False),  # the decoder reads the first value only
+    ],
+)
+def test_a_sidecar_is_unreadable_exactly_when_the_drivers_decoder_fails(tmp_path, text, bad):
+    path = tmp_path / "x.json.attrs"
+    path.write_text(text)
+    assert recovery.sidecars.unreadable(path) is bad
+
+
+def test_sidecars_of_checkpoints_backups_and_history_in_both_layouts(tmp_path):
+    current = checkpoint(tmp_path, "exchange", "")
+    legacy = checkpoint(tmp_path, "party-30000", "", legacy=True)
+    backup = current.parent / "exchange.json.bak.attrs"
+    backup.write_text("")
+    history = tmp_path / ".pulumi" / "history" / PROJECT / "exchange"
+    history.mkdir(parents=True)
+    (history / "exchange-1700000000.history.json.attrs").write_text("")
+    (history / "exchange-1700000000.checkpoint.json.attrs").write_text(ATTRS)
+    other = checkpoint(tmp_path, "exchange-2", "")  # another stack whose name starts alike
+    found = recovery.sidecars.truncated(tmp_path, PROJECT, "exchange")
+    assert found == [current, backup, history / "exchange-1700000000.history.json.attrs"]
+    assert other not in found
+    assert recovery.sidecars.truncated(tmp_path, PROJECT, "party-30000") == [legacy]
+    assert recovery.sidecars.truncated(tmp_path, PROJECT, f"organization/{PROJECT}/exchange") == found
+
+
+def test_a_truncated_checkpoint_sidecar_is_removed_before_the_state_is_read(tmp_path):
+    broken = checkpoint(tmp_path, "exchange", "")
+    kept = checkpoint(tmp_path, "party-30000", ATTRS)
+    made = res("sni", CM, {"metadata": {"name": "sni-5k2q", "namespace": "fate-exchange"}})
+    state = FileBackendState(tmp_path, {"exchange": deployment([], [("creating", made)])})
+    lines: list[str] = []
+    recovery.recover(["exchange", "party-30000"], state, host({}), lines.append)
+    assert not broken.exists() and kept.read_text() == ATTRS
+    assert any(f"recovery: exchange: removed {broken}: a run was killed while writing" in ln for ln in lines)
+    assert ("import", "exchange") in state.calls  # the state could be read, and its pending create resolved
+
+
+def test_sidecars_are_left_alone_while_a_live_process_holds_a_lock(tmp_path):
+    broken = checkpoint(tmp_path, "exchange", "")
+    write_lock(tmp_path, "exchange", "a", 777)
+    with pytest.raises(recovery.Locked):
+        recovery.recover(["exchange"], FileBackendState(tmp_path, {}), host({777: T0 - 5}), [].append)
+    assert broken.exists()
+
+
+def test_sidecars_are_only_read_on_file_backends(tmp_path):
+    broken = checkpoint(tmp_path, "exchange", "")
+    state = FakeState(tmp_path, {})
+    state.backend_url = "s3://bucket/state"
+    recovery.recover(["exchange"], state, host({}), [].append)
+    assert broken.exists()

@@ -159,7 +159,10 @@ def project_factory(
 
 
 def destroy_everything(fed: Federation) -> None:
-    """Teardown: whatever a failed test left, so the next module starts from an empty cluster."""
+    """Teardown: whatever a failed test left, so the next module starts from an empty cluster. The federation
+    command first (it clears what a killed run left, and destroys the parties in parallel), then any stack it
+    did not reach (a party the exchange file does not list, or a run that failed)."""
+    fed.command("destroy", "--yes", check=False)
     files = fed.root.glob("Pulumi.local-party-*.yaml")
     parties = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in files)
     for name in [*parties, EXCHANGE]:
