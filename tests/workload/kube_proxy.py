@@ -12,13 +12,11 @@ refused, as kube-proxy's rules leave it.
 from __future__ import annotations
 
 import ipaddress
-import shutil
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.workload.netns import NetNs
+from tests.workload.netns import Dnat, NetNs
 
 
 @dataclass(frozen=True)
@@ -58,32 +56,22 @@ class ServiceProxy:
 
     netns: NetNs
     rules: list[Rule]
-    _table: str = ""
+    _dnat: Dnat | None = None
     _addresses: list[str] = field(default_factory=list)
 
     def start(self) -> ServiceProxy:
-        if shutil.which("nft") is None:
-            raise AssertionError("nft (Debian package nftables) is missing. Fix: tools/workload.sh")
-        self._table = f"kft_svc_{uuid.uuid4().hex[:8]}"
-        self.netns.cmd(["nft", f"add table ip {self._table}"])
-        self.netns.cmd(["nft", f"add chain ip {self._table} out {{ type nat hook output priority -100 ; }}"])
+        self._dnat = Dnat(self.netns, "kft_svc").start()
         for ip in sorted({r.cluster_ip for r in self.rules}):
             self.netns.cmd(["ip", "addr", "add", f"{ip}/32", "dev", "lo"])
             self._addresses.append(ip)
         for r in self.rules:
-            self.netns.cmd(
-                [
-                    "nft",
-                    f"add rule ip {self._table} out ip daddr {r.cluster_ip} tcp dport {r.port} "
-                    f"dnat to {r.pod_address}:{r.target_port}",
-                ]
-            )
+            self._dnat.add(r.cluster_ip, r.port, r.pod_address, r.target_port)
         return self
 
     def stop(self) -> None:
-        if self._table:
-            self.netns.cmd(["nft", f"delete table ip {self._table}"], check=False)
-            self._table = ""
+        if self._dnat is not None:
+            self._dnat.stop()
+            self._dnat = None
         for ip in self._addresses:
             self.netns.cmd(["ip", "addr", "del", f"{ip}/32", "dev", "lo"], check=False)
         self._addresses.clear()

@@ -19,10 +19,9 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import uuid
 from dataclasses import dataclass, field
 
-from tests.workload.netns import NetNs
+from tests.workload.netns import Dnat, NetNs
 
 
 @dataclass
@@ -34,7 +33,7 @@ class Link:
     connections: int = 0  # bridged to the target
     refused: int = 0  # accepted, but the target could not be reached
     _listener: socket.socket | None = None
-    _table: str = ""
+    _dnat: Dnat | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -49,16 +48,8 @@ class Link:
 
         self._listener = self.source.call(listen)
         local_port = self._listener.getsockname()[1]
-        self._table = f"kft_link_{uuid.uuid4().hex[:8]}"
-        self.source.cmd(["nft", f"add table ip {self._table}"])
-        self.source.cmd(["nft", f"add chain ip {self._table} out {{ type nat hook output priority -100 ; }}"])
-        self.source.cmd(
-            [
-                "nft",
-                f"add rule ip {self._table} out ip daddr {self.host} tcp dport {self.port} "
-                f"dnat to {self.host}:{local_port}",
-            ]
-        )
+        self._dnat = Dnat(self.source, "kft_link").start()
+        self._dnat.add(self.host, self.port, self.host, local_port)
         t = threading.Thread(target=self._accept, name=f"link-{self.host}:{self.port}", daemon=True)
         t.start()
         self._threads.append(t)
@@ -93,9 +84,9 @@ class Link:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._table:
-            self.source.cmd(["nft", f"delete table ip {self._table}"], check=False)
-            self._table = ""
+        if self._dnat is not None:
+            self._dnat.stop()
+            self._dnat = None
         if self._listener is not None:
             self._listener.close()
             self._listener = None

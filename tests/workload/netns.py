@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import subprocess
 import threading
 import uuid
@@ -66,3 +67,31 @@ class NetNs:
         if "error" in result:
             raise result["error"]
         return result["value"]
+
+
+class Dnat:
+    """One nftables table of destination rewrites for connections the namespace's programs make (output hook):
+    how kube-proxy sends a cluster IP to a pod, and how the tests put a listener of their own behind an address.
+    ``stop`` removes the table and every rule in it."""
+
+    def __init__(self, netns: NetNs, prefix: str = "kft"):
+        self.netns = netns
+        self.table = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        self._started = False
+
+    def start(self) -> Dnat:
+        if shutil.which("nft") is None:
+            raise AssertionError("nft (Debian package nftables) is missing. Fix: tools/workload.sh (make test runs it)")
+        self.netns.cmd(["nft", f"add table ip {self.table}"])
+        self._started = True
+        self.netns.cmd(["nft", f"add chain ip {self.table} out {{ type nat hook output priority -100 ; }}"])
+        return self
+
+    def add(self, daddr: str, dport: int, to_host: str, to_port: int) -> None:
+        rule = f"add rule ip {self.table} out ip daddr {daddr} tcp dport {dport} dnat to {to_host}:{to_port}"
+        self.netns.cmd(["nft", rule])
+
+    def stop(self) -> None:
+        if self._started:
+            self.netns.cmd(["nft", f"delete table ip {self.table}"], check=False)
+            self._started = False

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import shutil
 import socket
 import threading
 import uuid
@@ -26,7 +25,7 @@ import yaml
 
 from federation.probes import h2_settings, http_status
 from tests.e2e.federation_fixtures import lb_ip, service
-from tests.workload.netns import NetNs
+from tests.workload.netns import Dnat, NetNs
 from tests.workload.runner import PodRunner
 
 pytestmark = pytest.mark.workload
@@ -79,16 +78,12 @@ def redirected(netns: NetNs, host: str, port: int, to_port: int) -> Iterator[Non
     connection to it would be the exchange talking to itself. Translating the destination port of exactly that
     address (nftables, output hook) gives the party's address a listener of its own while the exchange still
     connects to the address and port its route table names."""
-    if shutil.which("nft") is None:
-        pytest.fail("nft (Debian package nftables) is missing. Fix: tools/workload.sh (make test runs it)")
-    table = f"kft_{uuid.uuid4().hex[:8]}"
-    netns.cmd(["nft", f"add table ip {table}"])
+    dnat = Dnat(netns)
     try:
-        netns.cmd(["nft", f"add chain ip {table} out {{ type nat hook output priority -100 ; }}"])
-        netns.cmd(["nft", f"add rule ip {table} out ip daddr {host} tcp dport {port} dnat to {host}:{to_port}"])
+        dnat.start().add(host, port, host, to_port)
         yield
     finally:
-        netns.cmd(["nft", f"delete table ip {table}"], check=False)
+        dnat.stop()
 
 
 @dataclass
