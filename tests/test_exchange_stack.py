@@ -149,9 +149,10 @@ def test_certificates_use_the_stacks_explicit_tls_provider(harness, exports):
     run(harness, stack_config())
     tls_resources = [r for r in harness.mocks.registered if r.typ.startswith("tls:index/")]
     assert len(tls_resources) == 2 + 3 + 2  # CA key + cert, key/CSR/cert for ATS, one signature per party
-    assert [r.name for r in tls_resources if r.typ == "tls:index/privateKey:PrivateKey"] == [
-        "exchange-pki-ca-key",
+    # Registrations complete concurrently, so the order of the mock's list is not the program's.
+    assert sorted(r.name for r in tls_resources if r.typ == "tls:index/privateKey:PrivateKey") == [
         "exchange-pki-ats-key",
+        "exchange-pki-ca-key",
     ]
     for r in tls_resources:
         assert r.provider and "pulumi:providers:tls::federation-tls" in r.provider, r.name
