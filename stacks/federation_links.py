@@ -21,7 +21,8 @@ import pulumi
 
 from components import contracts
 from components.contracts import ExchangeEndpoint, IssuedCert
-from components.exchange.endpoints import PartyEndpoints, party_endpoints
+from components.exchange.endpoints import party_endpoints
+from components.sealed import Sealed, seal
 
 DIY_ORGANIZATION = "organization"  # what file backends call every organisation
 
@@ -45,7 +46,9 @@ def _same_party(exported_id: Any, party_id: int) -> bool:
     return str(exported_id) == str(party_id)
 
 
-def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, pulsar: Any) -> PartyEndpoints | None:
+def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, pulsar: Any) -> Sealed[str, Any] | None:
+    """The party's endpoints, sealed: the apply that returns them would otherwise lift every nested dict into
+    Outputs of its own, once per party (components/sealed.py)."""
     if exported_id is not None and not _same_party(exported_id, party_id):
         pulumi.log.warn(
             f"stack {stack} exports partyId {exported_id}, but the exchange lists it as party "
@@ -58,7 +61,7 @@ def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, 
     elif found["nginx"] is None or found["pulsar"] is None:
         missing = "nginxEndpoint" if found["nginx"] is None else "pulsarEndpoint"
         pulumi.log.warn(f"party {party_id} ({stack}): {missing} missing or malformed; routing only the rest")
-    return found
+    return seal(found)
 
 
 @dataclass
@@ -66,7 +69,7 @@ class PartyView:
     """What the exchange reads from one party stack: its endpoints and its certificate request (plain, read
     before anything is registered)."""
 
-    endpoints: pulumi.Output[PartyEndpoints | None]
+    endpoints: pulumi.Output[Sealed[str, Any] | None]  # the PartyEndpoints shape
     request: str | None
 
 

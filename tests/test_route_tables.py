@@ -8,6 +8,7 @@ import yaml
 from components.contracts import NginxEndpoint, PulsarEndpoint
 from components.exchange import ats_config, rollout, routes
 from components.exchange.endpoints import PartyEndpoints, membership, party_endpoints
+from components.sealed import Sealed
 
 
 def nginx_ep(i: int) -> NginxEndpoint:
@@ -50,6 +51,28 @@ def test_sni_yaml_tunnels_each_party_fqdn_to_its_pulsar_tls_port(n):
     doc = yaml.safe_load(ats_config.sni_yaml("fate.org", {p: pulsar_ep(i) for i, p in enumerate(ids)}))
     assert [e["fqdn"] for e in doc["sni"]] == [f"{p}.fate.org" for p in ids]
     assert [e["tunnel_route"] for e in doc["sni"]] == [f"{pulsar_ep(i)['host']}:6651" for i in range(n)]
+
+
+def test_libyaml_renders_the_same_text_as_pure_python_yaml():
+    """The files are dumped with libyaml for speed; a change of emitter must not change a byte (a changed file
+    changes the pods' checksum, hence rolls them on upgrade)."""
+    ids = parties(200)
+    docs = [
+        routes.nginx_route_table({p: nginx_ep(i) for i, p in enumerate(ids)}),
+        {"sni": ats_config.sni_entries("fate.org", {p: pulsar_ep(i) for i, p in enumerate(ids)})},
+        {"sni": ats_config.sni_entries("x" * 120 + ".org", {1: {"host": "fd00::5", "sslPort": 6651}})},
+    ]
+    for doc in docs:
+        assert routes.dump_yaml(doc) == yaml.dump(
+            doc, Dumper=yaml.SafeDumper, default_flow_style=False, sort_keys=False
+        )
+
+
+def test_sealed_party_tables_render_like_dicts():
+    """The exchange hands its tables to the renderers sealed (components/sealed.py): same text as from dicts."""
+    table = {str(p): nginx_ep(i) for i, p in enumerate(parties(3))}
+    assert routes.nginx_route_table_yaml(Sealed(table)) == routes.nginx_route_table_yaml(table)
+    assert Sealed(table) == table and dict(Sealed(table)) == table
 
 
 def test_sni_brackets_ipv6_hosts():

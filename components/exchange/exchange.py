@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -10,7 +12,7 @@ import pulumi_tls as tls
 
 from components.contracts import ExchangeEndpoint
 from components.exchange.advertise import advertised
-from components.exchange.endpoints import PartyEndpoints, membership
+from components.exchange.endpoints import membership
 from components.exchange.naming import CLUSTER_KIND, RELEASE_NAME
 from components.exchange.network_policies import exchange_policies
 from components.exchange.proxy import ExchangeNginx, ExchangeNginxArgs
@@ -18,6 +20,7 @@ from components.exchange.tls import FederationPki, FederationPkiArgs
 from components.exchange.traffic_server import TrafficServer, TrafficServerArgs
 from components.labels import MANAGED_BY
 from components.network_policy import register
+from components.sealed import Sealed, sealed_output
 from components.tanzu.pod_security import psa_labels
 from models.exchange import ExchangeConfig
 
@@ -26,8 +29,9 @@ from models.exchange import ExchangeConfig
 class ExchangeArgs:
     config: ExchangeConfig
     provider: k8s.Provider
-    # Party id -> its endpoints as read from its stack; a missing id or a None value means "not deployed yet".
-    parties: dict[int, pulumi.Input[PartyEndpoints | None]] = field(default_factory=dict)
+    # Party id -> its endpoints (the PartyEndpoints shape) as read from its stack; a missing id or a None value
+    # means "not deployed yet". Sealed or not: the component seals them (components/sealed.py).
+    parties: Mapping[int, pulumi.Input[Mapping[str, Any] | None]] = field(default_factory=dict)
     # Party id -> its certificate request (PEM) as read from its stack, a plain value so the signature is
     # registered up front (components/exchange/tls.py); missing or None: not signed yet.
     requests: dict[int, str | None] = field(default_factory=dict)
@@ -66,8 +70,8 @@ class Exchange(pulumi.ComponentResource):
             exchange_policies(cfg.namespace, cfg.party_id),
             pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[ns]),
         )
-        live = pulumi.Output.all(*[pulumi.Output.from_input(args.parties.get(p)) for p in ids]).apply(
-            lambda values: {str(p): v for p, v in zip(ids, values, strict=True)}
+        live = pulumi.Output.all(*[sealed_output(args.parties.get(p)) for p in ids]).apply(
+            lambda values: Sealed({str(p): v for p, v in zip(ids, values, strict=True)})
         )
         pki = FederationPki(
             f"{name}-pki",
@@ -84,7 +88,7 @@ class Exchange(pulumi.ComponentResource):
                 namespace=self.namespace,
                 party_id=cfg.party_id,
                 domain=cfg.domain,
-                routes=live.apply(lambda m: {p: (e or {}).get("pulsar") for p, e in m.items()}),
+                routes=live.apply(lambda m: Sealed({p: (e or {}).get("pulsar") for p, e in m.items()})),
                 cert=pki.ats,
                 ca_cert_pem=pki.ca_cert_pem,
                 provider=args.provider,
@@ -98,7 +102,7 @@ class Exchange(pulumi.ComponentResource):
                 config=cfg.nginx,
                 namespace=self.namespace,
                 party_id=cfg.party_id,
-                routes=live.apply(lambda m: {p: (e or {}).get("nginx") for p, e in m.items()}),
+                routes=live.apply(lambda m: Sealed({p: (e or {}).get("nginx") for p, e in m.items()})),
                 provider=args.provider,
                 image_pull_secrets=cfg.image_pull_secrets,
             ),

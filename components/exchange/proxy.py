@@ -3,6 +3,7 @@ Service."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -21,7 +22,7 @@ class ExchangeNginxArgs:
     config: NginxConfig
     namespace: pulumi.Input[str]
     party_id: int
-    routes: pulumi.Output[dict[str, NginxEndpoint | None]]  # keyed by str(party id)
+    routes: pulumi.Output[Mapping[str, NginxEndpoint | None]]  # keyed by str(party id), sealed
     provider: k8s.Provider
     image_pull_secrets: list[str]
 

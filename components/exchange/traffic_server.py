@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -21,7 +22,7 @@ class TrafficServerArgs:
     namespace: pulumi.Input[str]
     party_id: int
     domain: str
-    routes: pulumi.Output[dict[str, PulsarEndpoint | None]]  # keyed by str(party id)
+    routes: pulumi.Output[Mapping[str, PulsarEndpoint | None]]  # keyed by str(party id), sealed
     cert: IssuedCert
     ca_cert_pem: pulumi.Output[str]
     provider: k8s.Provider
