@@ -51,6 +51,8 @@ class AutomationRunner:
     processes: ProcessTable | None = None
     command: Any = None  # a TrackedPulumiCommand, made on first use (it runs `pulumi version`)
     _configured: set[str] = field(default_factory=set, init=False)
+    _exists: dict[str, bool] = field(default_factory=dict, init=False)  # as the last export found it
+    _fresh: set[str] = field(default_factory=set, init=False)  # created by this runner, never run since
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     @property
@@ -93,12 +95,15 @@ class AutomationRunner:
     def _stack(self, name: str, create: bool) -> auto.Stack:
         select = auto.create_or_select_stack if create else auto.select_stack
         stack = select(stack_name=name, work_dir=str(self.work_dir), opts=self._options())
-        with self._lock:
-            first = name not in self._configured
-            self._configured.add(name)
-        if first:
-            self._apply_config(name)
+        self._configure(name)
         return stack
+
+    def _configure(self, stack: str) -> None:
+        with self._lock:
+            first = stack not in self._configured
+            self._configured.add(stack)
+        if first:
+            self._apply_config(stack)
 
     def _apply_config(self, stack: str) -> None:
         for setting in self.config:
@@ -112,25 +117,47 @@ class AutomationRunner:
         return lambda line: on_output(stack, line)
 
     def ensure(self, stack: str) -> None:
-        self._stack(stack, create=True)
+        """The stack exists afterwards. One ``stack init`` when it is missing, nothing when recovery's export
+        already found it: selecting a stack first (the Automation API's way) costs a CLI start per stack."""
+        if self._exists.get(stack) is not True:
+            try:
+                self._run(["stack", "init", stack, "--no-select"])
+                with self._lock:
+                    self._fresh.add(stack)
+            except auto.StackAlreadyExistsError:
+                pass
+            self._exists[stack] = True
+        self._configure(stack)
+
+    def _operation(self, stack: str, verb: list[str]) -> dict[str, int]:
+        """``pulumi <verb>`` on the stack, straight through the CLI; the change counts come from the engine's
+        event log (written to a private directory, removed right after). The Automation API's ``up`` selects
+        the stack before and reads its outputs twice and its history after: four CLI starts per stack run,
+        on the critical path of every phase, for what one export (``snapshot``) gives."""
+        self._configure(stack)
+        with tempfile.TemporaryDirectory(prefix="kft-events-") as tmp:
+            log = Path(tmp) / "events.jsonl"
+            args = [*verb, "--color", "never", "--exec-kind", "auto.local", "--stack", stack, "--event-log", str(log)]
+            if self.refresh:
+                args.append("--refresh")
+            try:
+                # --event-log is one of the CLI's debug flags (the Automation API sets the same variable).
+                env = {**self.env, "PULUMI_DEBUG_COMMANDS": "true"}
+                self._command().run(args, str(self.work_dir), env, on_output=self._printer(stack))
+            except auto.CommandError as exc:
+                raise self._explained(stack, exc) from exc
+            return summary_changes(log)
 
     def up(self, stack: str) -> StackResult:
-        s = self._stack(stack, create=True)
-        try:
-            result = s.up(refresh=self.refresh, on_output=self._printer(stack), color="never")
-        except auto.CommandError as exc:
-            raise self._explained(stack, exc) from exc
-        changes = _counts(result.summary.resource_changes)
-        outputs = {k: v.value for k, v in result.outputs.items() if not v.secret}
-        return StackResult(stack, "up", changes, outputs)
+        """The update, then one export for both the loop's snapshot and the outputs shown to the user."""
+        changes = self._operation(stack, ["up", "--yes", "--skip-preview"])
+        with self._lock:
+            self._fresh.discard(stack)
+        exported = self._export_decrypted(stack)
+        return StackResult(stack, "up", changes, plain_outputs(exported), snapshot_of(exported))
 
     def preview(self, stack: str) -> StackResult:
-        s = self._stack(stack, create=True)
-        try:
-            result = s.preview(refresh=self.refresh, on_output=self._printer(stack), color="never", diff=True)
-        except auto.CommandError as exc:
-            raise self._explained(stack, exc) from exc
-        return StackResult(stack, "preview", _counts(result.change_summary))
+        return StackResult(stack, "preview", self._operation(stack, ["preview", "--diff"]))
 
     def destroy(self, stack: str) -> StackResult:
         try:
@@ -154,19 +181,27 @@ class AutomationRunner:
         """The stack's state as ``pulumi stack export`` gives it: secrets stay encrypted (no --show-secrets,
         unlike the Automation API's export_stack), so nothing secret reaches a file or this process."""
         try:
-            return json.loads(self._run(["stack", "export", "--stack", stack]).stdout)
+            state = json.loads(self._run(["stack", "export", "--stack", stack]).stdout)
         except auto.StackNotFoundError:
-            return None
+            state = None
+        self._exists[stack] = state is not None
+        return state
 
     def snapshot(self, stack: str) -> Snapshot:
         """What the convergence loop compares with its record. Secrets are decrypted (``--show-secrets``)
         because Pulumi re-encrypts a secret output on every update: its ciphertext would make every reader
-        run again. The document stays in this process, and only its digests leave this method."""
+        run again. The document stays in this process, and only its digests leave this method. A stack this
+        runner just created is empty: no export needed."""
+        with self._lock:
+            if stack in self._fresh:
+                return snapshot_of(None)
+        return snapshot_of(self._export_decrypted(stack))
+
+    def _export_decrypted(self, stack: str) -> dict[str, Any] | None:
         try:
-            proc = self._run(["stack", "export", "--show-secrets", "--stack", stack])
+            return json.loads(self._run(["stack", "export", "--show-secrets", "--stack", stack]).stdout)
         except auto.StackNotFoundError:
-            return snapshot_of(None)
-        return snapshot_of(json.loads(proc.stdout))
+            return None
 
     def import_state(self, stack: str, state: dict[str, Any]) -> None:
         with tempfile.TemporaryDirectory(prefix="kft-state-") as tmp:  # 0700, removed right after
@@ -187,6 +222,32 @@ class AutomationRunner:
         except auto.StackNotFoundError:
             return None
         return {k: v.value for k, v in s.outputs().items() if not v.secret}
+
+
+# How ``pulumi stack export --show-secrets`` marks a decrypted secret value.
+SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
+
+
+def plain_outputs(exported: Mapping[str, Any] | None) -> dict[str, object]:
+    """The stack's outputs from an export, secret ones left out (they are never shown)."""
+    resources = ((exported or {}).get("deployment") or {}).get("resources") or []
+    root = next((r for r in resources if r.get("type") == "pulumi:pulumi:Stack"), {})
+    return {
+        name: value
+        for name, value in (root.get("outputs") or {}).items()
+        if not (isinstance(value, dict) and value.get(SECRET_SIG[0]) == SECRET_SIG[1])
+    }
+
+
+def summary_changes(event_log: Path) -> dict[str, int]:
+    """The change counts of the engine's summary event (the last one in the log)."""
+    found: dict[str, int] = {}
+    if event_log.is_file():
+        with event_log.open(encoding="utf-8") as lines:
+            for line in lines:
+                if '"summaryEvent"' in line:
+                    found = _counts(json.loads(line)["summaryEvent"].get("resourceChanges"))
+    return found
 
 
 def _counts(changes: Mapping[Any, int] | None) -> dict[str, int]:

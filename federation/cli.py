@@ -380,7 +380,7 @@ def _dispatch(
         out(format_status(fed.exchange, ran[-1].outputs if ran else runner.outputs(fed.exchange)))
         return 0
     if args.command == "preview":
-        ensure_all(runner, plan.preview_phases(fed), cancel)
+        ensure_all(runner, plan.preview_phases(fed), cancel, args.parallel)
         results = run_once(runner.preview, plan.preview_phases(fed), args.parallel, cancel)
         out(format_results(None, results))
         out(

@@ -169,21 +169,15 @@ def _each_phase(
     return results
 
 
-def ensure_all(runner: StackRunner, phases: list[list[str]], cancel: Cancel | None = None) -> None:
-    """Create every stack before the first run: a StackReference to a stack that does not exist yet is an
-    error in the engine ("unknown stack"), while an existing stack without outputs reads as None."""
-    seen: list[str] = []
-    for phase in phases:
-        seen += [s for s in phase if s not in seen]
-    for i, stack in enumerate(seen):
-        if _cancelled(cancel):
-            raise Interrupted([], {}, seen[i:])
-        try:
-            runner.ensure(stack)
-        except Exception as exc:
-            if _cancelled(cancel):
-                raise Interrupted([], {stack: str(exc)}, seen[i + 1 :]) from None
-            raise
+def ensure_all(runner: StackRunner, phases: list[list[str]], cancel: Cancel | None = None, parallel: int = 4) -> None:
+    """Create every stack before the first run, all at once (each is a CLI start before the first update): a
+    StackReference to a stack that does not exist yet is an error in the engine ("unknown stack"), while an
+    existing stack without outputs reads as None."""
+    seen = list(dict.fromkeys(s for phase in phases for s in phase))
+    try:
+        run_phase(runner.ensure, seen, parallel, cancel)
+    except Interrupted as exc:
+        raise Interrupted([], exc.interrupted, exc.not_started) from None
 
 
 def skipped(stack: str) -> StackResult:
@@ -244,7 +238,10 @@ class _Loop:
         return result
 
     def snapshot(self, stack: str, result: StackResult | None = None) -> Snapshot:
-        """A runner that cannot export state (the fakes of other tests) is known by its up results only."""
+        """The runner's snapshot taken with the result, else a fresh one; a runner that cannot export state
+        (the fakes of other tests) is known by its up results only."""
+        if result is not None and result.snapshot is not None:
+            return result.snapshot
         if hasattr(self.runner, "snapshot"):
             return self.runner.snapshot(stack)
         outputs = result.outputs if result is not None else {}
@@ -282,7 +279,7 @@ def converge(
     mechanics); the command passes the federation's real reads (plan.reads)."""
     if max_passes < 1:
         raise ValueError("max_passes must be at least 1")
-    ensure_all(runner, phases, cancel)
+    ensure_all(runner, phases, cancel, parallel)
     inputs = inputs or Inputs(local=lambda _s: "")
     stacks = list(dict.fromkeys([s for phase in phases for s in phase]))
     observed = list(dict.fromkeys([*stacks, *sorted(inputs.referenced())]))

@@ -135,9 +135,23 @@ class TrackedPulumiCommand(PulumiCommand):
     group, carries the run's marker, and is listed in the table while it runs. Optional ``stdin_text`` feeds
     secrets on stdin (``pulumi config set --secret``), never on the command line."""
 
-    def __init__(self, table: ProcessTable, **kwargs: Any):
-        super().__init__(**kwargs)
+    def __init__(self, table: ProcessTable, root: str | None = None, **checks: Any):
+        # Not PulumiCommand.__init__: it runs `pulumi version` at once, a CLI start before the first stack can
+        # start, while only the Automation API's own calls (destroy, targeted refresh, outputs) need the version.
+        self.command = os.path.join(root, "bin", "pulumi") if root else "pulumi"
         self.table = table
+        self._root = root
+        self._checks = checks
+        self._version: Any = None
+        self._version_lock = threading.Lock()
+
+    @property
+    def version(self) -> Any:  # type: ignore[override]
+        """The CLI's version, checked against the Automation API's minimum the first time it is asked for."""
+        with self._version_lock:
+            if self._version is None:
+                self._version = PulumiCommand(self._root, **self._checks).version
+            return self._version
 
     def run(
         self,

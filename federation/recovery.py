@@ -21,6 +21,7 @@ Each step prints what it did, so the user sees why this run starts with a refres
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -85,11 +86,20 @@ def remove_truncated_sidecars(stacks: Iterable[str], access: StateAccess, out: C
             )
 
 
+_UNREAD = object()  # resolve_pending reads the state itself
+
+
 def resolve_pending(
-    stack: str, access: StateAccess, out: Callable[[str], None], fix: bool = True
+    stack: str,
+    access: StateAccess,
+    out: Callable[[str], None],
+    fix: bool = True,
+    state: Any = _UNREAD,
 ) -> pending.Resolution | None:
-    """Adopt, re-read or clear the pending operations of one stack; with ``fix=False`` only report them."""
-    state = access.export(stack)
+    """Adopt, re-read or clear the pending operations of one stack; with ``fix=False`` only report them.
+    ``state``: the stack's export when the caller already has it (None: the stack does not exist)."""
+    if state is _UNREAD:
+        state = access.export(stack)
     deployment = (state or {}).get("deployment") or {}
     ops = pending.pending_operations(deployment)
     if not ops:
@@ -125,9 +135,12 @@ def recover(
     stacks = list(stacks)
     clear_stale_locks(stacks, access, host, out)
     remove_truncated_sidecars(stacks, access, out)
+    # One export per stack, all at once: each is a CLI start, and they stand before the run's first update.
+    with ThreadPoolExecutor(max_workers=max(1, len(stacks))) as pool:
+        states = list(pool.map(access.export, stacks))
     resolutions = []
-    for stack in stacks:
-        resolution = resolve_pending(stack, access, out, fix=fix_pending)
+    for stack, state in zip(stacks, states, strict=True):
+        resolution = resolve_pending(stack, access, out, fix=fix_pending, state=state)
         if resolution is not None:
             resolutions.append(resolution)
     return resolutions

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from federation.fingerprint import Snapshot
+
 # Operations that alter state. "same" and "read" (StackReferences are read on every run) do not.
 CHANGE_OPS = (
     "create",
@@ -28,6 +30,7 @@ class StackResult:
     operation: str  # up | preview | destroy | skip (the convergence loop did not need to run it)
     changes: Mapping[str, int] = field(default_factory=dict)
     outputs: Mapping[str, object] = field(default_factory=dict)
+    snapshot: Snapshot | None = None  # the state right after the operation, when the runner read it
 
     @property
     def changed(self) -> bool:

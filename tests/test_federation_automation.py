@@ -19,20 +19,6 @@ class FakeStack:
     name: str
     calls: list = field(default_factory=list)
 
-    def up(self, **kwargs):
-        self.calls.append(("up", kwargs))
-        return SimpleNamespace(
-            summary=SimpleNamespace(resource_changes={"create": 2, "same": 3}),
-            outputs={
-                "federatedParties": SimpleNamespace(value=[30000], secret=False),
-                "pulsarTls30000": SimpleNamespace(value={"keyPkcs8Pem": "K"}, secret=True),
-            },
-        )
-
-    def preview(self, **kwargs):
-        self.calls.append(("preview", kwargs))
-        return SimpleNamespace(change_summary={"update": 1})
-
     def destroy(self, **kwargs):
         self.calls.append(("destroy", kwargs))
         return SimpleNamespace(summary=SimpleNamespace(resource_changes={"delete": 5}))
@@ -45,6 +31,10 @@ class FakeStack:
 
 
 class NotFound(Exception):
+    pass
+
+
+class Exists(Exception):
     pass
 
 
@@ -67,18 +57,30 @@ def fake_auto(monkeypatch):
         select_stack=select(False),
         CommandError=RuntimeError,
         StackNotFoundError=NotFound,
+        StackAlreadyExistsError=Exists,
         LocalWorkspaceOptions=automation.auto.LocalWorkspaceOptions,
     )
     monkeypatch.setattr(automation, "auto", fake)
     return SimpleNamespace(stacks=stacks, selected=selected, command=FakeCommand())
 
 
+SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "plaintext": '"K"'}
+
+
+def exported(outputs: dict) -> str:
+    return json.dumps({"deployment": {"resources": [{"type": "pulumi:pulumi:Stack", "outputs": outputs}]}})
+
+
 class FakeCommand:
-    """TrackedPulumiCommand's ``run`` as the runner calls it for config, export and import."""
+    """TrackedPulumiCommand's ``run`` as the runner calls it: the CLI's operations (their event log carries
+    the change counts), stack init, config, export and import."""
 
     def __init__(self):
         self.runs: list[dict] = []
         self.exports: dict[str, str] = {}
+        self.changes: dict[str, dict[str, int]] = {"up": {"create": 2, "same": 3}, "preview": {"update": 1}}
+        self.existing: set[str] = set()
+        self.fail: Exception | None = None
 
     def run(self, args, cwd, additional_env, on_output=None, on_error=None, stdin_text=None):
         entry = {"argv": list(args), "cwd": cwd, "env": dict(additional_env), "input": stdin_text}
@@ -88,6 +90,19 @@ class FakeCommand:
         self.runs.append(entry)
         if args[:2] == ["stack", "export"]:
             return SimpleNamespace(stdout=self.exports[args[-1]])
+        if args[:2] == ["stack", "init"]:
+            if args[2] in self.existing:
+                raise Exists(args[2])
+            self.existing.add(args[2])
+        if args[0] in self.changes:
+            if self.fail is not None:
+                raise self.fail
+            if on_output is not None:
+                on_output("Updating...")
+            log = Path(args[args.index("--event-log") + 1])
+            events = [{"sequence": 0, "preludeEvent": {}}, {"sequence": 1, "summaryEvent": {}}]
+            events[1]["summaryEvent"] = {"resourceChanges": self.changes[args[0]]}
+            log.write_text("".join(json.dumps(e) + "\n" for e in events))
         return SimpleNamespace(stdout="")
 
 
@@ -96,12 +111,43 @@ def runner(tmp_path, fake_auto=None, **kw) -> AutomationRunner:
     return AutomationRunner(work_dir=tmp_path, env={"PULUMI_BACKEND_URL": "file:///x"}, command=command, **kw)
 
 
-def test_up_maps_changes_and_hides_secret_outputs(fake_auto, tmp_path):
+def test_up_is_one_cli_run_and_one_export_giving_changes_outputs_and_snapshot(fake_auto, tmp_path):
+    """No stack selection, no output or history reads: the CLI's event log gives the counts, one decrypted
+    export the loop's snapshot and the outputs (secret ones left out)."""
+    fake_auto.command.exports["exchange"] = exported({"federatedParties": [30000], "pulsarTls30000": SECRET})
     result = runner(tmp_path, fake_auto).up("exchange")
     assert result.changes == {"create": 2, "same": 3} and result.changed
     assert result.outputs == {"federatedParties": [30000]}
-    assert fake_auto.selected[0] == ("create", "exchange", {"PULUMI_BACKEND_URL": "file:///x"})
-    assert fake_auto.stacks["exchange"].calls[0][1]["color"] == "never"
+    assert result.snapshot is not None and set(result.snapshot.outputs) == {"federatedParties", "pulsarTls30000"}
+    up, export = fake_auto.command.runs
+    assert up["argv"][:5] == ["up", "--yes", "--skip-preview", "--color", "never"]
+    assert up["argv"][up["argv"].index("--stack") + 1] == "exchange" and "--refresh" not in up["argv"]
+    assert not Path(up["argv"][up["argv"].index("--event-log") + 1]).parent.exists()  # removed after
+    assert up["env"] == {"PULUMI_BACKEND_URL": "file:///x", "PULUMI_DEBUG_COMMANDS": "true"}  # --event-log needs it
+    assert up["cwd"] == str(tmp_path)
+    assert export["argv"] == ["stack", "export", "--show-secrets", "--stack", "exchange"]
+    assert fake_auto.selected == []
+    runner(tmp_path, fake_auto, refresh=True).preview("exchange")
+    assert fake_auto.command.runs[-1]["argv"][:2] == ["preview", "--diff"]
+    assert "--refresh" in fake_auto.command.runs[-1]["argv"]
+
+
+def test_ensure_creates_only_missing_stacks_and_a_created_stack_needs_no_export(fake_auto, tmp_path):
+    cmd = fake_auto.command
+    cmd.exports["party-30000"] = exported({"partyId": 30000})
+    cmd.existing.add("party-30000")
+    r = runner(tmp_path, fake_auto)
+    assert r.export("party-30000") is not None
+    r.ensure("party-30000")  # recovery's export found it: nothing to run
+    r.ensure("party-40000")
+    r.ensure("party-40000")
+    assert [run["argv"] for run in cmd.runs[1:]] == [["stack", "init", "party-40000", "--no-select"]]
+    assert r.snapshot("party-40000").outputs == {} and len(cmd.runs) == 2  # empty: known without an export
+    cmd.exports["party-40000"] = exported({"partyId": 40000})
+    r.up("party-40000")
+    assert set(r.snapshot("party-40000").outputs) == {"partyId"}  # after an update it is read again
+    cmd.existing.add("party-50000")
+    runner(tmp_path, fake_auto).ensure("party-50000")  # not exported first: init finds it, which is fine
 
 
 def test_preview_destroy_and_outputs(fake_auto, tmp_path):
@@ -123,10 +169,11 @@ def test_secret_config_goes_through_stdin_never_argv(fake_auto, tmp_path):
             ConfigSetting("kubefate-tanzu:sizing", "trial"),
         ],
     )
+    fake_auto.command.exports["party-30000"] = exported({})
     r.up("party-30000")
     r.up("party-30000")  # config is written once per stack and run
-    runs = fake_auto.command.runs
-    assert len(runs) == 2
+    runs = [run for run in fake_auto.command.runs if run["argv"][:2] == ["config", "set"]]
+    assert len(runs) == 2 and fake_auto.command.runs.index(runs[1]) == 1  # before the first update
     secret_run, plain_run = runs
     assert "s3cr3t" not in " ".join(secret_run["argv"])
     assert secret_run["input"] == kubeconfig
@@ -139,9 +186,8 @@ def test_secret_config_goes_through_stdin_never_argv(fake_auto, tmp_path):
 def test_verbose_output_is_prefixed_by_stack(fake_auto, tmp_path):
     lines = []
     r = runner(tmp_path, fake_auto, on_output=lambda stack, line: lines.append((stack, line)))
+    fake_auto.command.exports["exchange"] = exported({})
     r.up("exchange")
-    printer = fake_auto.stacks["exchange"].calls[0][1]["on_output"]
-    printer("Updating...")
     assert lines == [("exchange", "Updating...")]
 
 
@@ -169,13 +215,7 @@ def test_a_lock_error_becomes_who_holds_it_and_what_to_do(fake_auto, tmp_path):
         pass
 
     automation.auto.CommandError = Boom  # the fake namespace of fake_auto
-
-    def locked_up(**_kwargs):
-        raise Boom(message)
-
-    stack = FakeStack("exchange")
-    stack.up = locked_up
-    fake_auto.stacks["exchange"] = stack
+    fake_auto.command.fail = Boom(message)
     with pytest.raises(automation.StackLocked) as exc:
         runner(tmp_path, fake_auto).up("exchange")
     text = str(exc.value)
