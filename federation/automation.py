@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-from federation import locks, processes
+from federation import locks, processes, sidecars
 from federation.fingerprint import Snapshot, snapshot_of
 from federation.pulumi_command import ProcessTable, TrackedPulumiCommand
 from federation.summary import StackResult
@@ -180,6 +180,10 @@ class AutomationRunner:
     def export(self, stack: str) -> dict[str, Any] | None:
         """The stack's state as ``pulumi stack export`` gives it: secrets stay encrypted (no --show-secrets,
         unlike the Automation API's export_stack), so nothing secret reaches a file or this process."""
+        root = locks.state_root(self.backend_url)
+        if root is not None and not sidecars.may_exist(root, self.project, stack):
+            self._exists[stack] = False  # a file backend without any file of the stack: never created
+            return None
         try:
             state = json.loads(self._run(["stack", "export", "--stack", stack]).stdout)
         except auto.StackNotFoundError:

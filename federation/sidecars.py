@@ -43,6 +43,14 @@ def candidates(root: Path, project: str, stack: str) -> Iterator[Path]:
             yield from sorted((d / name).glob(f"*{SUFFIX}"))
 
 
+def may_exist(root: Path, project: str, stack: str) -> bool:
+    """False only when the backend holds no file of the stack's checkpoint at all (``<stack>.json``, gzipped,
+    its backup or sidecars) in either layout: the stack was never created, and asking the CLI (a process
+    start and the backend's setup) can be skipped."""
+    dirs, name = _stack_dirs(root / ".pulumi" / "stacks", project, stack)
+    return any(d.is_dir() and any(d.glob(f"{name}.json*")) for d in dirs)
+
+
 def unreadable(path: Path) -> bool:
     """What the driver's JSON decoder rejects: nothing, a document cut short, or a value other than an object
     or null (it reads the first value and ignores what follows, so trailing bytes are fine). A file that

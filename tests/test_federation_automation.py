@@ -106,9 +106,18 @@ class FakeCommand:
         return SimpleNamespace(stdout="")
 
 
-def runner(tmp_path, fake_auto=None, **kw) -> AutomationRunner:
+def runner(tmp_path, fake_auto=None, backend="file:///x", **kw) -> AutomationRunner:
     command = fake_auto.command if fake_auto else FakeCommand()
-    return AutomationRunner(work_dir=tmp_path, env={"PULUMI_BACKEND_URL": "file:///x"}, command=command, **kw)
+    return AutomationRunner(work_dir=tmp_path, env={"PULUMI_BACKEND_URL": backend}, command=command, **kw)
+
+
+def file_backend(tmp_path: Path, *stacks: str) -> str:
+    """A file backend holding a checkpoint of each of ``stacks`` (project mode)."""
+    root = tmp_path / "state"
+    (root / ".pulumi" / "stacks" / "kubefate-tanzu").mkdir(parents=True)
+    for stack in stacks:
+        (root / ".pulumi" / "stacks" / "kubefate-tanzu" / f"{stack}.json").write_text("{}")
+    return f"file://{root}"
 
 
 def test_up_is_one_cli_run_and_one_export_giving_changes_outputs_and_snapshot(fake_auto, tmp_path):
@@ -136,12 +145,16 @@ def test_ensure_creates_only_missing_stacks_and_a_created_stack_needs_no_export(
     cmd = fake_auto.command
     cmd.exports["party-30000"] = exported({"partyId": 30000})
     cmd.existing.add("party-30000")
-    r = runner(tmp_path, fake_auto)
+    r = runner(tmp_path, fake_auto, backend=file_backend(tmp_path, "party-30000"))
     assert r.export("party-30000") is not None
+    assert r.export("party-40000") is None  # no file of it in the backend: not even asked
     r.ensure("party-30000")  # recovery's export found it: nothing to run
     r.ensure("party-40000")
     r.ensure("party-40000")
-    assert [run["argv"] for run in cmd.runs[1:]] == [["stack", "init", "party-40000", "--no-select"]]
+    assert [run["argv"] for run in cmd.runs] == [
+        ["stack", "export", "--stack", "party-30000"],
+        ["stack", "init", "party-40000", "--no-select"],
+    ]
     assert r.snapshot("party-40000").outputs == {} and len(cmd.runs) == 2  # empty: known without an export
     cmd.exports["party-40000"] = exported({"partyId": 40000})
     r.up("party-40000")
@@ -194,7 +207,7 @@ def test_verbose_output_is_prefixed_by_stack(fake_auto, tmp_path):
 def test_export_keeps_secrets_encrypted_and_import_uses_a_private_file_removed_after(fake_auto, tmp_path):
     state = {"version": 3, "deployment": {"resources": [], "pending_operations": []}}
     fake_auto.command.exports["party-30000"] = json.dumps(state)
-    r = runner(tmp_path, fake_auto)
+    r = runner(tmp_path, fake_auto, backend=file_backend(tmp_path, "party-30000"))
     assert r.export("party-30000") == state
     export_run = fake_auto.command.runs[0]
     assert export_run["argv"] == ["stack", "export", "--stack", "party-30000"]  # no --show-secrets

@@ -381,6 +381,21 @@ def test_sidecars_of_checkpoints_backups_and_history_in_both_layouts(tmp_path):
     assert recovery.sidecars.truncated(tmp_path, PROJECT, f"organization/{PROJECT}/exchange") == found
 
 
+def test_a_stack_may_exist_while_any_file_of_its_checkpoint_is_there_in_either_layout(tmp_path):
+    """Only a backend with no file of the stack at all lets the command skip asking the CLI."""
+    may_exist = recovery.sidecars.may_exist
+    assert not may_exist(tmp_path, PROJECT, "exchange")  # no backend directory yet
+    checkpoint(tmp_path, "exchange-2", "")  # a stack whose name starts alike
+    assert not may_exist(tmp_path, PROJECT, "exchange")
+    current = checkpoint(tmp_path, "exchange", "")
+    assert may_exist(tmp_path, PROJECT, "exchange") and may_exist(tmp_path, PROJECT, f"organization/{PROJECT}/exchange")
+    (current.parent / "exchange.json").unlink()
+    current.rename(current.parent / "exchange.json.gz")  # a gzipped checkpoint alone
+    assert may_exist(tmp_path, PROJECT, "exchange")
+    checkpoint(tmp_path, "party-30000", "", legacy=True)
+    assert may_exist(tmp_path, PROJECT, "party-30000") and not may_exist(tmp_path, PROJECT, "party-40000")
+
+
 def test_a_truncated_checkpoint_sidecar_is_removed_before_the_state_is_read(tmp_path):
     broken = checkpoint(tmp_path, "exchange", "")
     kept = checkpoint(tmp_path, "party-30000", ATTRS)
