@@ -1,5 +1,11 @@
-"""The one module that drives Pulumi: Automation API stacks over the project directory (Pulumi.yaml and the
-``Pulumi.<stack>.yaml`` files), one LocalWorkspace per stack so parties can run in parallel threads.
+"""The one module that drives Pulumi, over the project directory (Pulumi.yaml and the ``Pulumi.<stack>.yaml``
+files); every call names its stack (``--stack``), so parties run in parallel threads.
+
+Updates and previews are CLI runs (``pulumi up --stack S``) with the engine's event log for the change counts,
+followed by one decrypted export that gives both the convergence loop's snapshot and the outputs shown:
+the Automation API's ``up`` would also select the stack first and read its outputs twice and its history
+after, four more CLI starts on the critical path of every phase (bench/results-engine.md). Destroy, the
+recovery's targeted refresh and ``status`` still go through the Automation API (a LocalWorkspace per call).
 
 Secret config (a kubeconfig for local trials) is written with ``pulumi config set --secret`` reading the
 value from stdin: the Automation API's ``set_config`` would put it on the command line, where any local user
