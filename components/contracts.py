@@ -1,7 +1,8 @@
 """What crosses stack boundaries: output names and the shapes behind them.
 
-Party and exchange stacks are deployed separately and read each other through StackReferences, so the names
-and dict shapes here are a wire contract. Plain dicts (not classes) because they travel through Pulumi state.
+Party and exchange stacks are deployed separately and read each other's outputs (stacks/federation_links.py),
+so the names and dict shapes here are a wire contract. Plain dicts (not classes) because they travel through
+Pulumi state.
 """
 
 from __future__ import annotations

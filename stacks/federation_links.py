@@ -1,4 +1,4 @@
-"""Every StackReference of the federation, both directions: exchange -> parties and party -> exchange.
+"""Every read between the federation's stacks, both directions: exchange -> parties and party -> exchange.
 
 Stacks reference each other in a cycle (parties need the exchange's address and their certificates, the
 exchange needs the parties' addresses and certificate requests), broken by phases: an output that is not there
@@ -6,10 +6,13 @@ yet resolves to None and the reader deploys what it can. Nothing here raises on 
 it warns and waits. Only public values cross: endpoints, requests, certificates; every key stays in the stack
 that made it.
 
-The parties' certificate requests are read synchronously (the engine's ``readStackOutputs`` invoke, the read a
-StackReference makes) rather than through a StackReference Output: whether a party has a request decides which
+The exchange reads its parties synchronously (the engine's ``readStackOutputs`` invoke, the read a
+StackReference makes) rather than through StackReference Outputs: whether a party has a request decides which
 signatures exist, and a resource is never registered inside an ``apply`` (it would be missing from previews
-whenever its input is unknown, and its registration order would depend on callbacks).
+whenever its input is unknown, and its registration order would depend on callbacks). Read so, a party stack
+that was never created is pending rather than an error, and the exchange's state holds no copy of every
+party's outputs (a StackReference per party would, refreshed and diffed on every drift check). A party reads
+the exchange through a StackReference (``exchange-ref``).
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ class PartyView:
     """What the exchange reads from one party stack: its endpoints and its certificate request (plain, read
     before anything is registered)."""
 
-    endpoints: pulumi.Output[Sealed[str, Any] | None]  # the PartyEndpoints shape
+    endpoints: Sealed[str, Any] | None  # the PartyEndpoints shape
     request: str | None
 
 
@@ -106,35 +109,29 @@ def _outputs_now(stack: str) -> dict[str, Any] | None:
     return outputs if isinstance(outputs, dict) else {}
 
 
-def read_party_requests(party_stacks: dict[int, str]) -> dict[int, str | None]:
-    """Each party's certificate request as a plain value, before any resource is registered: None while the
-    stack is missing, has not exported one, or exports another party's id."""
-    requests: dict[int, str | None] = {}
+def read_parties(party_stacks: dict[int, str]) -> dict[int, PartyView]:
+    """Each party's endpoints and certificate request as plain values, one ``readStackOutputs`` per party before
+    any resource is registered. A party stack that does not exist yet is pending with a warning, as one without
+    outputs is; a StackReference would fail the whole exchange run on it ("unknown stack")."""
+    result: dict[int, PartyView] = {}
     for party_id, stack in sorted(party_stacks.items()):
         outputs = _outputs_now(stack)
         if outputs is None:
-            requests[party_id] = None
+            result[party_id] = PartyView(endpoints=None, request=None)
             continue
-        exported_id, csr = outputs.get(contracts.PARTY_ID), outputs.get(contracts.PULSAR_CSR)
-        requests[party_id] = _checked_request(party_id, stack, exported_id, csr)
-    return requests
-
-
-def read_parties(party_stacks: dict[int, str]) -> dict[int, PartyView]:
-    """One StackReference per party for its endpoints (resource name ``party-<id>-ref``, stable across renames of
-    stacks) and its request read now (``read_party_requests``)."""
-    requests = read_party_requests(party_stacks)
-    result: dict[int, PartyView] = {}
-    for party_id, stack in sorted(party_stacks.items()):
-        ref = pulumi.StackReference(f"party-{party_id}-ref", stack_name=qualify_stack(stack))
-        exported_id = ref.get_output(contracts.PARTY_ID)
-        endpoints = pulumi.Output.all(
-            exported_id,
-            ref.get_output(contracts.NGINX_ENDPOINT),
-            ref.get_output(contracts.PULSAR_ENDPOINT),
-        ).apply(lambda v, pid=party_id, s=stack: _checked_endpoints(pid, s, v[0], v[1], v[2]))
-        result[party_id] = PartyView(endpoints=endpoints, request=requests[party_id])
+        exported_id = outputs.get(contracts.PARTY_ID)
+        endpoints = _checked_endpoints(
+            party_id, stack, exported_id, outputs.get(contracts.NGINX_ENDPOINT), outputs.get(contracts.PULSAR_ENDPOINT)
+        )
+        request = _checked_request(party_id, stack, exported_id, outputs.get(contracts.PULSAR_CSR))
+        result[party_id] = PartyView(endpoints=endpoints, request=request)
     return result
+
+
+def read_party_requests(party_stacks: dict[int, str]) -> dict[int, str | None]:
+    """Each party's certificate request (``read_parties``): None while the stack is missing, has not exported
+    one, or exports another party's id."""
+    return {party_id: view.request for party_id, view in read_parties(party_stacks).items()}
 
 
 def _exchange_endpoint(value: Any) -> ExchangeEndpoint | None:

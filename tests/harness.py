@@ -95,6 +95,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         if args.typ == STACK_REFERENCE:
             stack = args.inputs.get("name", args.name)
+            if stack in self.missing_stacks:  # the engine fails the read of a stack never created
+                raise Exception(f"unknown stack {stack!r}")
             state["outputs"] = self.stack_outputs.get(stack, {})
             state["secretOutputNames"] = self.secret_output_names.get(stack, [])
         elif args.resource_id is not None:

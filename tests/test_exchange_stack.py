@@ -97,6 +97,16 @@ def test_partial_federation(harness, exports):
     assert harness.value(exports[contracts.PENDING_PARTIES]) == [40000]
 
 
+def test_a_party_stack_never_created_leaves_that_party_pending_not_the_run_failed(harness, exports):
+    """`pulumi up -s exchange` before `pulumi stack init party-40000`: the engine cannot read that stack."""
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
+    harness.mocks.missing_stacks.add(f"{ORG}/party-40000")
+    run(harness, stack_config())
+    assert harness.value(exports[contracts.FEDERATED_PARTIES]) == [30000]
+    assert harness.value(exports[contracts.PENDING_PARTIES]) == [40000]
+    assert not harness.mocks.of_type("pulumi:pulumi:StackReference")
+
+
 def test_a_request_for_another_name_is_not_signed_and_the_party_stays_pending(harness, exports):
     harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
     harness.mocks.stack_outputs[f"{ORG}/party-40000"] = party_outputs(40000, cn="30000.fate.org")

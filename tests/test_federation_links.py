@@ -1,4 +1,4 @@
-"""StackReference reads of the federation, both directions: missing, partial, malformed, complete."""
+"""Reads between the federation's stacks, both directions: missing, partial, malformed, complete."""
 
 from __future__ import annotations
 
@@ -61,9 +61,11 @@ def test_complete_partial_and_missing_party_outputs(harness):
     assert harness.value(views[40000].endpoints) == {"nginx": NGINX, "pulsar": None}
     assert harness.value(views[50000].endpoints) is None
     assert [views[p].request for p in (40000, 50000)] == [None, None]
-    refs = harness.mocks.of_type("pulumi:pulumi:StackReference")
-    assert sorted(r.inputs["name"] for r in refs) == [f"{ORG}/party-{p}" for p in (30000, 40000, 50000)]
-    assert sorted(r.name for r in refs) == ["party-30000-ref", "party-40000-ref", "party-50000-ref"]
+    # One read per party, fully qualified, and nothing registered: the exchange's state keeps no copy of the
+    # parties' outputs.
+    reads = [args["name"] for token, args in harness.mocks.calls if token == READ_STACK_OUTPUTS]
+    assert reads == [f"{ORG}/party-{p}" for p in (30000, 40000, 50000)]
+    assert harness.mocks.registered == []
 
 
 def test_malformed_endpoints_are_not_routed(harness):
@@ -121,6 +123,7 @@ def test_a_party_stack_not_created_yet_is_pending_with_a_warning_not_a_crash(har
     harness.mocks.missing_stacks.add(f"{ORG}/party-40000")
     views = harness.run(lambda: read_parties({30000: "party-30000", 40000: "party-40000"}))
     assert [views[p].request for p in (30000, 40000)] == [CSR, None]
+    assert views[40000].endpoints is None  # endpoints too: pending, not a failed run
     (warning,) = [r.getMessage() for r in caplog.records if "party-40000" in r.getMessage()]
     assert "cannot read stack party-40000" in warning and "unknown stack" in warning
     assert "stays pending" in warning and "python -m federation up" in warning

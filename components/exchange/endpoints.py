@@ -1,6 +1,6 @@
 """What the exchange knows about one party: the endpoints its stack exported, checked before they are routed.
 
-A party stack's outputs arrive as untyped JSON through a StackReference; a malformed or half-exported endpoint
+A party stack's outputs arrive as untyped JSON (stacks/federation_links.py); a malformed or half-exported endpoint
 must not end up in a route table, so each one is parsed here into the contract shape or dropped with a reason.
 """
 
