@@ -379,7 +379,8 @@ def modules_and_backend(spec: FateSpec, px: str) -> list[Problem]:
                     f"remove {m} from modules",
                 )
             )
-    for m in (module.name for module in module_registry.ENGINE_MODULES):
+    # Every module a party may leave out (the engines' and the notebook): its block alone deploys nothing.
+    for m in (module.name for module in module_registry.MODULES if not module.common):
         if getattr(spec, m) is not None and m not in modules:
             out.append(
                 problem(
@@ -608,7 +609,7 @@ def routes_and_ingress(spec: FateSpec, px: str) -> list[Problem]:
         cfg = getattr(spec.ingress, ui, None) if spec.ingress is not None else None
         if cfg is None:
             continue
-        if ui_def.on_request and not spec.has(module):
+        if not spec.has(module):
             out.append(
                 problem(f"{px}.ingress.{ui}", "{...}", f"module {module!r} is not deployed", f"remove ingress.{ui}")
             )

@@ -297,6 +297,20 @@ def test_unknown_and_duplicate_modules():
     assert any(p.startswith("fate.modules = 'zookeeper': unknown module. Fix: use modules from mysql,") for p in found)
 
 
+CORE = ["mysql", "python", "fateboard", "nginx", "pulsar"]  # spark-local-pulsar's modules without the notebook
+
+
+def test_notebook_settings_without_the_notebook_are_an_error():
+    base = {"partyId": 1, "backend": "spark-local-pulsar", "modules": CORE}
+    assert one_problem({**base, "client": {"size": "1Gi"}}) == (
+        "fate.client = '{...}': module 'client' is not deployed, so its settings would be ignored. Fix: add client "
+        "to modules or remove the client block"
+    )
+    assert one_problem({**base, "ingress": {"client": {"hosts": [{"name": "notebook.example.org"}]}}}) == (
+        "fate.ingress.client = '{...}': module 'client' is not deployed. Fix: remove ingress.client"
+    )
+
+
 def test_block_of_a_module_that_is_not_deployed_is_an_error():
     assert one_problem({"partyId": 1, "backend": "eggroll", "pulsar": {"type": "LoadBalancer"}}) == (
         "fate.pulsar = '{...}': module 'pulsar' is not deployed, so its settings would be ignored. Fix: add pulsar "
