@@ -93,12 +93,27 @@ def _checked_request(party_id: int, stack: str, exported_id: Any, csr: Any) -> s
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"  # served by the engine's builtin provider
 
 
+UNKNOWN_STACK = "unknown stack"  # the engine's error for a stack that was never created (pkg/backend)
+
+
+class UnreadableStack(pulumi.RunError):
+    """A party stack exists (or may) but its outputs could not be read: the run stops."""
+
+
 def _outputs_now(stack: str) -> dict[str, Any] | None:
-    """The stack's outputs as the engine has them now (previews included); None when the engine cannot read the
-    stack (not created yet: ``unknown stack``), which callers treat as a party not deployed yet."""
+    """The stack's outputs as the engine has them now (previews included); None for a stack never created
+    (``unknown stack``), which callers treat as a party not deployed yet. Any other failure (backend access,
+    decryption) stops the run: treating it as "not deployed" would delete that party's certificate and routes
+    from a working federation because of a passing backend error."""
     try:
         result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": qualify_stack(stack)})
-    except Exception as error:  # the SDK raises a bare Exception for a failed invoke (unknown stack included)
+    except Exception as error:  # the SDK raises a bare Exception for a failed invoke
+        if UNKNOWN_STACK not in str(error):
+            raise UnreadableStack(
+                f"cannot read the outputs of party stack {stack}: {error}. The run stops here (a failed "
+                "program deletes nothing) rather than drop that party's certificate and routes. Fix: check access "
+                "to the backend (and the stack's secrets passphrase), then run this stack again"
+            ) from None
         pulumi.log.warn(
             f"cannot read stack {stack} ({error}); its party stays pending. Create and deploy it "
             "(python -m federation up creates every stack first), then run this stack again"

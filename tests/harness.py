@@ -75,13 +75,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     ``stack_outputs`` maps a stack name to the outputs a StackReference or a ``readStackOutputs`` invoke returns
     (missing name = a stack with no outputs; names in ``missing_stacks`` fail the invoke as the engine does for
-    a stack not created yet). ``invokes`` maps an invoke token to a function of its args. ``reads`` maps a
-    ``<type>::<id>`` of a ``.get()`` read to the state it returns. ``on_new`` lets a test add state for a type.
+    a stack not created yet, those in ``unreadable_stacks`` with the message given). ``invokes`` maps an invoke
+    token to a function of its args. ``reads`` maps a ``<type>::<id>`` of a ``.get()`` read to the state it
+    returns. ``on_new`` lets a test add state for a type.
     """
 
     stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     secret_output_names: dict[str, list[str]] = field(default_factory=dict)
     missing_stacks: set[str] = field(default_factory=set)
+    unreadable_stacks: dict[str, str] = field(default_factory=dict)  # stack -> the engine's error message
     invokes: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
     reads: dict[str, dict[str, Any]] = field(default_factory=dict)
     on_new: dict[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]] = field(default_factory=dict)
@@ -125,6 +127,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         """The engine's builtin answer (pkg/resource/deploy/builtins.go), or its failure for an unknown stack."""
         if stack in self.missing_stacks:
             return {}, [("name", f"unknown stack {stack!r}")]
+        if stack in self.unreadable_stacks:
+            return {}, [("name", self.unreadable_stacks[stack])]
         return {
             "name": stack,
             "outputs": self.stack_outputs.get(stack, {}),

@@ -107,6 +107,16 @@ def test_a_party_stack_never_created_leaves_that_party_pending_not_the_run_faile
     assert not harness.mocks.of_type("pulumi:pulumi:StackReference")
 
 
+def test_a_party_stack_that_cannot_be_read_stops_the_run_instead_of_dropping_the_party(harness, exports):
+    """A backend error is not "not deployed": that would delete the party's certificate and routes."""
+    harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
+    harness.mocks.unreadable_stacks[f"{ORG}/party-40000"] = "failed to decrypt: incorrect passphrase"
+    with pytest.raises(Exception, match="cannot read the outputs of party stack party-40000") as exc:
+        run(harness, stack_config())
+    assert "incorrect passphrase" in str(exc.value) and "Fix: check access to the backend" in str(exc.value)
+    assert not harness.mocks.of_type(LSC)  # stopped before registering anything
+
+
 def test_a_request_for_another_name_is_not_signed_and_the_party_stays_pending(harness, exports):
     harness.mocks.stack_outputs[f"{ORG}/party-30000"] = party_outputs(30000)
     harness.mocks.stack_outputs[f"{ORG}/party-40000"] = party_outputs(40000, cn="30000.fate.org")
