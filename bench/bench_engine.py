@@ -343,12 +343,12 @@ def _previous(sections: set[str]) -> tuple[list[str], list[str]]:
         return [], []
     lines = RESULTS.read_text().splitlines()
     dated = next((ln for ln in lines if ln[:4].isdigit()), "")[:16]
-    rows = [
+    tail = next((i for i, ln in enumerate(lines) if ln.startswith("## ")), len(lines))
+    rows = [  # the generated table only: the hand-written tables below it are kept as they are, in the tail
         ln if ln.count("|") > 6 else f"{ln} {dated} |"
-        for ln in lines
+        for ln in lines[:tail]
         if ln.startswith("| ") and ln.split("|")[1].strip() not in {"section", *sections}
     ]
-    tail = next((i for i, ln in enumerate(lines) if ln.startswith("## ")), len(lines))
     return rows, lines[tail:]
 
 
