@@ -84,6 +84,9 @@ def remove_truncated_sidecars(stacks: Iterable[str], access: StateAccess, out: C
                 f"recovery: {stack}: removed {path}: a run was killed while writing this metadata file, so "
                 "Pulumi could not read the stack (its data file is whole; without the file Pulumi uses defaults)"
             )
+        for path in sidecars.leftover_writes(root, access.project, stack):
+            path.unlink(missing_ok=True)
+            out(f"recovery: {stack}: removed {path.name}, the temporary file of a write a killed run left")
 
 
 _UNREAD = object()  # resolve_pending reads the state itself

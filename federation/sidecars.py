@@ -6,7 +6,9 @@ driver writes a ``<object>.attrs`` sidecar (content type, MD5) by truncating it 
 ``kill -9`` between the two leaves the sidecar empty or cut short, and from then on the object cannot be read:
 every command on the stack fails with "failed to load checkpoint: EOF" (the sidecar's JSON), which no Pulumi
 command repairs. A *missing* sidecar is fine: the driver then assumes default attributes. So an unreadable
-sidecar is removed, with a message; a readable one is never touched.
+sidecar is removed, with a message; a readable one is never touched. The temporary file of a write killed
+before its rename (``<object>.<hex nanoseconds>.tmp``, beside the object) is never read nor removed by Pulumi;
+it is removed too.
 
 This runs only after every lock of the federation was judged (recovery.clear_stale_locks): with no live
 holder, no update of these stacks is writing its sidecars at the same time.
@@ -15,6 +17,7 @@ holder, no update of these stacks is writing its sidecars at the same time.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +44,24 @@ def candidates(root: Path, project: str, stack: str) -> Iterator[Path]:
     for d in history_dirs:
         if (d / name).is_dir():
             yield from sorted((d / name).glob(f"*{SUFFIX}"))
+
+
+_TEMP = re.compile(r"\.[0-9a-f]+\.tmp$")  # fileblob's createTemp: <object>.<UnixNano in hex>.tmp
+
+
+def leftover_writes(root: Path, project: str, stack: str) -> list[Path]:
+    """Temporary files of killed writes of the stack's checkpoint, its backup and its history."""
+    pulumi_dir = root / ".pulumi"
+    found: list[Path] = []
+    dirs, name = _stack_dirs(pulumi_dir / "stacks", project, stack)
+    for d in dirs:
+        if d.is_dir():
+            found += [p for p in d.glob(f"{name}.json*.tmp") if _TEMP.search(p.name)]
+    history_dirs, name = _stack_dirs(pulumi_dir / "history", project, stack)
+    for d in history_dirs:
+        if (d / name).is_dir():
+            found += [p for p in (d / name).glob("*.tmp") if _TEMP.search(p.name)]
+    return sorted(found)
 
 
 def may_exist(root: Path, project: str, stack: str) -> bool:

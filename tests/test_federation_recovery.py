@@ -408,6 +408,29 @@ def test_a_truncated_checkpoint_sidecar_is_removed_before_the_state_is_read(tmp_
     assert ("import", "exchange") in state.calls  # the state could be read, and its pending create resolved
 
 
+def test_temporary_files_of_killed_writes_are_removed_and_nothing_else(tmp_path):
+    checkpoint(tmp_path, "exchange", ATTRS)
+    stacks_dir = tmp_path / ".pulumi" / "stacks" / PROJECT
+    history = tmp_path / ".pulumi" / "history" / PROJECT / "exchange"
+    history.mkdir(parents=True)
+    left = [
+        stacks_dir / "exchange.json.18a2b3c4d5e6f708.tmp",
+        stacks_dir / "exchange.json.attrs.18a2b3c4d5e6f709.tmp",
+        history / "exchange-1700000000.checkpoint.json.18a2b3c4d5e6f70a.tmp",
+    ]
+    kept = [
+        stacks_dir / "exchange.json",
+        stacks_dir / "exchange-2.json.18a2b3c4d5e6f708.tmp",  # another stack's
+        stacks_dir / "exchange.json.notes.tmp",  # not fileblob's pattern
+    ]
+    for path in left + kept[1:]:
+        path.write_text("{")
+    lines: list[str] = []
+    recovery.recover(["exchange"], FileBackendState(tmp_path, {}), host({}), lines.append)
+    assert [p for p in left if p.exists()] == [] and all(p.exists() for p in kept)
+    assert sum("the temporary file of a write a killed run left" in ln for ln in lines) == 3
+
+
 def test_sidecars_are_left_alone_while_a_live_process_holds_a_lock(tmp_path):
     broken = checkpoint(tmp_path, "exchange", "")
     write_lock(tmp_path, "exchange", "a", 777)

@@ -96,5 +96,12 @@ fi
 version=$("$BIN" --version 2>>"$LOG") || die "$BIN --version does not run (log: $LOG)" "delete $DEST and run tools/checkov.sh again"
 [ "$version" = "$CHECKOV_VERSION" ] || die "$BIN reports version '$version'" "run tools/checkov.sh lock"
 echo "$key" >"$DEST/.kft-ok"
+# Venvs of an earlier version or lock file (~300 MB each) serve nothing once this one is built.
+for old in "$KFT_CACHE"/checkov/*/; do
+	old=${old%/}
+	[ "$old" = "$DEST" ] && continue
+	rm -rf "$old"
+	echo "checkov: removed the venv of an earlier version or lock: $old" >&2
+done
 echo "checkov: $version built in $(($(date +%s) - t0))s ($(du -sh "$DEST" | cut -f1))" >&2
 echo "$BIN"
