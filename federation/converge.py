@@ -171,8 +171,7 @@ def _each_phase(
 
 def ensure_all(runner: StackRunner, phases: list[list[str]], cancel: Cancel | None = None, parallel: int = 4) -> None:
     """Create every stack before the first run, all at once (each is a CLI start before the first update): a
-    StackReference to a stack that does not exist yet is an error in the engine ("unknown stack"), while an
-    existing stack without outputs reads as None."""
+    stack must exist before it is updated or previewed. (A stack that reads one not created yet only warns.)"""
     seen = list(dict.fromkeys(s for phase in phases for s in phase))
     try:
         run_phase(runner.ensure, seen, parallel, cancel)

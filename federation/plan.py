@@ -120,7 +120,7 @@ def preview_phases(fed: Federation) -> list[list[str]]:
 
 
 def destroy_phases(fed: Federation) -> list[list[str]]:
-    """Parties before the exchange: a party's StackReference to a destroyed exchange would only warn, but
+    """Parties before the exchange: a party reading a destroyed exchange would only warn, but
     destroying the exchange first would cut the federation's traffic while parties still run."""
     return [list(fed.parties), [fed.exchange]] if fed.parties else [[fed.exchange]]
 

@@ -9,10 +9,10 @@ that made it.
 The exchange reads its parties synchronously (the engine's ``readStackOutputs`` invoke, the read a
 StackReference makes) rather than through StackReference Outputs: whether a party has a request decides which
 signatures exist, and a resource is never registered inside an ``apply`` (it would be missing from previews
-whenever its input is unknown, and its registration order would depend on callbacks). Read so, a party stack
-that was never created is pending rather than an error, and the exchange's state holds no copy of every
-party's outputs (a StackReference per party would, refreshed and diffed on every drift check). A party reads
-the exchange through a StackReference (``exchange-ref``).
+whenever its input is unknown, and its registration order would depend on callbacks). A party reads the
+exchange the same way. Read so, a stack that was never created is "not deployed yet" rather than an error (no
+stack needs another to exist first), and no state holds a copy of another stack's outputs (a StackReference
+would, refreshed and diffed on every drift check).
 """
 
 from __future__ import annotations
@@ -97,25 +97,25 @@ UNKNOWN_STACK = "unknown stack"  # the engine's error for a stack that was never
 
 
 class UnreadableStack(pulumi.RunError):
-    """A party stack exists (or may) but its outputs could not be read: the run stops."""
+    """A stack the federation reads exists (or may) but its outputs could not be read: the run stops."""
 
 
-def _outputs_now(stack: str) -> dict[str, Any] | None:
+def _outputs_now(stack: str, what: str, pending: str) -> dict[str, Any] | None:
     """The stack's outputs as the engine has them now (previews included); None for a stack never created
-    (``unknown stack``), which callers treat as a party not deployed yet. Any other failure (backend access,
-    decryption) stops the run: treating it as "not deployed" would delete that party's certificate and routes
-    from a working federation because of a passing backend error."""
+    (``unknown stack``), which callers treat as not deployed yet (``pending`` says what that means here). Any
+    other failure (backend access, decryption) stops the run: treating it as "not deployed" would drop
+    certificates and routes of a working federation because of a passing backend error."""
     try:
         result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": qualify_stack(stack)})
     except Exception as error:  # the SDK raises a bare Exception for a failed invoke
         if UNKNOWN_STACK not in str(error):
             raise UnreadableStack(
-                f"cannot read the outputs of party stack {stack}: {error}. The run stops here (a failed "
-                "program deletes nothing) rather than drop that party's certificate and routes. Fix: check access "
+                f"cannot read the outputs of {what} stack {stack}: {error}. The run stops here (a failed "
+                "program deletes nothing) rather than drop certificates and routes it holds. Fix: check access "
                 "to the backend (and the stack's secrets passphrase), then run this stack again"
             ) from None
         pulumi.log.warn(
-            f"cannot read stack {stack} ({error}); its party stays pending. Create and deploy it "
+            f"cannot read stack {stack} ({error}); {pending}. Create and deploy it "
             "(python -m federation up creates every stack first), then run this stack again"
         )
         return None
@@ -130,7 +130,7 @@ def read_parties(party_stacks: dict[int, str]) -> dict[int, PartyView]:
     outputs is; a StackReference would fail the whole exchange run on it ("unknown stack")."""
     result: dict[int, PartyView] = {}
     for party_id, stack in sorted(party_stacks.items()):
-        outputs = _outputs_now(stack)
+        outputs = _outputs_now(stack, "party", "its party stays pending")
         if outputs is None:
             result[party_id] = PartyView(endpoints=None, request=None)
             continue
@@ -172,12 +172,13 @@ ExchangeView = tuple[pulumi.Output[ExchangeEndpoint | None], pulumi.Output[Issue
 
 def read_exchange_for_party(exchange_stack: str, party_id: int) -> ExchangeView:
     """The exchange endpoint and the certificate its CA signed for this party's request (with the CA's); each
-    None until the exchange has it."""
-    ref = pulumi.StackReference("exchange-ref", stack_name=qualify_stack(exchange_stack))
-    endpoint = ref.get_output(contracts.EXCHANGE_ENDPOINT).apply(_exchange_endpoint)
-    issued = pulumi.Output.all(
-        ref.get_output(contracts.party_cert_output(party_id)), ref.get_output(contracts.CA_CERT)
-    ).apply(lambda v: _issued(v[0], v[1]))
+    None until the exchange has it. Read before anything is registered, as the exchange reads its parties: an
+    exchange stack never created means "standalone for now", not a failed run."""
+    outputs = _outputs_now(exchange_stack, "exchange", "this party deploys standalone for now") or {}
+    endpoint = pulumi.Output.from_input(_exchange_endpoint(outputs.get(contracts.EXCHANGE_ENDPOINT)))
+    issued = pulumi.Output.from_input(
+        _issued(outputs.get(contracts.party_cert_output(party_id)), outputs.get(contracts.CA_CERT))
+    )
 
     def report(v: list[Any]) -> None:
         if v[0] is None:

@@ -8,6 +8,7 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from components import contracts
+from stacks.federation_links import READ_STACK_OUTPUTS
 from stacks.party import KUBEFATE_CREDENTIALS, KUBEFATE_URL, NOTEBOOK_PASSWORD, federation_status
 from tests import x509_fixtures as x5
 from tests.stack_runner import FAKE_SECRETS, PARTY, capture_exports, reset_config, run_program
@@ -119,8 +120,9 @@ def test_exports_follow_the_contract_while_the_exchange_is_pending(harness, expo
         assert name in exports
     assert harness.value(exports[contracts.FEDERATION_STATUS]) == {"exchange": "pending", "stack": "exchange"}
     assert harness.value(exports[KUBEFATE_URL]) == "http://kubefate.party-30000.fate.internal"
-    (ref,) = harness.mocks.of_type("pulumi:pulumi:StackReference")
-    assert ref.inputs["name"] == EXCHANGE_STACK
+    # The exchange is read once, before registration, under its qualified name; no StackReference.
+    reads = [args["name"] for token, args in harness.mocks.calls if token == READ_STACK_OUTPUTS]
+    assert reads == [EXCHANGE_STACK] and not harness.mocks.of_type("pulumi:pulumi:StackReference")
     # Registered from configuration (the party has an exchange), empty until the exchange signed its request.
     assert pulsar_cert(harness) == {}
 
@@ -188,10 +190,24 @@ def test_preview_lists_pulsar_cert_while_the_exchange_certificate_is_unknown(exp
     assert harness.mocks.one(CSR_TYPE, "pulsar-tls-csr")
 
 
+def test_an_exchange_stack_never_created_leaves_the_party_standalone_not_failed(harness, exports):
+    """`pulumi up -s party-30000` before `pulumi stack init exchange`: the engine cannot read that stack."""
+    harness.mocks.missing_stacks.add(EXCHANGE_STACK)
+    deploy(harness)
+    assert harness.value(exports[contracts.FEDERATION_STATUS]) == {"exchange": "pending", "stack": "exchange"}
+    assert pulsar_cert(harness) == {} and harness.mocks.of_type("kubefate:index:FateCluster")
+
+
+def test_an_exchange_stack_that_cannot_be_read_stops_the_party_run(harness, exports):
+    harness.mocks.unreadable_stacks[EXCHANGE_STACK] = "failed to decrypt: incorrect passphrase"
+    with pytest.raises(Exception, match="cannot read the outputs of exchange stack exchange"):
+        deploy(harness)
+
+
 def test_party_without_an_exchange_runs_standalone(harness, exports):
     deploy(harness, {k: v for k, v in PARTY.items() if k != "exchange"})
     assert not [r for r in harness.mocks.of_type("kubernetes:core/v1:Secret") if r.k8s_name == "pulsar-cert"]
-    assert not harness.mocks.of_type("pulumi:pulumi:StackReference")
+    assert not harness.mocks.of_type("pulumi:pulumi:StackReference") and not harness.mocks.calls
     assert not harness.mocks.of_type("kubefate:index:PartyTls") and exports[contracts.PULSAR_CSR] is None
     assert harness.value(exports[contracts.FEDERATION_STATUS]) == {"exchange": "none", "stack": None}
     assert harness.mocks.of_type("kubefate:index:FateCluster")
