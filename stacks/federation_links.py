@@ -3,8 +3,8 @@
 Stacks reference each other in a cycle (parties need the exchange's address and their certificates, the
 exchange needs the parties' addresses and certificate requests), broken by phases: an output that is not there
 yet resolves to None and the reader deploys what it can. Nothing here raises on a missing or malformed output;
-it warns and waits. Only public values cross: endpoints, requests, certificates; every key stays in the stack
-that made it.
+it warns and waits (only a stack that exists but cannot be read stops the run). Only public values cross:
+endpoints, requests, certificates; every key stays in the stack that made it.
 
 The exchange reads its parties synchronously (the engine's ``readStackOutputs`` invoke, the read a
 StackReference makes) rather than through StackReference Outputs: whether a party has a request decides which
