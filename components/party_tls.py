@@ -1,10 +1,10 @@
 """PartyTls: the party's own Pulsar broker key and its certificate request; the key never leaves this stack.
 
 The party exports the request (public); the exchange's CA signs it and exports the certificate, which comes
-back here through the stack reference. The bundle for Secret ``pulsar-cert`` is the party's key with that
-certificate and the CA, and only when the certificate is for this very key: after the key was replaced, the
-exchange still exports the old key's certificate until it has run again, and a broker given a certificate
-that does not match its key cannot start its TLS listener.
+back here when the party reads the exchange's outputs (stacks/federation_links.py). The bundle for Secret
+``pulsar-cert`` is the party's key with that certificate and the CA, and only when the certificate is for this
+very key: after the key was replaced, the exchange still exports the old key's certificate until it has run
+again, and a broker given a certificate that does not match its key cannot start its TLS listener.
 """
 
 from __future__ import annotations

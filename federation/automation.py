@@ -98,9 +98,9 @@ class AutomationRunner:
             )
         return StackLocked(advice) if advice else exc
 
-    def _stack(self, name: str, create: bool) -> auto.Stack:
-        select = auto.create_or_select_stack if create else auto.select_stack
-        stack = select(stack_name=name, work_dir=str(self.work_dir), opts=self._options())
+    def _stack(self, name: str) -> auto.Stack:
+        """An existing stack, for the operations still run through the Automation API (destroy, refresh)."""
+        stack = auto.select_stack(stack_name=name, work_dir=str(self.work_dir), opts=self._options())
         self._configure(name)
         return stack
 
@@ -167,7 +167,7 @@ class AutomationRunner:
 
     def destroy(self, stack: str) -> StackResult:
         try:
-            s = self._stack(stack, create=False)
+            s = self._stack(stack)
         except auto.StackNotFoundError:
             return StackResult(stack, "destroy", {})
         try:
@@ -220,7 +220,7 @@ class AutomationRunner:
             self._run(["stack", "import", "--file", str(path), "--stack", stack])
 
     def refresh_targets(self, stack: str, targets: list[str]) -> None:
-        s = self._stack(stack, create=False)
+        s = self._stack(stack)
         try:
             s.refresh(target=targets, on_output=self._printer(stack), color="never")
         except auto.CommandError as exc:

@@ -89,20 +89,15 @@ def remove_truncated_sidecars(stacks: Iterable[str], access: StateAccess, out: C
             out(f"recovery: {stack}: removed {path.name}, the temporary file of a write a killed run left")
 
 
-_UNREAD = object()  # resolve_pending reads the state itself
-
-
 def resolve_pending(
     stack: str,
     access: StateAccess,
     out: Callable[[str], None],
+    state: dict[str, Any] | None,
     fix: bool = True,
-    state: Any = _UNREAD,
 ) -> pending.Resolution | None:
-    """Adopt, re-read or clear the pending operations of one stack; with ``fix=False`` only report them.
-    ``state``: the stack's export when the caller already has it (None: the stack does not exist)."""
-    if state is _UNREAD:
-        state = access.export(stack)
+    """Adopt, re-read or clear the pending operations of one stack (``state``: its export, None when the stack
+    does not exist); with ``fix=False`` only report them."""
     deployment = (state or {}).get("deployment") or {}
     ops = pending.pending_operations(deployment)
     if not ops:
@@ -143,7 +138,7 @@ def recover(
         states = list(pool.map(access.export, stacks))
     resolutions = []
     for stack, state in zip(stacks, states, strict=True):
-        resolution = resolve_pending(stack, access, out, fix=fix_pending, state=state)
+        resolution = resolve_pending(stack, access, out, state, fix=fix_pending)
         if resolution is not None:
             resolutions.append(resolution)
     return resolutions

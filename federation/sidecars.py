@@ -33,17 +33,23 @@ def _stack_dirs(base: Path, project: str, stack: str) -> tuple[list[Path], str]:
     return [base / project, base], stack
 
 
-def candidates(root: Path, project: str, stack: str) -> Iterator[Path]:
-    """The sidecars of ``stack``'s checkpoint (and its backup) and of its update history."""
+def _files(root: Path, project: str, stack: str, suffix: str) -> Iterator[Path]:
+    """Files ending in ``suffix`` beside the stack's checkpoint (``<stack>.json*``: it, its backup) and in its
+    update history."""
     pulumi_dir = root / ".pulumi"
     dirs, name = _stack_dirs(pulumi_dir / "stacks", project, stack)
     for d in dirs:
         if d.is_dir():
-            yield from sorted(d.glob(f"{name}.json*{SUFFIX}"))
+            yield from sorted(d.glob(f"{name}.json*{suffix}"))
     history_dirs, name = _stack_dirs(pulumi_dir / "history", project, stack)
     for d in history_dirs:
         if (d / name).is_dir():
-            yield from sorted((d / name).glob(f"*{SUFFIX}"))
+            yield from sorted((d / name).glob(f"*{suffix}"))
+
+
+def candidates(root: Path, project: str, stack: str) -> Iterator[Path]:
+    """The sidecars of ``stack``'s checkpoint (and its backup) and of its update history."""
+    return _files(root, project, stack, SUFFIX)
 
 
 _TEMP = re.compile(r"\.[0-9a-f]+\.tmp$")  # fileblob's createTemp: <object>.<UnixNano in hex>.tmp
@@ -51,17 +57,7 @@ _TEMP = re.compile(r"\.[0-9a-f]+\.tmp$")  # fileblob's createTemp: <object>.<Uni
 
 def leftover_writes(root: Path, project: str, stack: str) -> list[Path]:
     """Temporary files of killed writes of the stack's checkpoint, its backup and its history."""
-    pulumi_dir = root / ".pulumi"
-    found: list[Path] = []
-    dirs, name = _stack_dirs(pulumi_dir / "stacks", project, stack)
-    for d in dirs:
-        if d.is_dir():
-            found += [p for p in d.glob(f"{name}.json*.tmp") if _TEMP.search(p.name)]
-    history_dirs, name = _stack_dirs(pulumi_dir / "history", project, stack)
-    for d in history_dirs:
-        if (d / name).is_dir():
-            found += [p for p in (d / name).glob("*.tmp") if _TEMP.search(p.name)]
-    return sorted(found)
+    return sorted(p for p in _files(root, project, stack, ".tmp") if _TEMP.search(p.name))
 
 
 def may_exist(root: Path, project: str, stack: str) -> bool:

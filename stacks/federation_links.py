@@ -24,8 +24,7 @@ import pulumi
 
 from components import contracts
 from components.contracts import ExchangeEndpoint, IssuedCert
-from components.exchange.endpoints import party_endpoints
-from components.sealed import Sealed, seal
+from components.exchange.endpoints import PartyEndpoints, party_endpoints
 
 DIY_ORGANIZATION = "organization"  # what file backends call every organisation
 
@@ -49,9 +48,7 @@ def _same_party(exported_id: Any, party_id: int) -> bool:
     return str(exported_id) == str(party_id)
 
 
-def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, pulsar: Any) -> Sealed[str, Any] | None:
-    """The party's endpoints, sealed: the apply that returns them would otherwise lift every nested dict into
-    Outputs of its own, once per party (components/sealed.py)."""
+def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, pulsar: Any) -> PartyEndpoints | None:
     if exported_id is not None and not _same_party(exported_id, party_id):
         pulumi.log.warn(
             f"stack {stack} exports partyId {exported_id}, but the exchange lists it as party "
@@ -64,7 +61,7 @@ def _checked_endpoints(party_id: int, stack: str, exported_id: Any, nginx: Any, 
     elif found["nginx"] is None or found["pulsar"] is None:
         missing = "nginxEndpoint" if found["nginx"] is None else "pulsarEndpoint"
         pulumi.log.warn(f"party {party_id} ({stack}): {missing} missing or malformed; routing only the rest")
-    return seal(found)
+    return found
 
 
 @dataclass
@@ -72,7 +69,7 @@ class PartyView:
     """What the exchange reads from one party stack: its endpoints and its certificate request (plain, read
     before anything is registered)."""
 
-    endpoints: Sealed[str, Any] | None  # the PartyEndpoints shape
+    endpoints: PartyEndpoints | None
     request: str | None
 
 
@@ -141,12 +138,6 @@ def read_parties(party_stacks: dict[int, str]) -> dict[int, PartyView]:
         request = _checked_request(party_id, stack, exported_id, outputs.get(contracts.PULSAR_CSR))
         result[party_id] = PartyView(endpoints=endpoints, request=request)
     return result
-
-
-def read_party_requests(party_stacks: dict[int, str]) -> dict[int, str | None]:
-    """Each party's certificate request (``read_parties``): None while the stack is missing, has not exported
-    one, or exports another party's id."""
-    return {party_id: view.request for party_id, view in read_parties(party_stacks).items()}
 
 
 def _exchange_endpoint(value: Any) -> ExchangeEndpoint | None:

@@ -53,7 +53,6 @@ def fake_auto(monkeypatch):
         return fn
 
     fake = SimpleNamespace(
-        create_or_select_stack=select(True),
         select_stack=select(False),
         CommandError=RuntimeError,
         StackNotFoundError=NotFound,

@@ -10,7 +10,6 @@ from stacks.federation_links import (
     qualify_stack,
     read_exchange_for_party,
     read_parties,
-    read_party_requests,
 )
 from tests import x509_fixtures as x5
 
@@ -111,8 +110,8 @@ def test_requests_are_plain_values_read_before_registration(harness, preview):
     """Read through the engine's readStackOutputs invoke, in previews too, under the fully qualified name."""
     harness.preview = preview
     harness.mocks.stack_outputs[f"{ORG}/party-30000"] = {contracts.PARTY_ID: 30000, contracts.PULSAR_CSR: CSR}
-    requests = harness.run(lambda: read_party_requests({30000: "party-30000", 40000: "acme/party-40000"}))
-    assert requests == {30000: CSR, 40000: None}
+    views = harness.run(lambda: read_parties({30000: "party-30000", 40000: "acme/party-40000"}))
+    assert {p: v.request for p, v in views.items()} == {30000: CSR, 40000: None}
     reads = [args["name"] for token, args in harness.mocks.calls if token == READ_STACK_OUTPUTS]
     assert reads == [f"{ORG}/party-30000", "acme/kubefate-tanzu/party-40000"]
     assert harness.mocks.registered == []  # no StackReference needed for the requests
